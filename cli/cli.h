@@ -1,0 +1,19 @@
+/* dcanas command-line program: one file per subcommand. */
+#ifndef DCANAS_CLI_H
+#define DCANAS_CLI_H
+
+#include <dcanas/dcanas.h>
+
+/* A registry with every module found; prints the error and returns NULL. */
+dca_registry *cli_registry(void);
+/* Print "dcanas: MSG" to stderr; returns 1 (the exit status for errors). */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parse "3x32x32" into c, h, w. */
+int cli_parse_shape(const char *text, int *c, int *h, int *w);
+
+int cmd_plugins(int argc, char **argv);
+int cmd_cost(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
+
+#endif

@@ -1,0 +1,213 @@
+/* dcanas cost — the exact costs of one architecture, optionally on a device. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: dcanas cost --space NAME --arch ARCH [--device NAME] [OPTIONS]\n"
+"Print params, FLOPs (multiply-accumulates), peak activation memory and,\n"
+"with a device, latency and energy of the evaluation network of ARCH.\n"
+"Latency shows the device table's exact value and the additive model's\n"
+"estimate where the device has them.\n\n"
+"  --space NAME      search space (nb201, darts, ...; see `dcanas plugins`)\n"
+"  --arch TEXT       architecture in the space's format (NAS-Bench-201 arch\n"
+"                    string, DARTS Genotype(...)); --genotype is the same\n"
+"  --device NAME     target device (see `dcanas devices`)\n"
+"  --input CxHxW     input shape (default: the space's, e.g. 3x32x32)\n"
+"  --classes N       number of classes\n"
+"  --width C         initial channels (nb201: 16, darts: 36)\n"
+"  --cells N         cells (nb201: per stage, 5; darts: layers, 20)\n"
+"  --auxiliary       include the DARTS auxiliary head\n"
+"  --json            print JSON instead of text\n");
+}
+
+struct metric_out {
+	const char *name;
+	int ok;
+	double value;
+	char error[1100];
+};
+
+/* The additive per-edge model's estimate, where the device has one. */
+static int model_estimate(const dca_device *dev, const dca_space *space,
+			  const dca_arch *arch, double *out)
+{
+	double *table, bias;
+	int *choice, e, rc = -1;
+	dca_error err = { 0 };
+
+	if (!dev->edge_model || !space->arch_choices || space->n_edges <= 0)
+		return -1;
+	table = calloc((size_t)space->n_edges * space->n_ops, sizeof *table);
+	choice = calloc((size_t)space->n_edges, sizeof *choice);
+	if (table && choice && space->arch_choices(arch, choice) == 0 &&
+	    dev->edge_model(dev, DCA_METRIC_LATENCY, space, table, &bias, &err) == 0) {
+		*out = bias;
+		for (e = 0; e < space->n_edges; e++)
+			*out += table[e * space->n_ops + choice[e]];
+		rc = 0;
+	}
+	free(table);
+	free(choice);
+	return rc;
+}
+
+int cmd_cost(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "space", required_argument, 0, 's' },
+		{ "arch", required_argument, 0, 'a' },
+		{ "genotype", required_argument, 0, 'a' },
+		{ "device", required_argument, 0, 'd' },
+		{ "input", required_argument, 0, 'i' },
+		{ "classes", required_argument, 0, 'k' },
+		{ "width", required_argument, 0, 'w' },
+		{ "cells", required_argument, 0, 'c' },
+		{ "auxiliary", no_argument, 0, 'x' },
+		{ "json", no_argument, 0, 'j' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 }
+	};
+	static const char *const names[] = { "params", "flops", "peak_memory",
+		"latency", "energy" };
+	const char *space_name = NULL, *arch_text = NULL, *device_name = NULL;
+	dca_net_shape shape = { 0 };
+	int json = 0, o, i, status = 1, has_estimate = 0;
+	dca_registry *reg = NULL;
+	const dca_space *space;
+	const dca_device *dev = NULL;
+	dca_arch *arch = NULL;
+	dca_net net;
+	dca_error err = { 0 };
+	struct metric_out m[5];
+	double estimate = 0;
+	char *canon = NULL;
+
+	dca_net_init(&net);
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': space_name = optarg; break;
+		case 'a': arch_text = optarg; break;
+		case 'd': device_name = optarg; break;
+		case 'i':
+			if (cli_parse_shape(optarg, &shape.in_c, &shape.in_h, &shape.in_w))
+				return cli_fail("cost: --input expects CxHxW like 3x32x32, got '%s'", optarg);
+			break;
+		case 'k': shape.classes = atoi(optarg);
+			if (shape.classes < 2) return cli_fail("cost: --classes expects a number >= 2, got '%s'", optarg);
+			break;
+		case 'w': shape.width = atoi(optarg);
+			if (shape.width < 1) return cli_fail("cost: --width expects a positive number, got '%s'", optarg);
+			break;
+		case 'c': shape.cells = atoi(optarg);
+			if (shape.cells < 1) return cli_fail("cost: --cells expects a positive number, got '%s'", optarg);
+			break;
+		case 'x': shape.auxiliary = 1; break;
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc)
+		return cli_fail("cost: unexpected argument '%s' (see --help)", argv[optind]);
+	if (!space_name || !arch_text)
+		return cli_fail("cost: --space and --arch are required (see --help)");
+	reg = cli_registry();
+	if (!reg)
+		return 1;
+	space = dca_registry_space(reg, space_name, &err);
+	if (!space)
+		goto fail;
+	if (device_name && !(dev = dca_registry_device(reg, device_name, &err)))
+		goto fail;
+	arch = space->arch_parse(arch_text, &err);
+	if (!arch)
+		goto fail;
+	dca_space_resolve_shape(space, &shape);
+	if (space->build_net(arch, &shape, &net, &err) != 0)
+		goto fail;
+	for (i = 0; i < 5; i++) {
+		const dca_constraint *c = dca_registry_constraint(reg, names[i], NULL);
+		dca_error e2 = { 0 };
+		m[i].name = names[i];
+		m[i].ok = 0;
+		m[i].error[0] = '\0';
+		if (!c) {
+			snprintf(m[i].error, sizeof m[i].error, "constraint module not loaded");
+			continue;
+		}
+		if (c->needs_device && !dev) {
+			snprintf(m[i].error, sizeof m[i].error, "needs --device");
+			continue;
+		}
+		if (c->exact(&net, space, arch, dev, &m[i].value, &e2) == 0)
+			m[i].ok = 1;
+		else
+			snprintf(m[i].error, sizeof m[i].error, "%s", e2.msg);
+	}
+	if (dev)
+		has_estimate = model_estimate(dev, space, arch, &estimate) == 0;
+	canon = space->arch_format(arch);
+	if (json) {
+		json_t *j = json_pack("{s:s, s:s, s:{s:[i,i,i], s:i, s:i, s:i, s:b}}",
+			"space", space->name, "arch", canon ? canon : "", "shape",
+			"input", shape.in_c, shape.in_h, shape.in_w, "classes",
+			shape.classes, "width", shape.width, "cells", shape.cells,
+			"auxiliary", shape.auxiliary);
+		if (dev)
+			json_object_set_new(j, "device", json_string(dev->name));
+		for (i = 0; i < 5; i++)
+			json_object_set_new(j, m[i].name, m[i].ok ?
+				json_real(m[i].value) : json_null());
+		if (has_estimate)
+			json_object_set_new(j, "latency_model_estimate", json_real(estimate));
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		putchar('\n');
+		json_decref(j);
+	} else {
+		char buf[64];
+		static const dca_unit units[] = { DCA_UNIT_COUNT, DCA_UNIT_COUNT,
+			DCA_UNIT_BYTES, DCA_UNIT_SECONDS, DCA_UNIT_JOULES };
+		printf("space        %s (input %dx%dx%d, %d classes, width %d, %d cells%s)\n",
+		       space->name, shape.in_c, shape.in_h, shape.in_w, shape.classes,
+		       shape.width, shape.cells, shape.auxiliary ? ", auxiliary head" : "");
+		printf("arch         %s\n", canon ? canon : "?");
+		if (dev)
+			printf("device       %s\n", dev->name);
+		for (i = 0; i < 5; i++) {
+			if (m[i].ok) {
+				printf("%-12s %s", m[i].name, dca_unit_format(units[i],
+				       m[i].value, buf, sizeof buf));
+				if (i < 2)
+					printf(" (%.0f)", m[i].value);
+				if (i == 3 && dev)
+					printf(" (device table)");
+				putchar('\n');
+			} else if (dev || i < 3) {
+				printf("%-12s n/a: %s\n", m[i].name, m[i].error);
+			}
+			if (i == 3 && has_estimate)
+				printf("%-12s %s (additive per-edge model)\n", "  estimate",
+				       dca_unit_format(DCA_UNIT_SECONDS, estimate, buf, sizeof buf));
+		}
+	}
+	status = 0;
+	goto out;
+fail:
+	cli_fail("cost: %s", err.msg);
+out:
+	free(canon);
+	if (arch)
+		space->arch_free(arch);
+	dca_net_free(&net);
+	dca_registry_free(reg);
+	return status;
+}

@@ -1,0 +1,544 @@
+/* dcanas — experiment configuration: parse, validate, resolve units.
+ *
+ * Jansson reports positions only for syntax errors, so for a semantic error
+ * (wrong type, unknown key, bad unit) the offending JSON path is located in
+ * the source text again by json_position() to give a line and column. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dcanas/experiment.h>
+#include <dcanas/plugin.h>
+
+/* ---- locating a JSON path in the text -------------------------------------- */
+
+struct scan {
+	const char *s, *p;
+	const char *want;   /* path to find, e.g. "constraints[1].max" */
+	char path[256];
+	const char *found;  /* position of the value (or key) at `want` */
+};
+
+static void skip_ws(struct scan *sc)
+{
+	while (*sc->p && isspace((unsigned char)*sc->p))
+		sc->p++;
+}
+
+static void skip_string(struct scan *sc)
+{
+	sc->p++;
+	while (*sc->p && *sc->p != '"') {
+		if (*sc->p == '\\' && sc->p[1])
+			sc->p++;
+		sc->p++;
+	}
+	if (*sc->p)
+		sc->p++;
+}
+
+static void scan_value(struct scan *sc);
+
+static void check_here(struct scan *sc, const char *at)
+{
+	if (!sc->found && strcmp(sc->path, sc->want) == 0)
+		sc->found = at;
+}
+
+static void scan_value(struct scan *sc)
+{
+	size_t base = strlen(sc->path);
+
+	skip_ws(sc);
+	check_here(sc, sc->p);
+	if (*sc->p == '{') {
+		sc->p++;
+		for (;;) {
+			const char *k;
+			size_t klen;
+			skip_ws(sc);
+			if (*sc->p != '"')
+				break;
+			k = sc->p + 1;
+			skip_string(sc);
+			klen = (size_t)(sc->p - 1 - k);
+			snprintf(sc->path + base, sizeof sc->path - base, "%s%.*s",
+				 base ? "." : "", (int)klen, k);
+			check_here(sc, k - 1);  /* an unknown key points at the key */
+			skip_ws(sc);
+			if (*sc->p == ':')
+				sc->p++;
+			scan_value(sc);
+			sc->path[base] = '\0';
+			skip_ws(sc);
+			if (*sc->p == ',')
+				sc->p++;
+			else
+				break;
+		}
+		if (*sc->p == '}')
+			sc->p++;
+	} else if (*sc->p == '[') {
+		int i = 0;
+		sc->p++;
+		for (;;) {
+			skip_ws(sc);
+			if (*sc->p == ']' || !*sc->p)
+				break;
+			snprintf(sc->path + base, sizeof sc->path - base, "[%d]", i++);
+			scan_value(sc);
+			sc->path[base] = '\0';
+			skip_ws(sc);
+			if (*sc->p == ',')
+				sc->p++;
+			else
+				break;
+		}
+		if (*sc->p == ']')
+			sc->p++;
+	} else if (*sc->p == '"') {
+		skip_string(sc);
+	} else {
+		while (*sc->p && !strchr(",]} \t\r\n", *sc->p))
+			sc->p++;
+	}
+}
+
+static void json_position(const char *text, const char *path, int *line, int *col)
+{
+	struct scan sc = { .s = text, .p = text, .want = path };
+	const char *q;
+
+	*line = *col = 0;
+	if (!text)
+		return;
+	scan_value(&sc);
+	if (!sc.found)
+		return;
+	*line = 1;
+	*col = 1;
+	for (q = text; q < sc.found; q++) {
+		if (*q == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+struct ctx {
+	const char *text, *source;
+	dca_error *err;
+};
+
+static int fail(struct ctx *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct ctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	int line, col;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_position(c->text, path, &line, &col);
+	if (line)
+		return dca_error_set(c->err, DCA_ERR_INVALID, "%s:%d:%d: %s: %s",
+				     c->source, line, col, path, msg);
+	return dca_error_set(c->err, DCA_ERR_INVALID, "%s: %s: %s", c->source,
+			     path, msg);
+}
+
+/* Every key of obj must be in allowed (NULL-terminated). */
+static int only_keys(struct ctx *c, json_t *obj, const char *path,
+		     const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+	char p[256], list[256];
+
+	json_object_foreach(obj, key, v) {
+		const char *const *a;
+		size_t len = 0;
+		for (a = allowed; *a; a++)
+			if (strcmp(*a, key) == 0)
+				break;
+		if (*a)
+			continue;
+		list[0] = '\0';
+		for (a = allowed; *a; a++)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+						len ? ", " : "", *a);
+		snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+		return fail(c, p, "unknown key '%s'; allowed here: %s", key, list);
+	}
+	return 0;
+}
+
+static int get_string(struct ctx *c, json_t *obj, const char *path,
+		      const char *key, char *out, size_t n, int required)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[256];
+
+	snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+	if (!v) {
+		if (required)
+			return fail(c, path, "missing required key '%s'", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail(c, p, "expects a string");
+	if (json_string_length(v) >= n)
+		return fail(c, p, "is too long (at most %zu characters)", n - 1);
+	snprintf(out, n, "%s", json_string_value(v));
+	return 0;
+}
+
+static int get_int(struct ctx *c, json_t *obj, const char *path,
+		   const char *key, int *out, int min, int max)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[256];
+
+	if (!v)
+		return 0;
+	snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+	if (!json_is_integer(v))
+		return fail(c, p, "expects a whole number");
+	if (json_integer_value(v) < min || json_integer_value(v) > max)
+		return fail(c, p, "must be between %d and %d, got %lld", min, max,
+			    (long long)json_integer_value(v));
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+static int get_real(struct ctx *c, json_t *obj, const char *path,
+		    const char *key, double *out, double min, double max)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[256];
+
+	if (!v)
+		return 0;
+	snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+	if (!json_is_number(v))
+		return fail(c, p, "expects a number");
+	if (json_number_value(v) < min || json_number_value(v) > max)
+		return fail(c, p, "must be between %g and %g, got %g", min, max,
+			    json_number_value(v));
+	*out = json_number_value(v);
+	return 0;
+}
+
+static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
+		       struct dca_registry *reg)
+{
+	static const char *const keys[] = { "name", "width", "cells", "input",
+		"classes", "auxiliary", NULL };
+	json_t *in;
+	int rc, aux = 0;
+
+	if (json_is_string(v)) {
+		snprintf(e->space, sizeof e->space, "%s", json_string_value(v));
+	} else if (json_is_object(v)) {
+		if ((rc = only_keys(c, v, "space", keys)) ||
+		    (rc = get_string(c, v, "space", "name", e->space, sizeof e->space, 1)) ||
+		    (rc = get_int(c, v, "space", "width", &e->shape.width, 1, 4096)) ||
+		    (rc = get_int(c, v, "space", "cells", &e->shape.cells, 1, 1000)) ||
+		    (rc = get_int(c, v, "space", "classes", &e->shape.classes, 2, 1000000)))
+			return rc;
+		if ((in = json_object_get(v, "input"))) {
+			if (!json_is_array(in) || json_array_size(in) != 3 ||
+			    !json_is_integer(json_array_get(in, 0)) ||
+			    !json_is_integer(json_array_get(in, 1)) ||
+			    !json_is_integer(json_array_get(in, 2)) ||
+			    json_integer_value(json_array_get(in, 0)) < 1 ||
+			    json_integer_value(json_array_get(in, 1)) < 1 ||
+			    json_integer_value(json_array_get(in, 2)) < 1)
+				return fail(c, "space.input",
+					    "expects [channels, height, width], e.g. [3, 32, 32]");
+			e->shape.in_c = (int)json_integer_value(json_array_get(in, 0));
+			e->shape.in_h = (int)json_integer_value(json_array_get(in, 1));
+			e->shape.in_w = (int)json_integer_value(json_array_get(in, 2));
+		}
+		if ((in = json_object_get(v, "auxiliary"))) {
+			if (!json_is_boolean(in))
+				return fail(c, "space.auxiliary", "expects true or false");
+			aux = json_is_true(in);
+		}
+		e->shape.auxiliary = aux;
+	} else {
+		return fail(c, "space", "expects a name or an object with \"name\"");
+	}
+	if (reg) {
+		dca_error lerr = { 0 };
+		const dca_space *s = dca_registry_space(reg, e->space, &lerr);
+		if (!s)
+			return fail(c, json_is_object(v) ? "space.name" : "space", "%s",
+				    lerr.msg);
+		dca_space_resolve_shape(s, &e->shape);
+	}
+	return 0;
+}
+
+static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
+{
+	static const char *const keys[] = { "name", "epochs", "batch_size",
+		"warmup_epochs", "bottleneck_k", "lr", "arch_lr", "lambda_lr",
+		"seed", NULL };
+	json_t *seed;
+	int rc;
+
+	if (json_is_string(v)) {
+		snprintf(e->optimizer, sizeof e->optimizer, "%s", json_string_value(v));
+		return 0;
+	}
+	if (!json_is_object(v))
+		return fail(c, "optimizer", "expects a name or an object with \"name\"");
+	if ((rc = only_keys(c, v, "optimizer", keys)) ||
+	    (rc = get_string(c, v, "optimizer", "name", e->optimizer, sizeof e->optimizer, 1)) ||
+	    (rc = get_int(c, v, "optimizer", "epochs", &e->epochs, 0, 100000)) ||
+	    (rc = get_int(c, v, "optimizer", "batch_size", &e->batch_size, 1, 1 << 20)) ||
+	    (rc = get_int(c, v, "optimizer", "warmup_epochs", &e->warmup_epochs, 0, 100000)) ||
+	    (rc = get_int(c, v, "optimizer", "bottleneck_k", &e->bottleneck_k, 1, 64)) ||
+	    (rc = get_real(c, v, "optimizer", "lr", &e->lr, 0, 100)) ||
+	    (rc = get_real(c, v, "optimizer", "arch_lr", &e->arch_lr, 0, 100)) ||
+	    (rc = get_real(c, v, "optimizer", "lambda_lr", &e->lambda_lr, 0, 100)))
+		return rc;
+	if ((seed = json_object_get(v, "seed"))) {
+		if (!json_is_integer(seed))
+			return fail(c, "optimizer.seed", "expects a whole number");
+		e->seed = (long)json_integer_value(seed);
+	}
+	return 0;
+}
+
+static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
+{
+	static const char *const keys[] = { "dataset", "path", "val_fraction", NULL };
+	static const char *const datasets[] = { "cifar10", "cifar100", "mnist",
+		"fashion-mnist", "digits8x8", NULL };
+	const char *const *d;
+	int rc;
+
+	if (!json_is_object(v))
+		return fail(c, "data", "expects an object with \"dataset\" and \"path\"");
+	if ((rc = only_keys(c, v, "data", keys)) ||
+	    (rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
+	    (rc = get_string(c, v, "data", "path", e->data_path, sizeof e->data_path, 0)) ||
+	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 0.0, 0.99)))
+		return rc;
+	for (d = datasets; *d; d++)
+		if (strcmp(*d, e->dataset) == 0)
+			return 0;
+	return fail(c, "data.dataset", "unknown dataset '%s'; known: cifar10, "
+		    "cifar100, mnist, fashion-mnist, digits8x8", e->dataset);
+}
+
+static int parse_constraints(struct ctx *c, json_t *v, dca_experiment *e,
+			     struct dca_registry *reg)
+{
+	static const char *const keys[] = { "name", "max", NULL };
+	size_t i;
+	json_t *item;
+	char path[64], mpath[80];
+	int rc, j;
+
+	if (!json_is_array(v))
+		return fail(c, "constraints",
+			    "expects a list like [{\"name\": \"params\", \"max\": \"3.5M\"}]");
+	if (json_array_size(v) > DCA_MAX_CONSTRAINTS)
+		return fail(c, "constraints", "at most %d constraints",
+			    DCA_MAX_CONSTRAINTS);
+	json_array_foreach(v, i, item) {
+		dca_budget *b = &e->budgets[e->n_budgets];
+		json_t *max;
+		snprintf(path, sizeof path, "constraints[%zu]", i);
+		snprintf(mpath, sizeof mpath, "%s.max", path);
+		if (!json_is_object(item))
+			return fail(c, path, "expects {\"name\": ..., \"max\": ...}");
+		if ((rc = only_keys(c, item, path, keys)) ||
+		    (rc = get_string(c, item, path, "name", b->name, sizeof b->name, 1)))
+			return rc;
+		for (j = 0; j < e->n_budgets; j++)
+			if (strcmp(e->budgets[j].name, b->name) == 0)
+				return fail(c, path, "constraint '%s' is given twice "
+					    "(also constraints[%d])", b->name, j);
+		max = json_object_get(item, "max");
+		if (!max)
+			return fail(c, path, "missing required key 'max' (the budget)");
+		if (json_is_string(max))
+			snprintf(b->text, sizeof b->text, "%s", json_string_value(max));
+		else if (json_is_number(max))
+			snprintf(b->text, sizeof b->text, "%.17g", json_number_value(max));
+		else
+			return fail(c, mpath, "expects a budget like \"3.5M\" or \"20ms\"");
+		if (reg) {
+			dca_error lerr = { 0 };
+			b->constraint = dca_registry_constraint(reg, b->name, &lerr);
+			if (!b->constraint)
+				return fail(c, path, "%s", lerr.msg);
+			if (json_is_number(max) && b->constraint->unit != DCA_UNIT_COUNT)
+				return fail(c, mpath, "budget '%s' needs a unit, e.g. "
+					    "\"%g%s\"", b->name, json_number_value(max),
+					    b->constraint->unit == DCA_UNIT_SECONDS ? "ms" :
+					    b->constraint->unit == DCA_UNIT_BYTES ? "KiB" : "mJ");
+			if (dca_unit_parse(b->constraint->unit, b->text, &b->max, &lerr))
+				return fail(c, mpath, "budget '%s' %s", b->name, lerr.msg);
+		}
+		e->n_budgets++;
+	}
+	return 0;
+}
+
+static void defaults(dca_experiment *e)
+{
+	memset(e, 0, sizeof *e);
+	snprintf(e->optimizer, sizeof e->optimizer, "dcanas");
+	e->epochs = 50;
+	e->batch_size = 64;
+	e->warmup_epochs = 15;
+	e->bottleneck_k = 4;
+	e->lr = 0.025;
+	e->arch_lr = 6e-4;
+	e->lambda_lr = 0.1;
+	e->seed = 1;
+	e->val_fraction = 0.5;
+	snprintf(e->device, sizeof e->device, "host");
+}
+
+int dca_experiment_parse(dca_experiment *e, const char *text, const char *source,
+			 struct dca_registry *reg, dca_error *err)
+{
+	static const char *const keys[] = { "space", "optimizer", "data", "device",
+		"constraints", NULL };
+	struct ctx c = { text, source, err };
+	json_error_t jerr;
+	json_t *root, *v;
+	int rc = 0, needs_device = 0, i;
+
+	defaults(e);
+	snprintf(e->source, sizeof e->source, "%s", source);
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s:%d:%d: invalid JSON: %s",
+				     source, jerr.line, jerr.column, jerr.text);
+	if (!json_is_object(root)) {
+		rc = dca_error_set(err, DCA_ERR_INVALID, "%s: the top level must "
+				   "be an object with \"space\", \"constraints\", ...",
+				   source);
+		goto out;
+	}
+	if ((rc = only_keys(&c, root, "", keys)))
+		goto out;
+	if (!(v = json_object_get(root, "space"))) {
+		rc = fail(&c, "space", "missing: name a search space, e.g. "
+			  "\"space\": \"nb201\"");
+		goto out;
+	}
+	if ((rc = parse_space(&c, v, e, reg)))
+		goto out;
+	if ((v = json_object_get(root, "optimizer")) && (rc = parse_optimizer(&c, v, e)))
+		goto out;
+	if ((v = json_object_get(root, "data")) && (rc = parse_data(&c, v, e)))
+		goto out;
+	if ((v = json_object_get(root, "constraints")) &&
+	    (rc = parse_constraints(&c, v, e, reg)))
+		goto out;
+	for (i = 0; i < e->n_budgets; i++)
+		if (e->budgets[i].constraint && e->budgets[i].constraint->needs_device)
+			needs_device = 1;
+	if ((v = json_object_get(root, "device"))) {
+		if (!json_is_string(v)) {
+			rc = fail(&c, "device", "expects a device name, e.g. \"raspi4\"");
+			goto out;
+		}
+		snprintf(e->device, sizeof e->device, "%s", json_string_value(v));
+		needs_device = 1;
+	} else if (needs_device) {
+		e->device[0] = '\0';
+		rc = fail(&c, "constraints", "a latency or energy budget needs a "
+			  "\"device\" (see `dcanas devices`)");
+		goto out;
+	}
+	if (reg && needs_device) {
+		dca_error lerr = { 0 };
+		if (!dca_registry_device(reg, e->device, &lerr)) {
+			rc = fail(&c, "device", "%s", lerr.msg);
+			goto out;
+		}
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+int dca_experiment_load(dca_experiment *e, const char *path,
+			struct dca_registry *reg, dca_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *text;
+	long n;
+	int rc;
+
+	if (!f)
+		return dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %m", path);
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (1 << 24) ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return dca_error_set(err, DCA_ERR_IO, "%s: cannot read (not a "
+				     "regular file, or larger than 16 MiB)", path);
+	}
+	text = malloc((size_t)n + 1);
+	if (!text) {
+		fclose(f);
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	}
+	if (fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		fclose(f);
+		return dca_error_set(err, DCA_ERR_IO, "%s: read error", path);
+	}
+	fclose(f);
+	text[n] = '\0';
+	rc = dca_experiment_parse(e, text, path, reg, err);
+	free(text);
+	return rc;
+}
+
+json_t *dca_experiment_to_json(const dca_experiment *e)
+{
+	json_t *cons = json_array();
+	int i;
+
+	for (i = 0; i < e->n_budgets; i++) {
+		const dca_budget *b = &e->budgets[i];
+		json_array_append_new(cons, json_pack("{s:s, s:s, s:f, s:s}",
+			"name", b->name, "max", b->text, "max_value", b->max,
+			"unit", b->constraint ? dca_unit_name(b->constraint->unit) : "?"));
+	}
+	return json_pack("{s:{s:s, s:i, s:i, s:[i,i,i], s:i, s:b}, "
+			 "s:{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:I}, "
+			 "s:{s:s, s:s, s:f}, s:s, s:o}",
+		"space", "name", e->space, "width", e->shape.width,
+		"cells", e->shape.cells, "input", e->shape.in_c, e->shape.in_h,
+		e->shape.in_w, "classes", e->shape.classes, "auxiliary",
+		e->shape.auxiliary,
+		"optimizer", "name", e->optimizer, "epochs", e->epochs,
+		"batch_size", e->batch_size, "warmup_epochs", e->warmup_epochs,
+		"bottleneck_k", e->bottleneck_k, "lr", e->lr, "arch_lr", e->arch_lr,
+		"lambda_lr", e->lambda_lr, "seed", (json_int_t)e->seed,
+		"data", "dataset", e->dataset, "path", e->data_path,
+		"val_fraction", e->val_fraction,
+		"device", e->device, "constraints", cons);
+}

@@ -1,0 +1,398 @@
+/* dcanas — the plugin registry: loads modules and keeps what they register.
+ *
+ * Modules are loaded with libltdl, eagerly, and never unloaded. Because ltdl
+ * binds lazily, a module with an unresolved symbol would load and then die at
+ * its first call; so each file is first opened with dlopen(RTLD_NOW) to turn
+ * that into a load error carrying the real loader message. */
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <ltdl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <dcanas/plugin.h>
+
+struct dca_registry {
+	dca_registry_entry *entries;
+	size_t n, cap;
+	char **files;            /* module files loaded (owned) */
+	size_t n_files, cap_files;
+	const char *loading;     /* file being registered now */
+	const char *loading_version;
+};
+
+static int ltdl_users;
+
+static const char *const kind_names[DCA_KIND_COUNT] = {
+	"space", "optimizer", "constraint", "device",
+};
+
+const char *dca_kind_name(dca_kind kind)
+{
+	return (unsigned)kind < DCA_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+dca_registry *dca_registry_new(void)
+{
+	dca_registry *reg = calloc(1, sizeof *reg);
+
+	if (!reg)
+		return NULL;
+	if (ltdl_users++ == 0)
+		lt_dlinit();
+	return reg;
+}
+
+void dca_registry_free(dca_registry *reg)
+{
+	size_t i;
+
+	if (!reg)
+		return;
+	/* modules stay resident: registered structs may live in them */
+	for (i = 0; i < reg->n_files; i++)
+		free(reg->files[i]);
+	free(reg->files);
+	free(reg->entries);
+	free(reg);
+}
+
+const char *dca_registry_loading_file(const dca_registry *reg)
+{
+	return reg->loading;
+}
+
+static int add_entry(dca_registry *reg, dca_kind kind, const char *name,
+		     const char *summary, const void *object, dca_error *err)
+{
+	size_t i;
+
+	if (!name || !*name)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+				     "%s: registers a %s with no name",
+				     reg->loading ? reg->loading : "(built-in)",
+				     dca_kind_name(kind));
+	for (i = 0; i < reg->n; i++) {
+		const dca_registry_entry *e = &reg->entries[i];
+		if (e->kind == kind && strcmp(e->name, name) == 0)
+			return dca_error_set(err, DCA_ERR_PLUGIN,
+				"two modules register the %s '%s': %s and %s; "
+				"remove one of them from the plugin path",
+				dca_kind_name(kind), name, e->file,
+				reg->loading ? reg->loading : "(built-in)");
+	}
+	if (reg->n == reg->cap) {
+		size_t ncap = reg->cap ? reg->cap * 2 : 32;
+		dca_registry_entry *ne = realloc(reg->entries, ncap * sizeof *ne);
+		if (!ne)
+			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		reg->entries = ne;
+		reg->cap = ncap;
+	}
+	reg->entries[reg->n++] = (dca_registry_entry){
+		.kind = kind, .name = name, .summary = summary ? summary : "",
+		.object = object,
+		.file = reg->loading ? reg->loading : "(built-in)",
+		.version = reg->loading_version ? reg->loading_version : PACKAGE_VERSION,
+	};
+	return 0;
+}
+
+int dca_registry_add_space(dca_registry *reg, const dca_space *s, dca_error *err)
+{
+	if (!s->arch_parse || !s->arch_format || !s->arch_free || !s->build_net)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: space '%s' lacks a required callback (arch_parse, "
+			"arch_format, arch_free, build_net)",
+			reg->loading ? reg->loading : "(built-in)", s->name);
+	return add_entry(reg, DCA_KIND_SPACE, s->name, s->summary, s, err);
+}
+
+int dca_registry_add_constraint(dca_registry *reg, const dca_constraint *c,
+				dca_error *err)
+{
+	if (!c->exact)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: constraint '%s' has no exact() callback",
+			reg->loading ? reg->loading : "(built-in)", c->name);
+	return add_entry(reg, DCA_KIND_CONSTRAINT, c->name, c->summary, c, err);
+}
+
+int dca_registry_add_device(dca_registry *reg, const dca_device *d, dca_error *err)
+{
+	int rc = add_entry(reg, DCA_KIND_DEVICE, d->name, d->summary, d, err);
+
+	/* table devices come from profile files: show the profile, not the .so */
+	if (rc == 0 && d->source)
+		reg->entries[reg->n - 1].file = d->source;
+	return rc;
+}
+
+int dca_registry_add_optimizer(dca_registry *reg, const char *name,
+			       const void *opt, dca_error *err)
+{
+	return add_entry(reg, DCA_KIND_OPTIMIZER, name, "", opt, err);
+}
+
+static const void *lookup(const dca_registry *reg, dca_kind kind,
+			  const char *name, dca_error *err)
+{
+	size_t i, len = 0;
+	char known[512];
+
+	known[0] = '\0';
+	for (i = 0; i < reg->n; i++) {
+		const dca_registry_entry *e = &reg->entries[i];
+		if (e->kind != kind)
+			continue;
+		if (strcmp(e->name, name) == 0)
+			return e->object;
+		if (len < sizeof known - 2)
+			len += (size_t)snprintf(known + len, sizeof known - len,
+						"%s%s", len ? ", " : "", e->name);
+	}
+	dca_error_set(err, DCA_ERR_NOTFOUND,
+		      "unknown %s '%s'; known: %s (see `dcanas plugins`; "
+		      "modules are searched on DCANAS_PLUGIN_PATH)",
+		      dca_kind_name(kind), name, len ? known : "none");
+	return NULL;
+}
+
+const dca_space *dca_registry_space(const dca_registry *reg, const char *name,
+				    dca_error *err)
+{
+	return lookup(reg, DCA_KIND_SPACE, name, err);
+}
+
+const dca_constraint *dca_registry_constraint(const dca_registry *reg,
+					      const char *name, dca_error *err)
+{
+	return lookup(reg, DCA_KIND_CONSTRAINT, name, err);
+}
+
+const dca_device *dca_registry_device(const dca_registry *reg, const char *name,
+				      dca_error *err)
+{
+	return lookup(reg, DCA_KIND_DEVICE, name, err);
+}
+
+size_t dca_registry_count(const dca_registry *reg)
+{
+	return reg->n;
+}
+
+const dca_registry_entry *dca_registry_get(const dca_registry *reg, size_t i)
+{
+	return i < reg->n ? &reg->entries[i] : NULL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The shared object behind a libtool .la file (its dlname, in .libs/ for an
+ * uninstalled module), or a copy of path itself. NULL if none is named. */
+static char *shared_object_of(const char *path)
+{
+	FILE *f;
+	char line[1024], dlname[512] = "";
+	char *dir, *slash, *so;
+	size_t n;
+	struct stat st;
+
+	if (!ends_with(path, ".la"))
+		return strdup(path);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "dlname='%511[^']'", dlname) == 1)
+			break;
+	fclose(f);
+	if (!dlname[0])
+		return NULL;
+	dir = strdup(path);
+	if (!dir)
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[1] = '\0';
+	else
+		dir[0] = '\0';
+	n = strlen(dir) + strlen(dlname) + 8;
+	so = malloc(n);
+	if (so) {
+		snprintf(so, n, "%s.libs/%s", dir, dlname);
+		if (stat(so, &st) != 0)
+			snprintf(so, n, "%s%s", dir, dlname);
+	}
+	free(dir);
+	return so;
+}
+
+int dca_registry_load_file(dca_registry *reg, const char *path, dca_error *err)
+{
+	lt_dlhandle h;
+	dca_module_entry_fn entry;
+	const dca_module_info *info;
+	char *so, *file;
+	void *probe;
+	int rc;
+
+	so = shared_object_of(path);
+	if (!so)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: not a libtool module (no dlname in the .la file)", path);
+	/* bind now, to report unresolved symbols with the loader's own words */
+	probe = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	if (!probe) {
+		rc = dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: cannot load module: %s (a missing symbol means the "
+			"module was built against another dcanas or lacks a library; "
+			"check it with ldd -r)", path, dlerror());
+		free(so);
+		return rc;
+	}
+	free(so);
+	h = lt_dlopen(path);
+	dlclose(probe);
+	if (!h)
+		return dca_error_set(err, DCA_ERR_PLUGIN, "%s: cannot load module: %s",
+				     path, lt_dlerror());
+	entry = (dca_module_entry_fn)(uintptr_t)lt_dlsym(h, DCA_MODULE_ENTRY_NAME);
+	if (!entry)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: not a dcanas module: no '%s' symbol exported",
+			path, DCA_MODULE_ENTRY_NAME);
+	info = entry();
+	if (!info)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+				     "%s: %s() returned NULL", path, DCA_MODULE_ENTRY_NAME);
+	if (info->abi_major != DCA_ABI_MAJOR || info->abi_minor > DCA_ABI_MINOR)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: module '%s' was built for dcanas plugin ABI %u.%u, "
+			"but this dcanas has ABI %d.%d; rebuild the module against "
+			"this dcanas's headers", path, info->name ? info->name : "?",
+			info->abi_major, info->abi_minor, DCA_ABI_MAJOR, DCA_ABI_MINOR);
+	if (info->struct_size < sizeof(dca_module_info) ||
+	    !info->register_plugins || !info->name)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: module descriptor is incomplete (struct size %u, "
+			"expected %zu, with a name and a register function)",
+			path, info->struct_size, sizeof(dca_module_info));
+	if (reg->n_files == reg->cap_files) {
+		size_t ncap = reg->cap_files ? reg->cap_files * 2 : 16;
+		char **nf = realloc(reg->files, ncap * sizeof *nf);
+		if (!nf)
+			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		reg->files = nf;
+		reg->cap_files = ncap;
+	}
+	file = strdup(path);
+	if (!file)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	reg->files[reg->n_files++] = file;
+	reg->loading = file;
+	reg->loading_version = info->version;
+	rc = info->register_plugins(reg, err);
+	if (rc != 0 && err && err->code == 0)
+		dca_error_set(err, rc, "%s: module '%s' failed to register",
+			      path, info->name);
+	reg->loading = NULL;
+	reg->loading_version = NULL;
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dca_registry_load_dir(dca_registry *reg, const char *dir, dca_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 :
+		       dca_error_set(err, DCA_ERR_IO, "%s: cannot read plugin "
+				     "directory: %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		size_t len = strlen(dir) + strlen(de->d_name) + 2;
+		char *p;
+		if (!ends_with(de->d_name, ".la") && !ends_with(de->d_name, ".so"))
+			continue;
+		if (n == cap) {
+			char **nn;
+			cap = cap ? cap * 2 : 16;
+			nn = realloc(names, cap * sizeof *nn);
+			if (!nn) {
+				rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			names = nn;
+		}
+		p = malloc(len);
+		if (!p) {
+			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(p, len, "%s/%s", dir, de->d_name);
+		names[n++] = p;
+	}
+	qsort(names, n, sizeof *names, by_name);
+	for (i = 0; i < n && rc == 0; i++) {
+		/* x.so beside x.la is the same module: load it once, via the .la */
+		if (ends_with(names[i], ".so")) {
+			size_t len = strlen(names[i]);
+			char la[4096];
+			struct stat st;
+			snprintf(la, sizeof la, "%.*s.la", (int)(len - 3), names[i]);
+			if (stat(la, &st) == 0)
+				continue;
+		}
+		rc = dca_registry_load_file(reg, names[i], err);
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+int dca_registry_load_default(dca_registry *reg, dca_error *err)
+{
+	const char *path = getenv("DCANAS_PLUGIN_PATH");
+	const char *nosys = getenv("DCANAS_NO_SYSTEM_PLUGINS");
+	int rc;
+
+	if (path && *path) {
+		char *copy = strdup(path), *save = NULL, *dir;
+		if (!copy)
+			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		for (dir = strtok_r(copy, ":", &save); dir;
+		     dir = strtok_r(NULL, ":", &save)) {
+			rc = dca_registry_load_dir(reg, dir, err);
+			if (rc != 0) {
+				free(copy);
+				return rc;
+			}
+		}
+		free(copy);
+	}
+	if (nosys && strcmp(nosys, "1") == 0)
+		return 0;
+	return dca_registry_load_dir(reg, DCA_PLUGINDIR, err);
+}

@@ -1,0 +1,22 @@
+/* dcanas — helpers shared by every search space. */
+#include "config.h"
+
+#include <dcanas/space.h>
+
+void dca_space_resolve_shape(const dca_space *space, dca_net_shape *shape)
+{
+	const dca_net_shape *d = &space->default_shape;
+
+	if (!shape->in_c)
+		shape->in_c = d->in_c;
+	if (!shape->in_h)
+		shape->in_h = d->in_h;
+	if (!shape->in_w)
+		shape->in_w = d->in_w;
+	if (!shape->classes)
+		shape->classes = d->classes;
+	if (!shape->width)
+		shape->width = d->width;
+	if (!shape->cells)
+		shape->cells = d->cells;
+}

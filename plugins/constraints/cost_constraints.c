@@ -1,0 +1,176 @@
+/* dcanas — the standard constraint models: params, flops, peak_memory,
+ * latency and energy. The last two ask the device: its whole-network table
+ * where it has one for this space, else the sum of its per-op costs. */
+#include "config.h"
+
+#include <dcanas/dcanas.h>
+
+#include "peak_memory.h"
+
+static int sum_ops(const dca_net *net, double (*f)(const dca_op_desc *),
+		   double *out)
+{
+	size_t i;
+	double s = 0;
+
+	for (i = 0; i < net->n_ops; i++)
+		s += f(&net->ops[i]);
+	*out = s;
+	return 0;
+}
+
+static int params_exact(const dca_net *net, const dca_space *space,
+			const dca_arch *arch, const dca_device *dev,
+			double *out, dca_error *err)
+{
+	return sum_ops(net, dca_op_params, out);
+}
+
+static int params_op(const dca_op_desc *op, const dca_device *dev, double *out,
+		     dca_error *err)
+{
+	*out = dca_op_params(op);
+	return 0;
+}
+
+static int flops_exact(const dca_net *net, const dca_space *space,
+		       const dca_arch *arch, const dca_device *dev,
+		       double *out, dca_error *err)
+{
+	return sum_ops(net, dca_op_macs, out);
+}
+
+static int flops_op(const dca_op_desc *op, const dca_device *dev, double *out,
+		    dca_error *err)
+{
+	*out = dca_op_macs(op);
+	return 0;
+}
+
+static int peak_exact(const dca_net *net, const dca_space *space,
+		      const dca_arch *arch, const dca_device *dev,
+		      double *out, dca_error *err)
+{
+	double v = dcap_peak_memory(net);
+
+	if (v < 0)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	*out = v;
+	return 0;
+}
+
+static int device_exact(dca_metric metric, const dca_net *net,
+			const dca_space *space, const dca_arch *arch,
+			const dca_device *dev, double *out, dca_error *err)
+{
+	dca_error local = { 0 };
+	size_t i;
+	double s = 0;
+	int rc;
+
+	if (!dev)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s needs a device "
+				     "(--device NAME; see `dcanas devices`)",
+				     dca_metric_name(metric));
+	if (dev->arch_cost && space && arch) {
+		rc = dev->arch_cost(dev, metric, space, arch, out, &local);
+		if (rc != DCA_ERR_UNSUPPORTED) {
+			if (rc != 0)
+				dca_error_set(err, rc, "%s", local.msg);
+			return rc;
+		}
+	}
+	if (!dev->op_cost)
+		return dca_error_set(err, DCA_ERR_UNSUPPORTED,
+			"device '%s' has no %s model for space '%s' (no network "
+			"table and no per-op table); profile it with a per-op table "
+			"(docs/devices.md)", dev->name, dca_metric_name(metric),
+			space ? space->name : "?");
+	for (i = 0; i < net->n_ops; i++) {
+		double v;
+		rc = dev->op_cost(dev, metric, &net->ops[i], &v, err);
+		if (rc != 0)
+			return rc;
+		s += v;
+	}
+	*out = s;
+	return 0;
+}
+
+static int latency_exact(const dca_net *net, const dca_space *space,
+			 const dca_arch *arch, const dca_device *dev,
+			 double *out, dca_error *err)
+{
+	return device_exact(DCA_METRIC_LATENCY, net, space, arch, dev, out, err);
+}
+
+static int energy_exact(const dca_net *net, const dca_space *space,
+			const dca_arch *arch, const dca_device *dev,
+			double *out, dca_error *err)
+{
+	return device_exact(DCA_METRIC_ENERGY, net, space, arch, dev, out, err);
+}
+
+static int device_op(dca_metric metric, const dca_op_desc *op,
+		     const dca_device *dev, double *out, dca_error *err)
+{
+	if (!dev || !dev->op_cost)
+		return dca_error_set(err, DCA_ERR_UNSUPPORTED,
+			"device '%s' has no per-op %s table",
+			dev ? dev->name : "(none)", dca_metric_name(metric));
+	return dev->op_cost(dev, metric, op, out, err);
+}
+
+static int latency_op(const dca_op_desc *op, const dca_device *dev,
+		      double *out, dca_error *err)
+{
+	return device_op(DCA_METRIC_LATENCY, op, dev, out, err);
+}
+
+static int energy_op(const dca_op_desc *op, const dca_device *dev,
+		     double *out, dca_error *err)
+{
+	return device_op(DCA_METRIC_ENERGY, op, dev, out, err);
+}
+
+static const dca_constraint constraints[] = {
+	{ .name = "params", .summary = "model size: number of parameters",
+	  .unit = DCA_UNIT_COUNT, .exact = params_exact, .op_cost = params_op },
+	{ .name = "flops", .summary = "multiply-accumulates per image "
+	  "(NAS-Bench-201 convention)", .unit = DCA_UNIT_COUNT,
+	  .exact = flops_exact, .op_cost = flops_op },
+	{ .name = "peak_memory", .summary = "largest set of float32 activations "
+	  "alive at once, batch 1", .unit = DCA_UNIT_BYTES, .exact = peak_exact },
+	{ .name = "latency", .summary = "inference latency on the device",
+	  .unit = DCA_UNIT_SECONDS, .needs_device = 1, .exact = latency_exact,
+	  .op_cost = latency_op },
+	{ .name = "energy", .summary = "inference energy on the device",
+	  .unit = DCA_UNIT_JOULES, .needs_device = 1, .exact = energy_exact,
+	  .op_cost = energy_op },
+};
+
+static int register_plugins(dca_registry *reg, dca_error *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof constraints / sizeof constraints[0]; i++)
+		if ((rc = dca_registry_add_constraint(reg, &constraints[i], err)))
+			return rc;
+	return 0;
+}
+
+static const dca_module_info info = {
+	DCA_MODULE_INFO_INIT,
+	.name = "cost_constraints",
+	.version = PACKAGE_VERSION,
+	.summary = "params, flops, peak_memory, latency, energy",
+	.license = "MIT",
+	.register_plugins = register_plugins,
+};
+
+const dca_module_info *dca_module_entry(void);
+const dca_module_info *dca_module_entry(void)
+{
+	return &info;
+}

@@ -1,0 +1,279 @@
+/* dcanas — the NAS-Bench-201 search space (Dong & Yang, ICLR 2020).
+ *
+ * A cell is a DAG of 4 nodes; each of its 6 edges (j <- i, i < j) carries one
+ * of 5 ops. The arch string lists them node by node:
+ * |op~0|+|op~0|op~1|+|op~0|op~1|op~2|. The evaluation network is the
+ * benchmark's: stem conv 3x3, three stages of N cells at C, 2C, 4C joined by
+ * residual reduction blocks, BN + ReLU, global pool, linear. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dcanas/dcanas.h>
+
+#define NB201_EDGES 6
+#define NB201_NODES 4
+
+enum { OP_NONE, OP_SKIP, OP_CONV1, OP_CONV3, OP_AVGPOOL, NB201_OPS };
+
+static const char *const op_names[NB201_OPS] = {
+	"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
+};
+
+struct dca_arch {
+	int op[NB201_EDGES]; /* edge order: 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2 */
+};
+
+/* edge index of (to, from) in arch-string order */
+static int edge_index(int to, int from)
+{
+	return (to - 1) * to / 2 + from;
+}
+
+static dca_arch *nb201_parse(const char *text, dca_error *err)
+{
+	dca_arch *a;
+	const char *p = text;
+	int to, from, k;
+
+	a = calloc(1, sizeof *a);
+	if (!a) {
+		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (to = 1; to < NB201_NODES; to++) {
+		if (to > 1) {
+			if (*p != '+') {
+				dca_error_set(err, DCA_ERR_INVALID,
+					"nb201 arch '%s': expected '+' before node %d at "
+					"offset %d (format |op~0|+|op~0|op~1|+|op~0|op~1|op~2|)",
+					text, to, (int)(p - text));
+				goto fail;
+			}
+			p++;
+		}
+		if (*p != '|')
+			goto syntax;
+		p++;
+		for (from = 0; from < to; from++) {
+			const char *tilde = strchr(p, '~'), *bar;
+			int input;
+			char *end;
+			if (!tilde)
+				goto syntax;
+			for (k = 0; k < NB201_OPS; k++)
+				if ((size_t)(tilde - p) == strlen(op_names[k]) &&
+				    strncmp(p, op_names[k], strlen(op_names[k])) == 0)
+					break;
+			if (k == NB201_OPS) {
+				dca_error_set(err, DCA_ERR_INVALID,
+					"nb201 arch '%s': unknown op '%.*s' at offset %d; "
+					"known: none, skip_connect, nor_conv_1x1, "
+					"nor_conv_3x3, avg_pool_3x3", text,
+					(int)(tilde - p), p, (int)(p - text));
+				goto fail;
+			}
+			input = (int)strtol(tilde + 1, &end, 10);
+			if (end == tilde + 1 || input != from) {
+				dca_error_set(err, DCA_ERR_INVALID,
+					"nb201 arch '%s': node %d's edge %d must read "
+					"from node %d ('~%d') at offset %d", text, to,
+					from, from, from, (int)(tilde + 1 - text));
+				goto fail;
+			}
+			bar = end;
+			if (*bar != '|')
+				goto syntax;
+			p = bar + 1;
+			a->op[edge_index(to, from)] = k;
+		}
+	}
+	if (*p != '\0') {
+		dca_error_set(err, DCA_ERR_INVALID, "nb201 arch '%s': unexpected "
+			      "text at offset %d", text, (int)(p - text));
+		goto fail;
+	}
+	return a;
+syntax:
+	dca_error_set(err, DCA_ERR_INVALID, "nb201 arch '%s': malformed at offset "
+		      "%d; expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2|", text,
+		      (int)(p - text));
+fail:
+	free(a);
+	return NULL;
+}
+
+static char *nb201_format(const dca_arch *a)
+{
+	char buf[256];
+	size_t n = 0;
+	int to, from;
+
+	for (to = 1; to < NB201_NODES; to++) {
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s|", to > 1 ? "+" : "");
+		for (from = 0; from < to; from++)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s~%d|",
+					      op_names[a->op[edge_index(to, from)]], from);
+	}
+	return strdup(buf);
+}
+
+static void nb201_free(dca_arch *a)
+{
+	free(a);
+}
+
+static int nb201_choices(const dca_arch *a, int *choice)
+{
+	memcpy(choice, a->op, sizeof a->op);
+	return 0;
+}
+
+/* ReLU -> conv -> BN, as the benchmark's ReLUConvBN */
+static int relu_conv_bn(dca_net *net, int x, int cout, int k, int stride, int pad)
+{
+	x = dca_net_relu(net, x);
+	if (x >= 0)
+		x = dca_net_conv(net, x, cout, k, stride, pad, 1, 1, 0);
+	if (x >= 0)
+		x = dca_net_batchnorm(net, x, 1);
+	return x;
+}
+
+static int build_cell(dca_net *net, const dca_arch *a, int x, int c, int index)
+{
+	int node[NB201_NODES], to, from;
+
+	node[0] = x;
+	for (to = 1; to < NB201_NODES; to++) {
+		int terms[NB201_NODES], n = 0;
+		for (from = 0; from < to; from++) {
+			int op = a->op[edge_index(to, from)], y = -1;
+			switch (op) {
+			case OP_NONE:
+				continue;  /* deployed nets drop zero edges */
+			case OP_SKIP:
+				y = node[from];
+				break;
+			case OP_CONV1:
+				y = relu_conv_bn(net, node[from], c, 1, 1, 0);
+				break;
+			case OP_CONV3:
+				y = relu_conv_bn(net, node[from], c, 3, 1, 1);
+				break;
+			case OP_AVGPOOL:
+				y = dca_net_pool(net, node[from], DCA_OP_AVGPOOL, 3, 1, 1);
+				break;
+			}
+			if (y < 0)
+				return -1;
+			if (op != OP_SKIP)
+				dca_net_label_last(net, "cell%d/edge%d<-%d/%s", index, to,
+						   from, op_names[op]);
+			terms[n++] = y;
+		}
+		if (n == 0)
+			node[to] = dca_net_zero(net, node[0], c, 1);
+		else if (n == 1)
+			node[to] = terms[0];
+		else
+			node[to] = dca_net_add(net, terms, n);
+		if (node[to] < 0)
+			return -1;
+	}
+	return node[NB201_NODES - 1];
+}
+
+/* the benchmark's ResNet basic block with stride 2 */
+static int residual_reduction(dca_net *net, int x, int cout)
+{
+	int a, b, s, sum[2];
+
+	a = relu_conv_bn(net, x, cout, 3, 2, 1);
+	b = a < 0 ? -1 : relu_conv_bn(net, a, cout, 3, 1, 1);
+	s = dca_net_pool(net, x, DCA_OP_AVGPOOL, 2, 2, 0);
+	if (s >= 0)
+		s = dca_net_conv(net, s, cout, 1, 1, 0, 1, 1, 0);
+	if (b < 0 || s < 0)
+		return -1;
+	sum[0] = s;
+	sum[1] = b;
+	return dca_net_add(net, sum, 2);
+}
+
+static int nb201_build(const dca_arch *a, const dca_net_shape *shape,
+		       dca_net *net, dca_error *err)
+{
+	int x, stage, i, c = shape->width, cell = 0;
+
+	if (shape->width < 1 || shape->cells < 1 || shape->classes < 2 ||
+	    shape->in_c < 1 || shape->in_h < 4 || shape->in_w < 4)
+		return dca_error_set(err, DCA_ERR_INVALID,
+			"nb201: bad shape (width %d, cells %d, classes %d, input "
+			"%dx%dx%d); need width >= 1, cells >= 1, classes >= 2, input "
+			"at least 4x4", shape->width, shape->cells, shape->classes,
+			shape->in_c, shape->in_h, shape->in_w);
+	x = dca_net_input(net, shape->in_c, shape->in_h, shape->in_w);
+	x = dca_net_conv(net, x, c, 3, 1, 1, 1, 1, 0);
+	dca_net_label_last(net, "stem");
+	x = dca_net_batchnorm(net, x, 1);
+	for (stage = 0; stage < 3 && x >= 0; stage++) {
+		if (stage > 0) {
+			c *= 2;
+			x = residual_reduction(net, x, c);
+			dca_net_label_last(net, "reduction%d", stage);
+		}
+		for (i = 0; i < shape->cells && x >= 0; i++)
+			x = build_cell(net, a, x, c, cell++);
+	}
+	if (x >= 0)
+		x = dca_net_batchnorm(net, x, 1);
+	if (x >= 0)
+		x = dca_net_relu(net, x);
+	if (x >= 0)
+		x = dca_net_global_avgpool(net, x);
+	if (x >= 0)
+		x = dca_net_linear(net, x, shape->classes, 1);
+	if (x < 0)
+		return dca_error_set(err, DCA_ERR_NOMEM, "nb201: out of memory");
+	dca_net_label_last(net, "classifier");
+	net->output = x;
+	return 0;
+}
+
+static const dca_space nb201_space = {
+	.name = "nb201",
+	.summary = "NAS-Bench-201 cell space: 6 edges x 5 ops, C=16, N=5",
+	.default_shape = { .in_c = 3, .in_h = 32, .in_w = 32, .classes = 10,
+			   .width = 16, .cells = 5 },
+	.n_ops = NB201_OPS,
+	.op_names = op_names,
+	.n_edges = NB201_EDGES,
+	.arch_parse = nb201_parse,
+	.arch_format = nb201_format,
+	.arch_free = nb201_free,
+	.arch_choices = nb201_choices,
+	.build_net = nb201_build,
+};
+
+static int register_plugins(dca_registry *reg, dca_error *err)
+{
+	return dca_registry_add_space(reg, &nb201_space, err);
+}
+
+static const dca_module_info info = {
+	DCA_MODULE_INFO_INIT,
+	.name = "nb201",
+	.version = PACKAGE_VERSION,
+	.summary = "NAS-Bench-201 search space",
+	.license = "MIT",
+	.register_plugins = register_plugins,
+};
+
+const dca_module_info *dca_module_entry(void);
+const dca_module_info *dca_module_entry(void)
+{
+	return &info;
+}

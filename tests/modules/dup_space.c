@@ -1,0 +1,27 @@
+/* A module registering a space named "nb201" again. */
+#include "config.h"
+#include <stdlib.h>
+#include <dcanas/plugin.h>
+
+static dca_arch *p(const char *t, dca_error *e) { return NULL; }
+static char *f(const dca_arch *a) { return NULL; }
+static void fr(dca_arch *a) { }
+static int b(const dca_arch *a, const dca_net_shape *s, dca_net *n, dca_error *e) { return -1; }
+
+static const dca_space dup = {
+	.name = "nb201", .summary = "duplicate", .arch_parse = p,
+	.arch_format = f, .arch_free = fr, .build_net = b,
+};
+
+static int reg_dup(dca_registry *reg, dca_error *err)
+{
+	return dca_registry_add_space(reg, &dup, err);
+}
+
+static const dca_module_info info = {
+	DCA_MODULE_INFO_INIT, .name = "dup_space", .version = "1.0",
+	.register_plugins = reg_dup,
+};
+
+const dca_module_info *dca_module_entry(void);
+const dca_module_info *dca_module_entry(void) { return &info; }

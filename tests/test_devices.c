@@ -1,0 +1,580 @@
+/* dcanas tests — table devices (plugins/devices/table_device.c).
+ *
+ * The module is included directly so its static functions can be exercised
+ * without the registry. Profiles are read from $DCANAS_SRCDIR/devices/profiles
+ * (DCANAS_SRCDIR defaults to ".." then "."). A tiny stand-in for the nb201
+ * space (parse/print/choices on the arch string) drives arch_cost and
+ * edge_model. */
+#include "../plugins/devices/table_device.c"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------ profile location */
+
+static const char *profile_dir(void)
+{
+	static char buf[4096];
+	const char *cands[3];
+	const char *env = getenv("DCANAS_SRCDIR");
+	int i, n = 0;
+
+	if (env && *env)
+		cands[n++] = env;
+	cands[n++] = "..";
+	cands[n++] = ".";
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof buf, "%s/devices/profiles/raspi4.json.gz",
+			 cands[i]);
+		if (access(buf, R_OK) == 0) {
+			snprintf(buf, sizeof buf, "%s/devices/profiles", cands[i]);
+			return buf;
+		}
+	}
+	ck_abort_msg("devices/profiles/raspi4.json.gz not found (set DCANAS_SRCDIR "
+		     "to the source tree; run tools/make_profiles.py)");
+	return NULL;
+}
+
+static td_profile *load_shipped(const char *name)
+{
+	char path[4200];
+	dca_error err = { 0 };
+	td_profile *p;
+
+	snprintf(path, sizeof path, "%s/%s.json.gz", profile_dir(), name);
+	p = td_load_profile(path, &err);
+	ck_assert_msg(p != NULL, "loading %s: %s", path, err.msg);
+	return p;
+}
+
+/* -------------------------------------------- a stand-in nb201 space */
+
+static const char *const nb_ops[5] = {
+	"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
+};
+
+struct dca_arch {
+	int choice[6];
+};
+
+static dca_arch *nb_parse(const char *text, dca_error *err)
+{
+	char buf[1024];
+	char *ops[TD_MAX_EDGES];
+	dca_arch *a;
+	int e, k, n = td_split_cell(text, buf, sizeof buf, ops, TD_MAX_EDGES);
+
+	if (n != 6) {
+		dca_error_set(err, DCA_ERR_INVALID, "bad arch %s", text);
+		return NULL;
+	}
+	a = calloc(1, sizeof *a);
+	for (e = 0; e < 6; e++) {
+		for (k = 0; k < 5 && strcmp(nb_ops[k], ops[e]) != 0; k++)
+			;
+		if (k == 5) {
+			free(a);
+			dca_error_set(err, DCA_ERR_INVALID, "bad op %s", ops[e]);
+			return NULL;
+		}
+		a->choice[e] = k;
+	}
+	return a;
+}
+
+static char *nb_format(const dca_arch *a)
+{
+	char *s = malloc(256);
+	const int *c = a->choice;
+	snprintf(s, 256, "|%s~0|+|%s~0|%s~1|+|%s~0|%s~1|%s~2|", nb_ops[c[0]],
+		 nb_ops[c[1]], nb_ops[c[2]], nb_ops[c[3]], nb_ops[c[4]],
+		 nb_ops[c[5]]);
+	return s;
+}
+
+static void nb_free(dca_arch *a) { free(a); }
+
+static int nb_choices(const dca_arch *a, int *choice)
+{
+	memcpy(choice, a->choice, sizeof a->choice);
+	return 0;
+}
+
+static const dca_space nb201 = {
+	.name = "nb201",
+	.n_ops = 5,
+	.op_names = nb_ops,
+	.n_edges = 6,
+	.arch_parse = nb_parse,
+	.arch_format = nb_format,
+	.arch_free = nb_free,
+	.arch_choices = nb_choices,
+};
+
+static double cost_of(const dca_device *dev, const char *text, int *rc)
+{
+	dca_error err = { 0 };
+	dca_arch *a = nb_parse(text, &err);
+	double v = -1;
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	*rc = dev->arch_cost(dev, DCA_METRIC_LATENCY, &nb201, a, &v, &err);
+	nb_free(a);
+	return v;
+}
+
+/* ------------------------------------------------- scanning helpers */
+
+typedef struct collected {
+	dca_device *devs[64];
+	int n;
+} collected;
+
+static int collect(void *ctx, dca_device *dev, dca_error *err)
+{
+	collected *c = ctx;
+	(void)err;
+	c->devs[c->n++] = dev;
+	return 0;
+}
+
+static char tmpdir_a[256], tmpdir_b[256];
+
+static void make_tmpdirs(void)
+{
+	strcpy(tmpdir_a, "/tmp/dcanas-td-a-XXXXXX");
+	strcpy(tmpdir_b, "/tmp/dcanas-td-b-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir_a));
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir_b));
+}
+
+static void write_file(const char *dir, const char *name, const char *text,
+		       char *path_out, size_t n)
+{
+	FILE *f;
+	snprintf(path_out, n, "%s/%s", dir, name);
+	f = fopen(path_out, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Run a scan of path_list, capturing the log; returns a malloc'ed string. */
+static char *scan_log(const char *path_list, collected *c, int *rc)
+{
+	FILE *log = tmpfile();
+	dca_error err = { 0 };
+	long len;
+	char *s;
+
+	ck_assert_ptr_nonnull(log);
+	*rc = td_scan_path(path_list, collect, c, log, &err);
+	fflush(log);
+	len = ftell(log);
+	rewind(log);
+	s = calloc(1, (size_t)len + 1);
+	if (len > 0 && fread(s, 1, (size_t)len, log) != (size_t)len)
+		ck_abort_msg("reading log");
+	fclose(log);
+	fprintf(stderr, "%s", s);   /* show what a user would see */
+	return s;
+}
+
+#define SMALL_PROFILE(name, value) \
+	"{\"dcanas_profile\": 1, \"name\": \"" name "\", \"summary\": \"t\"," \
+	" \"network_tables\": [{\"space\": \"nb201\", \"metric\": \"latency\"," \
+	" \"unit\": \"ms\", \"archs\": {\"|none~0|+|none~0|none~1|+|none~0|none~1|none~2|\": " \
+	value "}}]}\n"
+
+/* ------------------------------------------------------------ tests */
+
+/* Expected values: /work/shared/data/hw-nas-bench/hwnasbench_nb201_partial.json.gz
+ * ("archs"[arch]["cifar10"]["raspi4_latency"]), read with python3 json:
+ *   index 6111 |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|
+ *     -> 68.40410818003875
+ *   index 0 -> 10.481976820010459 (README: 10.48). */
+#define ARCH_6111 "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+#define ARCH_0 "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
+
+START_TEST(test_raspi4_exact)
+{
+	td_profile *p = load_shipped("raspi4");
+	dca_device *dev = td_device_new(p);
+	dca_error err = { 0 };
+	dca_arch *a;
+	double v;
+	int rc;
+
+	ck_assert_str_eq(dev->name, "raspi4");
+	ck_assert_ptr_nonnull(dev->summary);
+	ck_assert_int_eq((int)p->n_nets, 1);
+	ck_assert_int_eq((int)p->nets[0].n, 15625);
+	v = cost_of(dev, ARCH_6111, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(v == 68.40410818003875, "raspi4 arch 6111: %.17g", v);
+	v = cost_of(dev, ARCH_0, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(v == 10.481976820010459, "raspi4 arch 0: %.17g", v);
+	ck_assert_msg(fabs(v - 10.48) < 0.005, "README says 10.48");
+
+	/* energy: no table */
+	a = nb_parse(ARCH_0, &err);
+	rc = dev->arch_cost(dev, DCA_METRIC_ENERGY, &nb201, a, &v, &err);
+	ck_assert_int_eq(rc, DCA_ERR_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "energy"));
+	nb_free(a);
+	/* no op tables in the converted profiles */
+	ck_assert_ptr_null(dev->op_cost);
+	td_device_free(dev);
+}
+END_TEST
+
+START_TEST(test_other_devices_arch0)
+{
+	/* arch 0 per the shared data files (python3 json) */
+	static const struct { const char *name; double v; } want[] = {
+		{ "pixel3", 3.6058499999999998 },
+		{ "eyeriss", 3.645620000000001 },
+		{ "fpga", 2.57296 },
+		{ "1080ti_1", 10.75437068939209 },
+		{ "samsung_s7", 29 },
+		{ "gold_6226", 10.524625778198242 },
+	};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof want / sizeof *want; i++) {
+		dca_device *dev = td_device_new(load_shipped(want[i].name));
+		double v = cost_of(dev, ARCH_0, &rc);
+		ck_assert_int_eq(rc, 0);
+		ck_assert_msg(v == want[i].v, "%s arch 0: %.17g != %.17g",
+			      want[i].name, v, want[i].v);
+		td_device_free(dev);
+	}
+}
+END_TEST
+
+START_TEST(test_not_found)
+{
+	td_profile *p = calloc(1, sizeof *p);
+	char dir[300], path[600];
+	dca_error err = { 0 };
+	dca_device *dev;
+	double v;
+	int rc;
+
+	make_tmpdirs();
+	write_file(tmpdir_a, "one.json", SMALL_PROFILE("one", "1.5"), path,
+		   sizeof path);
+	free(p);
+	p = td_load_profile(path, &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	dev = td_device_new(p);
+	v = cost_of(dev, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(v == 1.5);
+	{
+		dca_arch *a = nb_parse(ARCH_0, &err);
+		rc = dev->arch_cost(dev, DCA_METRIC_LATENCY, &nb201, a, &v, &err);
+		nb_free(a);
+	}
+	ck_assert_int_eq(rc, DCA_ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, ARCH_0));
+	td_device_free(dev);
+	snprintf(dir, sizeof dir, "%s", tmpdir_a);
+	rm_dir(dir);
+	rm_dir(tmpdir_b);
+}
+END_TEST
+
+START_TEST(test_fit_raspi4)
+{
+	td_profile *p = load_shipped("raspi4");
+	dca_device *dev = td_device_new(p);
+	double table[30], bias = 0, pred;
+	dca_error err = { 0 };
+	dca_arch *a;
+	td_fit *fit;
+	int rc, e;
+	FILE *f;
+
+	rc = dev->edge_model(dev, DCA_METRIC_LATENCY, &nb201, table, &bias, &err);
+	ck_assert_msg(rc == 0, "edge_model: %s", err.msg);
+	fit = &p->nets[0].fit;
+	fprintf(stderr, "raspi4 additive fit: R^2 %.4f RMSE %.4f ms, worst abs %.3f ms "
+		"(%s), worst rel %.1f%% (%s)\n", fit->r2, fit->rmse,
+		fit->worst_abs, fit->worst_abs_arch, 100 * fit->worst_rel,
+		fit->worst_rel_arch);
+	ck_assert_msg(fit->r2 > 0.9, "R^2 %.4f", fit->r2);
+	/* "none" is the reference: cost 0 on every edge */
+	for (e = 0; e < 6; e++)
+		ck_assert(table[e * 5 + 0] == 0.0);
+	/* a 3x3 conv costs more than a skip on every edge */
+	for (e = 0; e < 6; e++)
+		ck_assert(table[e * 5 + 3] > table[e * 5 + 1]);
+	/* the model's prediction for arch 0 is within the worst error */
+	a = nb_parse(ARCH_0, &err);
+	pred = bias;
+	for (e = 0; e < 6; e++)
+		pred += table[e * 5 + a->choice[e]];
+	nb_free(a);
+	ck_assert(fabs(pred - 10.481976820010459) <= fit->worst_abs + 1e-9);
+
+	/* describe mentions the fit and the provenance */
+	f = tmpfile();
+	dev->describe(dev, f);
+	{
+		char buf[16384];
+		size_t n;
+		rewind(f);
+		n = fread(buf, 1, sizeof buf - 1, f);
+		buf[n] = '\0';
+		ck_assert_ptr_nonnull(strstr(buf, "R^2"));
+		ck_assert_ptr_nonnull(strstr(buf, "HW-NAS-Bench"));
+		ck_assert_ptr_nonnull(strstr(buf, "median"));
+	}
+	fclose(f);
+	td_device_free(dev);
+}
+END_TEST
+
+/* A space whose op order differs from NB201's: edge_model maps by name. */
+START_TEST(test_fit_op_order_by_name)
+{
+	static const char *const rev[5] = {
+		"avg_pool_3x3", "nor_conv_3x3", "nor_conv_1x1", "skip_connect", "none",
+	};
+	dca_space sp = nb201;
+	td_profile *p = load_shipped("eyeriss");
+	dca_device *dev = td_device_new(p);
+	double t1[30], t2[30], b1, b2;
+	dca_error err = { 0 };
+	int e, j;
+
+	sp.op_names = rev;
+	sp.arch_parse = NULL;     /* skip the order check: choices use nb_ops */
+	ck_assert_int_eq(dev->edge_model(dev, DCA_METRIC_LATENCY, &nb201, t1, &b1, &err), 0);
+	ck_assert_int_eq(dev->edge_model(dev, DCA_METRIC_LATENCY, &sp, t2, &b2, &err), 0);
+	ck_assert(b1 == b2);
+	for (e = 0; e < 6; e++)
+		for (j = 0; j < 5; j++)
+			ck_assert(t1[e * 5 + j] == t2[e * 5 + (4 - j)]);
+	td_device_free(dev);
+}
+END_TEST
+
+START_TEST(test_all_fits)
+{
+	static const char *const names[] = {
+		"raspi4", "pixel3", "eyeriss", "fpga", "1080ti_1", "1080ti_32",
+		"1080ti_256", "gold_6226", "silver_4210r", "samsung_s7", "titanx_1",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof *names; i++) {
+		td_profile *p = load_shipped(names[i]);
+		td_fit *fit;
+		td_fit_table(&p->nets[0]);
+		fit = &p->nets[0].fit;
+		ck_assert_msg(fit->done == 1, "%s: %s", names[i], fit->msg);
+		fprintf(stderr, "fit %-12s R^2 %.4f RMSE %8.4f ms  worst abs %8.3f ms "
+			"(table %.4g)  worst rel %6.1f%% (table %.4g)\n", names[i],
+			fit->r2, fit->rmse, fit->worst_abs, fit->worst_abs_value,
+			100 * fit->worst_rel, fit->worst_rel_value);
+		td_profile_free(p);
+	}
+}
+END_TEST
+
+START_TEST(test_malformed)
+{
+	collected c = { .n = 0 };
+	char bad_json[600], bad_num[600], ok[600], bad_type[600], *log;
+	int rc;
+
+	make_tmpdirs();
+	write_file(tmpdir_a, "a_bad_json.json", "{\"dcanas_profile\": 1, \"name\": ",
+		   bad_json, sizeof bad_json);
+	write_file(tmpdir_a, "b_bad_num.json", SMALL_PROFILE("badnum", "\"fast\""),
+		   bad_num, sizeof bad_num);
+	write_file(tmpdir_a, "c_good.json", SMALL_PROFILE("good", "2"), ok,
+		   sizeof ok);
+	write_file(tmpdir_a, "d_bad_type.json",
+		   "{\"dcanas_profile\": 1, \"name\": \"x\", \"network_tables\": "
+		   "[{\"space\": \"nb201\", \"metric\": \"latency\", \"unit\": \"ms\", "
+		   "\"archs\": []}]}", bad_type, sizeof bad_type);
+	write_file(tmpdir_a, "ignored.txt", "not a profile", ok, sizeof ok);
+
+	log = scan_log(tmpdir_a, &c, &rc);
+	ck_assert_int_eq(rc, 0);
+	/* the good one still loads */
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_str_eq(c.devs[0]->name, "good");
+	/* bad JSON: named with the skip prefix */
+	{
+		char want[700];
+		snprintf(want, sizeof want, "dcanas: skipping device profile %s:",
+			 bad_json);
+		ck_assert_msg(strstr(log, want) != NULL, "log: %s", log);
+		snprintf(want, sizeof want, "dcanas: skipping device profile %s: "
+			 "network_tables[0].archs[\"|none~0|", bad_num);
+		ck_assert_msg(strstr(log, want) != NULL, "log: %s", log);
+		ck_assert_msg(strstr(log, "expected a number, got a string") != NULL,
+			      "log: %s", log);
+		snprintf(want, sizeof want, "dcanas: skipping device profile %s: "
+			 "network_tables[0].archs:", bad_type);
+		ck_assert_msg(strstr(log, want) != NULL, "log: %s", log);
+	}
+	ck_assert_ptr_null(strstr(log, "ignored.txt"));
+	free(log);
+
+	/* direct load: the error names the file and the JSON path */
+	{
+		dca_error err = { 0 };
+		ck_assert_ptr_null(td_load_profile(bad_num, &err));
+		ck_assert_int_eq(err.code, DCA_ERR_INVALID);
+		ck_assert_ptr_nonnull(strstr(err.msg, bad_num));
+		ck_assert_ptr_nonnull(strstr(err.msg, "network_tables[0].archs"));
+	}
+	td_device_free(c.devs[0]);
+	rm_dir(tmpdir_a);
+	rm_dir(tmpdir_b);
+}
+END_TEST
+
+START_TEST(test_duplicate)
+{
+	collected c = { .n = 0 };
+	char first[600], second[600], list[600], *log;
+	int rc;
+
+	make_tmpdirs();
+	write_file(tmpdir_a, "dev.json", SMALL_PROFILE("twin", "1"), first,
+		   sizeof first);
+	write_file(tmpdir_b, "other.json", SMALL_PROFILE("twin", "2"), second,
+		   sizeof second);
+	snprintf(list, sizeof list, "%s::%s:/nonexistent/dcanas", tmpdir_a,
+		 tmpdir_b);
+	log = scan_log(list, &c, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_str_eq(c.devs[0]->source, first);   /* the first one wins */
+	ck_assert_msg(strstr(log, first) && strstr(log, second) &&
+		      strstr(log, "twin"), "log: %s", log);
+	free(log);
+	td_device_free(c.devs[0]);
+	rm_dir(tmpdir_a);
+	rm_dir(tmpdir_b);
+}
+END_TEST
+
+START_TEST(test_op_table)
+{
+	collected c = { .n = 0 };
+	char path[600], *log;
+	dca_op_desc op;
+	dca_error err = { 0 };
+	double v = -1;
+	int rc;
+
+	make_tmpdirs();
+	write_file(tmpdir_a, "ops.json",
+		   "{\"dcanas_profile\": 1, \"name\": \"ops\", \"op_tables\": "
+		   "[{\"metric\": \"latency\", \"unit\": \"us\", \"entries\": ["
+		   "{\"kind\": \"conv\", \"cin\": 16, \"cout\": 16, \"h\": 32, \"w\": 32,"
+		   " \"kernel\": 3, \"stride\": 1, \"pad\": 1, \"dilation\": 1,"
+		   " \"groups\": 1, \"value\": 120},"
+		   "{\"kind\": \"relu\", \"value\": 0}]}]}",
+		   path, sizeof path);
+	log = scan_log(tmpdir_a, &c, &rc);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_str_eq(log, "");
+	free(log);
+	ck_assert_ptr_null(c.devs[0]->arch_cost);
+	memset(&op, 0, sizeof op);
+	op.kind = DCA_OP_CONV;
+	op.cin = op.cout = 16;
+	op.h = op.w = 32;
+	op.kernel = 3; op.stride = 1; op.pad = 1; op.dilation = 1; op.groups = 1;
+	rc = c.devs[0]->op_cost(c.devs[0], DCA_METRIC_LATENCY, &op, &v, &err);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(fabs(v - 0.12) < 1e-12);   /* us -> ms */
+	op.kind = DCA_OP_RELU;
+	rc = c.devs[0]->op_cost(c.devs[0], DCA_METRIC_LATENCY, &op, &v, &err);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(v == 0);
+	op.kind = DCA_OP_CONV;
+	op.kernel = 5;
+	rc = c.devs[0]->op_cost(c.devs[0], DCA_METRIC_LATENCY, &op, &v, &err);
+	ck_assert_int_eq(rc, DCA_ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "kernel=5"));
+	td_device_free(c.devs[0]);
+	rm_dir(tmpdir_a);
+	rm_dir(tmpdir_b);
+}
+END_TEST
+
+START_TEST(test_module_info)
+{
+	const dca_module_info *mi = dca_module_entry();
+	ck_assert_str_eq(mi->name, "table");
+	ck_assert_int_eq(mi->abi_major, DCA_ABI_MAJOR);
+	ck_assert_ptr_nonnull(mi->register_plugins);
+}
+END_TEST
+
+START_TEST(test_split_cell)
+{
+	char buf[256];
+	char *ops[8];
+	ck_assert_int_eq(td_split_cell(ARCH_0, buf, sizeof buf, ops, 8), 6);
+	ck_assert_str_eq(ops[0], "avg_pool_3x3");
+	ck_assert_str_eq(ops[5], "skip_connect");
+	ck_assert_int_eq(td_split_cell("resnet", buf, sizeof buf, ops, 8), -1);
+	ck_assert_int_eq(td_split_cell("|a~0|+", buf, sizeof buf, ops, 8), -1);
+	ck_assert_int_eq(td_split_cell("|a~x|", buf, sizeof buf, ops, 8), -1);
+}
+END_TEST
+
+static Suite *devices_suite(void)
+{
+	Suite *s = suite_create("devices");
+	TCase *tc = tcase_create("table");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_module_info);
+	tcase_add_test(tc, test_split_cell);
+	tcase_add_test(tc, test_raspi4_exact);
+	tcase_add_test(tc, test_other_devices_arch0);
+	tcase_add_test(tc, test_not_found);
+	tcase_add_test(tc, test_fit_raspi4);
+	tcase_add_test(tc, test_fit_op_order_by_name);
+	tcase_add_test(tc, test_all_fits);
+	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_duplicate);
+	tcase_add_test(tc, test_op_table);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(devices_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

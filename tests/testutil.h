@@ -1,0 +1,59 @@
+/* dcanas tests — shared helpers: where the shared data lives, and how tests
+ * get a registry loaded with the build tree's modules. */
+#ifndef DCANAS_TESTUTIL_H
+#define DCANAS_TESTUTIL_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dcanas/dcanas.h>
+
+/* The one configurable path to ../shared/data: DCANAS_DATA_DIR, set by
+ * tests/Makefile (default $(top_srcdir)/../shared/data). Returns NULL when
+ * absent; callers then skip with a message. When DCANAS_REQUIRE_DATA=1 (CI),
+ * absence is a failure. */
+static inline const char *test_data_dir(void)
+{
+	const char *d = getenv("DCANAS_DATA_DIR");
+	if (d && *d && access(d, R_OK) == 0)
+		return d;
+	return NULL;
+}
+
+/* Path of a file under the data dir, or NULL (and a skip message). */
+static inline const char *test_data_file(const char *rel, char *buf, size_t n)
+{
+	const char *d = test_data_dir();
+	if (!d) {
+		const char *req = getenv("DCANAS_REQUIRE_DATA");
+		if (req && strcmp(req, "1") == 0)
+			ck_abort_msg("DCANAS_DATA_DIR (%s) missing but DCANAS_REQUIRE_DATA=1",
+				     getenv("DCANAS_DATA_DIR") ? getenv("DCANAS_DATA_DIR") : "unset");
+		fprintf(stderr, "SKIP: shared data not found (set DCANAS_DATA_DIR to "
+			"the shared/data folder); skipping %s\n", rel);
+		return NULL;
+	}
+	snprintf(buf, n, "%s/%s", d, rel);
+	if (access(buf, R_OK) != 0) {
+		ck_abort_msg("data file %s missing from DCANAS_DATA_DIR", buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* A registry with the build tree's modules (DCANAS_PLUGIN_PATH is set by
+ * the test harness). Aborts the test on failure. */
+static inline dca_registry *test_registry(void)
+{
+	dca_error err = { 0 };
+	dca_registry *reg = dca_registry_new();
+	ck_assert_ptr_nonnull(reg);
+	if (dca_registry_load_default(reg, &err) != 0)
+		ck_abort_msg("registry: %s", err.msg);
+	return reg;
+}
+
+#endif
