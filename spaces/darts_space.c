@@ -252,8 +252,8 @@ static int parse_pairs(parser *ps, int which, darts_cell *cell)
 	if (expect_char(ps, '['))
 		return DCA_ERR_INVALID;
 	for (;;) {
-		int op, in;
-		const char *name_at, *in_at;
+		int op = 0, in;
+		const char *name_at = NULL, *in_at;
 
 		skip_ws(ps);
 		if (*ps->p == ']')

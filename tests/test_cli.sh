@@ -1,0 +1,72 @@
+#!/bin/sh
+# The dcanas program end to end: cost, check-config, plugins, devices, help,
+# and bad input (non-zero exit, a message that names the problem).
+set -u
+DCANAS="$DCANAS_BUILDDIR/dcanas"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass() { echo "ok - $1"; }
+fail() { echo "not ok - $1"; fails=$((fails + 1)); }
+# expect_ok NAME PATTERN CMD...: exit 0 and stdout matches PATTERN
+expect_ok() {
+	name=$1 pat=$2; shift 2
+	if "$@" >"$tmp/out" 2>"$tmp/err" && grep -qE -- "$pat" "$tmp/out"; then pass "$name"
+	else fail "$name"; sed 's/^/# /' "$tmp/out" "$tmp/err"; fi
+}
+# expect_err NAME PATTERN CMD...: exit non-zero and stderr matches PATTERN
+expect_err() {
+	name=$1 pat=$2; shift 2
+	if "$@" >"$tmp/out" 2>"$tmp/err"; then fail "$name (exit 0)"; sed 's/^/# /' "$tmp/out"
+	elif grep -qE -- "$pat" "$tmp/err"; then pass "$name"
+	else fail "$name"; sed 's/^/# /' "$tmp/err"; fi
+}
+
+ARCH0='|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|'
+V2="Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
+
+expect_ok "version" '^dcanas [0-9]+\.[0-9]+' "$DCANAS" --version
+expect_ok "help" 'Commands:' "$DCANAS" --help
+for c in cost check-config plugins devices; do
+	expect_ok "$c --help" 'Usage: dcanas' "$DCANAS" $c --help
+done
+expect_ok "plugins lists spaces" '^space +nb201 ' "$DCANAS" plugins
+expect_ok "plugins lists devices with profile file" '^device +raspi4 .*raspi4\.json' "$DCANAS" plugins
+expect_ok "cost nb201 params" '^params +129\.306K \(129306\)' "$DCANAS" cost --space nb201 --arch "$ARCH0"
+expect_ok "cost nb201 flops" '^flops +15\.6474M \(15647370\)' "$DCANAS" cost --space nb201 --arch "$ARCH0"
+expect_ok "cost nb201 raspi4 latency" '^latency +10\.48ms' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4
+expect_ok "cost nb201 model estimate" 'estimate +[0-9.]+ms' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4
+expect_ok "cost --json" '"latency": 10\.48' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4 --json
+expect_ok "cost darts v2" '^params +3\.34934M \(3349342\)' "$DCANAS" cost --space darts --genotype "$V2"
+expect_err "cost: unknown space" "unknown space 'resnet'" "$DCANAS" cost --space resnet --arch x
+expect_err "cost: bad arch" "unknown op 'conv_9x9'" "$DCANAS" cost --space nb201 --arch '|conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|'
+expect_err "cost: unknown device" "unknown device 'toaster'" "$DCANAS" cost --space nb201 --arch "$ARCH0" --device toaster
+expect_err "cost: bad input shape" "CxHxW" "$DCANAS" cost --space nb201 --arch "$ARCH0" --input 32x32
+expect_err "cost: missing arch" "--arch" "$DCANAS" cost --space nb201
+expect_err "unknown command" "unknown command 'frobnicate'" "$DCANAS" frobnicate
+
+cat >"$tmp/good.json" <<'JSON'
+{"space": "nb201", "device": "pixel3",
+ "constraints": [{"name": "params", "max": "1.5M"}, {"name": "latency", "max": "5ms"},
+                 {"name": "peak_memory", "max": "1.5MB"}]}
+JSON
+expect_ok "check-config resolves units" '"max_value": 1500000' "$DCANAS" check-config "$tmp/good.json"
+cat >"$tmp/bad.json" <<'JSON'
+{"space": "nb201",
+ "constraints": [{"name": "params", "max": "3,5M"}]}
+JSON
+expect_err "check-config: bad unit with line:col" 'bad\.json:2:37: constraints\[0\]\.max' "$DCANAS" check-config "$tmp/bad.json"
+expect_err "check-config: missing file" "cannot open" "$DCANAS" check-config "$tmp/nope.json"
+
+expect_ok "devices lists raspi4" '^raspi4 ' "$DCANAS" devices
+expect_ok "devices show raspi4 fit" 'R.?2' "$DCANAS" devices show raspi4
+expect_err "devices show unknown" "unknown device" "$DCANAS" devices show toaster
+
+# a profile dropped on the profile path works without rebuilding
+mkdir -p "$tmp/profiles"
+zcat "$DCANAS_SRCDIR/devices/profiles/fpga.json.gz" | sed 's/"name": *"fpga"/"name": "myboard"/' >"$tmp/profiles/myboard.json"
+DCANAS_PROFILE_PATH="$tmp/profiles:$DCANAS_PROFILE_PATH" expect_ok "dropped-in profile" '^latency +' \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device myboard
+
+[ "$fails" -eq 0 ] || { echo "$fails CLI checks failed"; exit 1; }
+echo "all CLI checks passed"

@@ -51,6 +51,22 @@ static td_profile *load_shipped(const char *name)
 	return p;
 }
 
+/* A device as registration makes it: header only, tables on first use. */
+static dca_device *open_device(const char *path)
+{
+	dca_error err = { 0 };
+	td_lazy *lz = td_read_header(path, &err);
+	ck_assert_msg(lz != NULL, "header of %s: %s", path, err.msg);
+	return td_device_new(lz);
+}
+
+static dca_device *open_shipped(const char *name)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s.json.gz", profile_dir(), name);
+	return open_device(path);
+}
+
 /* -------------------------------------------- a stand-in nb201 space */
 
 static const char *const nb_ops[5] = {
@@ -209,15 +225,19 @@ static char *scan_log(const char *path_list, collected *c, int *rc)
 
 START_TEST(test_raspi4_exact)
 {
-	td_profile *p = load_shipped("raspi4");
-	dca_device *dev = td_device_new(p);
+	dca_device *dev = open_shipped("raspi4");
+	td_profile *p;
 	dca_error err = { 0 };
+	dca_op_desc op;
 	dca_arch *a;
 	double v;
 	int rc;
 
 	ck_assert_str_eq(dev->name, "raspi4");
-	ck_assert_ptr_nonnull(dev->summary);
+	ck_assert_ptr_nonnull(strstr(dev->summary, "Raspberry Pi 4"));
+	ck_assert_ptr_null(((td_lazy *)dev->state)->p);   /* lazy */
+	p = td_get(dev, &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
 	ck_assert_int_eq((int)p->n_nets, 1);
 	ck_assert_int_eq((int)p->nets[0].n, 15625);
 	v = cost_of(dev, ARCH_6111, &rc);
@@ -235,7 +255,10 @@ START_TEST(test_raspi4_exact)
 	ck_assert_ptr_nonnull(strstr(err.msg, "energy"));
 	nb_free(a);
 	/* no op tables in the converted profiles */
-	ck_assert_ptr_null(dev->op_cost);
+	memset(&op, 0, sizeof op);
+	dca_error_clear(&err);
+	rc = dev->op_cost(dev, DCA_METRIC_LATENCY, &op, &v, &err);
+	ck_assert_int_eq(rc, DCA_ERR_UNSUPPORTED);
 	td_device_free(dev);
 }
 END_TEST
@@ -255,7 +278,7 @@ START_TEST(test_other_devices_arch0)
 	int rc;
 
 	for (i = 0; i < sizeof want / sizeof *want; i++) {
-		dca_device *dev = td_device_new(load_shipped(want[i].name));
+		dca_device *dev = open_shipped(want[i].name);
 		double v = cost_of(dev, ARCH_0, &rc);
 		ck_assert_int_eq(rc, 0);
 		ck_assert_msg(v == want[i].v, "%s arch 0: %.17g != %.17g",
@@ -267,7 +290,6 @@ END_TEST
 
 START_TEST(test_not_found)
 {
-	td_profile *p = calloc(1, sizeof *p);
 	char dir[300], path[600];
 	dca_error err = { 0 };
 	dca_device *dev;
@@ -277,10 +299,7 @@ START_TEST(test_not_found)
 	make_tmpdirs();
 	write_file(tmpdir_a, "one.json", SMALL_PROFILE("one", "1.5"), path,
 		   sizeof path);
-	free(p);
-	p = td_load_profile(path, &err);
-	ck_assert_msg(p != NULL, "%s", err.msg);
-	dev = td_device_new(p);
+	dev = open_device(path);
 	v = cost_of(dev, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert(v == 1.5);
@@ -300,8 +319,8 @@ END_TEST
 
 START_TEST(test_fit_raspi4)
 {
-	td_profile *p = load_shipped("raspi4");
-	dca_device *dev = td_device_new(p);
+	dca_device *dev = open_shipped("raspi4");
+	td_profile *p;
 	double table[30], bias = 0, pred;
 	dca_error err = { 0 };
 	dca_arch *a;
@@ -311,6 +330,7 @@ START_TEST(test_fit_raspi4)
 
 	rc = dev->edge_model(dev, DCA_METRIC_LATENCY, &nb201, table, &bias, &err);
 	ck_assert_msg(rc == 0, "edge_model: %s", err.msg);
+	p = ((td_lazy *)dev->state)->p;
 	fit = &p->nets[0].fit;
 	fprintf(stderr, "raspi4 additive fit: R^2 %.4f RMSE %.4f ms, worst abs %.3f ms "
 		"(%s), worst rel %.1f%% (%s)\n", fit->r2, fit->rmse,
@@ -356,8 +376,7 @@ START_TEST(test_fit_op_order_by_name)
 		"avg_pool_3x3", "nor_conv_3x3", "nor_conv_1x1", "skip_connect", "none",
 	};
 	dca_space sp = nb201;
-	td_profile *p = load_shipped("eyeriss");
-	dca_device *dev = td_device_new(p);
+	dca_device *dev = open_shipped("eyeriss");
 	double t1[30], t2[30], b1, b2;
 	dca_error err = { 0 };
 	int e, j;
@@ -400,7 +419,9 @@ END_TEST
 START_TEST(test_malformed)
 {
 	collected c = { .n = 0 };
-	char bad_json[600], bad_num[600], ok[600], bad_type[600], *log;
+	char bad_json[600], bad_num[600], ok[600], bad_type[600], no_name[600];
+	char *log;
+	int i;
 	int rc;
 
 	make_tmpdirs();
@@ -416,28 +437,54 @@ START_TEST(test_malformed)
 		   "\"archs\": []}]}", bad_type, sizeof bad_type);
 	write_file(tmpdir_a, "ignored.txt", "not a profile", ok, sizeof ok);
 
+	write_file(tmpdir_a, "e_no_name.json.gz", "{\"dcanas_profile\": 1}",
+		   no_name, sizeof no_name);
+
 	log = scan_log(tmpdir_a, &c, &rc);
 	ck_assert_int_eq(rc, 0);
-	/* the good one still loads */
-	ck_assert_int_eq(c.n, 1);
-	ck_assert_str_eq(c.devs[0]->name, "good");
-	/* bad JSON: named with the skip prefix */
+	/* headers: the bad JSON and the nameless one are skipped, naming the
+	 * file; the others register (their tables are checked on first use) */
+	ck_assert_int_eq(c.n, 3);
+	ck_assert_str_eq(c.devs[0]->name, "badnum");
+	ck_assert_str_eq(c.devs[1]->name, "good");
+	ck_assert_str_eq(c.devs[2]->name, "x");
 	{
 		char want[700];
 		snprintf(want, sizeof want, "dcanas: skipping device profile %s:",
 			 bad_json);
 		ck_assert_msg(strstr(log, want) != NULL, "log: %s", log);
-		snprintf(want, sizeof want, "dcanas: skipping device profile %s: "
-			 "network_tables[0].archs[\"|none~0|", bad_num);
-		ck_assert_msg(strstr(log, want) != NULL, "log: %s", log);
-		ck_assert_msg(strstr(log, "expected a number, got a string") != NULL,
-			      "log: %s", log);
-		snprintf(want, sizeof want, "dcanas: skipping device profile %s: "
-			 "network_tables[0].archs:", bad_type);
+		snprintf(want, sizeof want, "dcanas: skipping device profile %s: name: missing",
+			 no_name);
 		ck_assert_msg(strstr(log, want) != NULL, "log: %s", log);
 	}
 	ck_assert_ptr_null(strstr(log, "ignored.txt"));
 	free(log);
+
+	/* first use: the bad tables fail with the file and the JSON path; the
+	 * good device works */
+	{
+		dca_error err = { 0 };
+		dca_arch *a = nb_parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", &err);
+		double v = -1;
+		ck_assert_int_eq(c.devs[1]->arch_cost(c.devs[1], DCA_METRIC_LATENCY,
+						      &nb201, a, &v, &err), 0);
+		ck_assert(v == 2.0);
+		rc = c.devs[0]->arch_cost(c.devs[0], DCA_METRIC_LATENCY, &nb201, a,
+					  &v, &err);
+		ck_assert_int_eq(rc, DCA_ERR_INVALID);
+		fprintf(stderr, "first use of badnum: %s\n", err.msg);
+		ck_assert_ptr_nonnull(strstr(err.msg, bad_num));
+		ck_assert_ptr_nonnull(strstr(err.msg, "network_tables[0].archs[\"|none~0|"));
+		ck_assert_ptr_nonnull(strstr(err.msg, "expected a number, got a string"));
+		dca_error_clear(&err);
+		rc = c.devs[2]->edge_model(c.devs[2], DCA_METRIC_LATENCY, &nb201,
+					   &v, &v, &err);
+		ck_assert_int_eq(rc, DCA_ERR_INVALID);
+		fprintf(stderr, "first use of x: %s\n", err.msg);
+		ck_assert_ptr_nonnull(strstr(err.msg, bad_type));
+		ck_assert_ptr_nonnull(strstr(err.msg, "network_tables[0].archs:"));
+		nb_free(a);
+	}
 
 	/* direct load: the error names the file and the JSON path */
 	{
@@ -447,7 +494,8 @@ START_TEST(test_malformed)
 		ck_assert_ptr_nonnull(strstr(err.msg, bad_num));
 		ck_assert_ptr_nonnull(strstr(err.msg, "network_tables[0].archs"));
 	}
-	td_device_free(c.devs[0]);
+	for (i = 0; i < c.n; i++)
+		td_device_free(c.devs[i]);
 	rm_dir(tmpdir_a);
 	rm_dir(tmpdir_b);
 }
@@ -501,7 +549,6 @@ START_TEST(test_op_table)
 	ck_assert_int_eq(c.n, 1);
 	ck_assert_str_eq(log, "");
 	free(log);
-	ck_assert_ptr_null(c.devs[0]->arch_cost);
 	memset(&op, 0, sizeof op);
 	op.kind = DCA_OP_CONV;
 	op.cin = op.cout = 16;

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #ifndef DCA_PROFILEDIR
 #define DCA_PROFILEDIR "/usr/local/share/dcanas/profiles"

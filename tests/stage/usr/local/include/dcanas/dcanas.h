@@ -1,0 +1,12 @@
+/* dcanas — umbrella header. */
+#ifndef DCANAS_DCANAS_H
+#define DCANAS_DCANAS_H
+#include <dcanas/error.h>
+#include <dcanas/net.h>
+#include <dcanas/space.h>
+#include <dcanas/device.h>
+#include <dcanas/constraint.h>
+#include <dcanas/plugin.h>
+#include <dcanas/experiment.h>
+#include <dcanas/jsonfile.h>
+#endif

@@ -1,0 +1,99 @@
+/* dcanas — op descriptors and concrete networks: the common currency.
+ *
+ * Spaces describe a concrete network as a list of op descriptors in execution
+ * order, connected through tensor ids; constraint models and devices read it.
+ * Nobody sees anybody else's internals. A dca_net owns its arrays. */
+#ifndef DCANAS_NET_H
+#define DCANAS_NET_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dca_op_kind {
+	DCA_OP_CONV = 0,      /* conv2d; groups==cin==cout is depthwise */
+	DCA_OP_LINEAR,        /* fully connected: cin -> cout, h=w=1 */
+	DCA_OP_BATCHNORM,
+	DCA_OP_RELU,
+	DCA_OP_MAXPOOL,
+	DCA_OP_AVGPOOL,       /* padding excluded from the average */
+	DCA_OP_GLOBAL_AVGPOOL,
+	DCA_OP_ADD,           /* elementwise sum of n_in inputs */
+	DCA_OP_CONCAT,        /* channel concatenation of n_in inputs */
+	DCA_OP_ZERO,          /* the 'none' op: output of zeros (costs nothing) */
+	DCA_OP_IDENTITY,      /* skip connection with same shape (costs nothing) */
+	DCA_OP_KIND_COUNT
+} dca_op_kind;
+
+#define DCA_OP_MAX_INPUTS 8
+
+typedef struct dca_op_desc {
+	dca_op_kind kind;
+	int cin, cout;        /* channels in / out */
+	int h, w;             /* input spatial size */
+	int oh, ow;           /* output spatial size */
+	int kernel, stride, pad, dilation, groups;
+	int bias;             /* conv/linear: has a bias vector */
+	int affine;           /* batchnorm: has gamma/beta */
+	/* dataflow: tensor ids read and written (for peak memory) */
+	int n_in;
+	int in[DCA_OP_MAX_INPUTS];
+	int out;
+	/* optional label for humans and device tables, e.g. "cell3/edge2/nor_conv_3x3"
+	 * (points into the net's string pool; may be NULL) */
+	const char *label;
+} dca_op_desc;
+
+typedef struct dca_tensor_desc {
+	int c, h, w;
+} dca_tensor_desc;
+
+typedef struct dca_net {
+	dca_op_desc *ops;
+	size_t n_ops, cap_ops;
+	dca_tensor_desc *tensors;
+	size_t n_tensors, cap_tensors;
+	int input;            /* tensor id of the network input */
+	int output;           /* tensor id of the logits */
+	char **labels;        /* string pool owned by the net */
+	size_t n_labels, cap_labels;
+} dca_net;
+
+void dca_net_init(dca_net *net);
+void dca_net_free(dca_net *net);
+
+/* Builders: append an op reading tensor `x` (or xs[]) and return the id of the
+ * new output tensor, or -1 when out of memory. Shapes follow PyTorch rules. */
+int dca_net_input(dca_net *net, int c, int h, int w);
+int dca_net_conv(dca_net *net, int x, int cout, int kernel, int stride,
+		 int pad, int dilation, int groups, int bias);
+int dca_net_linear(dca_net *net, int x, int cout, int bias);
+int dca_net_batchnorm(dca_net *net, int x, int affine);
+int dca_net_relu(dca_net *net, int x);
+int dca_net_pool(dca_net *net, int x, dca_op_kind kind, int kernel,
+		 int stride, int pad);
+int dca_net_global_avgpool(dca_net *net, int x);
+int dca_net_add(dca_net *net, const int *xs, int n);
+int dca_net_concat(dca_net *net, const int *xs, int n);
+int dca_net_zero(dca_net *net, int x, int cout, int stride);
+/* Attach a label to the most recently added op (copied). */
+int dca_net_label_last(dca_net *net, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+const char *dca_op_kind_name(dca_op_kind kind);
+
+/* Parameters of one op (weights + bias + BN affine; running stats excluded,
+ * the PyTorch parameter-count convention). */
+double dca_op_params(const dca_op_desc *op);
+/* Multiply-accumulates of one op: conv and linear only (NAS-Bench-201 rule:
+ * conv/linear MACs plus linear bias; pooling/BN/ReLU/add not counted). */
+double dca_op_macs(const dca_op_desc *op);
+/* Bytes of float32 activation in tensor t. */
+double dca_tensor_bytes(const dca_net *net, int t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,104 @@
+/* dcanas — plugin modules and the registry.
+ *
+ * A module is a libtool module exporting exactly one symbol,
+ * DCA_MODULE_ENTRY_NAME, a function returning a pointer to a static
+ * dca_module_info. The core accepts a module whose abi_major equals its own
+ * and whose abi_minor is not newer, then calls its register function, which
+ * adds spaces, optimizers, constraints and devices to the registry. Modules
+ * are loaded eagerly and never unloaded. */
+#ifndef DCANAS_PLUGIN_H
+#define DCANAS_PLUGIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <dcanas/constraint.h>
+#include <dcanas/device.h>
+#include <dcanas/error.h>
+#include <dcanas/space.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DCA_ABI_MAJOR 1
+#define DCA_ABI_MINOR 0
+#define DCA_MODULE_ENTRY_NAME "dca_module_entry"
+
+typedef struct dca_registry dca_registry;
+
+typedef enum dca_kind {
+	DCA_KIND_SPACE = 0,
+	DCA_KIND_OPTIMIZER,
+	DCA_KIND_CONSTRAINT,
+	DCA_KIND_DEVICE,
+	DCA_KIND_COUNT
+} dca_kind;
+
+typedef struct dca_module_info {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t struct_size;      /* sizeof(dca_module_info) the module saw */
+	const char *name;
+	const char *version;
+	const char *summary;
+	const char *license;
+	/* Add this module's plugins to reg. Return 0 or a negative code with err set. */
+	int (*register_plugins)(dca_registry *reg, dca_error *err);
+	void *reserved[8];         /* room to grow without breaking the ABI */
+} dca_module_info;
+
+/* Initialiser for the fixed ABI fields of a module's descriptor. */
+#define DCA_MODULE_INFO_INIT \
+	.abi_major = DCA_ABI_MAJOR, .abi_minor = DCA_ABI_MINOR, \
+	.struct_size = sizeof(dca_module_info)
+
+typedef const dca_module_info *(*dca_module_entry_fn)(void);
+
+/* Registry lifecycle. */
+dca_registry *dca_registry_new(void);
+void dca_registry_free(dca_registry *reg);
+
+/* Load one module file (.la or .so). */
+int dca_registry_load_file(dca_registry *reg, const char *path, dca_error *err);
+/* Load every module in a directory (sorted by name). */
+int dca_registry_load_dir(dca_registry *reg, const char *dir, dca_error *err);
+/* Load every directory on DCANAS_PLUGIN_PATH (colon-separated), then the
+ * installed plugin dir unless DCANAS_NO_SYSTEM_PLUGINS=1 (the test suite sets
+ * it so an installed copy cannot shadow the build tree). */
+int dca_registry_load_default(dca_registry *reg, dca_error *err);
+
+/* Called by modules from their register function. The struct is borrowed. */
+int dca_registry_add_space(dca_registry *reg, const dca_space *space, dca_error *err);
+int dca_registry_add_constraint(dca_registry *reg, const dca_constraint *c, dca_error *err);
+int dca_registry_add_device(dca_registry *reg, const dca_device *dev, dca_error *err);
+/* Optimizers are opaque until the search issue defines their ABI. */
+int dca_registry_add_optimizer(dca_registry *reg, const char *name,
+			       const void *optimizer, dca_error *err);
+/* File of the module being loaded now (NULL outside registration): lets a
+ * module locate data shipped next to it. */
+const char *dca_registry_loading_file(const dca_registry *reg);
+
+/* Lookup; NULL with err naming the known names when absent. */
+const dca_space *dca_registry_space(const dca_registry *reg, const char *name, dca_error *err);
+const dca_constraint *dca_registry_constraint(const dca_registry *reg, const char *name, dca_error *err);
+const dca_device *dca_registry_device(const dca_registry *reg, const char *name, dca_error *err);
+
+/* Enumerate everything registered. Entries are borrowed. */
+typedef struct dca_registry_entry {
+	dca_kind kind;
+	const char *name;
+	const char *version;   /* module version */
+	const char *file;      /* module file (or profile file for table devices) */
+	const char *summary;
+	const void *object;    /* dca_space*, dca_constraint*, dca_device*, ... */
+} dca_registry_entry;
+
+size_t dca_registry_count(const dca_registry *reg);
+const dca_registry_entry *dca_registry_get(const dca_registry *reg, size_t i);
+const char *dca_kind_name(dca_kind kind);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Install the Debian packages dcanas needs to build and test (run as root).
+set -eu
+pkgs="build-essential autoconf automake libtool libltdl-dev libjansson-dev \
+libopenblas-dev check zlib1g-dev pkg-config"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
