@@ -44,6 +44,22 @@ static inline const char *test_data_file(const char *rel, char *buf, size_t n)
 	return buf;
 }
 
+/* For a suite whose tests all need the shared data: 1 when the data is
+ * absent and the suite should exit 77 (automake's SKIP), after a message;
+ * 0 when present. In CI (DCANAS_REQUIRE_DATA=1) absence is never a skip. */
+static inline int test_skip_without_data(void)
+{
+	const char *req = getenv("DCANAS_REQUIRE_DATA");
+	if (test_data_dir())
+		return 0;
+	if (req && strcmp(req, "1") == 0)
+		return 0;  /* the tests themselves fail with the path */
+	fprintf(stderr, "SKIP: shared data not found at DCANAS_DATA_DIR=%s; "
+		"set DCANAS_DATA_DIR to the shared/data folder to run these tests\n",
+		getenv("DCANAS_DATA_DIR") ? getenv("DCANAS_DATA_DIR") : "(unset)");
+	return 1;
+}
+
 /* A registry with the build tree's modules (DCANAS_PLUGIN_PATH is set by
  * the test harness). Aborts the test on failure. */
 static inline dca_registry *test_registry(void)

@@ -95,24 +95,6 @@ typedef struct td_profile {
 
 /* ---------------------------------------------------------------- helpers */
 
-static const char *td_metric_name(dca_metric m)
-{
-	switch (m) {
-	case DCA_METRIC_LATENCY: return "latency";
-	case DCA_METRIC_ENERGY: return "energy";
-	default: return "?";
-	}
-}
-
-static const char *td_metric_unit(dca_metric m)
-{
-	switch (m) {
-	case DCA_METRIC_LATENCY: return "ms";
-	case DCA_METRIC_ENERGY: return "mJ";
-	default: return "?";
-	}
-}
-
 /* Scale from unit to the canonical unit of metric; 0 when the unit does not
  * belong to the metric. Metrics other than latency/energy keep their unit. */
 static double td_unit_scale(const char *metric, const char *unit)
@@ -1131,7 +1113,7 @@ static int td_no_table(const dca_device *dev, const td_profile *p,
 {
 	return dca_error_set(err, DCA_ERR_UNSUPPORTED,
 			     "device %s has no %s table for space %s (profile %s)%s",
-			     dev->name, td_metric_name(metric), space, p->file,
+			     dev->name, dca_metric_name(metric), space, p->file,
 			     p->n_nets ? "; see 'describe' for the tables it has" : "");
 }
 
@@ -1147,7 +1129,7 @@ static int td_arch_cost(const dca_device *dev, dca_metric metric,
 	if (!p)
 		return err && err->code ? err->code : DCA_ERR_INVALID;
 
-	t = td_net_for(p, space->name, td_metric_name(metric));
+	t = td_net_for(p, space->name, dca_metric_name(metric));
 	if (!t)
 		return td_no_table(dev, p, space->name, metric, err);
 	if (!space->arch_format)
@@ -1189,7 +1171,7 @@ static int td_op_cost(const dca_device *dev, dca_metric metric,
 		      const dca_op_desc *op, double *out, dca_error *err)
 {
 	const td_profile *p = td_get(dev, err);
-	const char *mname = td_metric_name(metric);
+	const char *mname = dca_metric_name(metric);
 	size_t i, j;
 	int have = 0;
 
@@ -1277,7 +1259,7 @@ static int td_edge_model(const dca_device *dev, dca_metric metric,
 	if (!p)
 		return err && err->code ? err->code : DCA_ERR_INVALID;
 
-	t = td_net_for(p, space->name, td_metric_name(metric));
+	t = td_net_for(p, space->name, dca_metric_name(metric));
 	if (!t)
 		return td_no_table(dev, p, space->name, metric, err);
 	td_fit_table(t);
@@ -1389,7 +1371,7 @@ static void td_describe(const dca_device *dev, void *file)
 		const td_op_table *t = &p->ops[i];
 		fprintf(f, "  op table %zu: %s (%s), %zu entries\n", i, t->metric,
 			td_unit_scale(t->metric, t->unit) != 1.0 ?
-			td_metric_unit(strcmp(t->metric, "energy") == 0 ?
+			dca_metric_unit(strcmp(t->metric, "energy") == 0 ?
 				       DCA_METRIC_ENERGY : DCA_METRIC_LATENCY)
 			: t->unit, t->n);
 		if (t->n) {
