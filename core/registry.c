@@ -54,7 +54,13 @@ void dca_registry_free(dca_registry *reg)
 
 	if (!reg)
 		return;
-	/* modules stay resident: registered structs may live in them */
+	/* modules stay resident: registered structs may live in them; devices
+	 * a module allocated are handed back to it */
+	for (i = 0; i < reg->n; i++) {
+		const dca_registry_entry *e = &reg->entries[i];
+		if (e->kind == DCA_KIND_DEVICE && ((const dca_device *)e->object)->release)
+			((const dca_device *)e->object)->release(e->object);
+	}
 	for (i = 0; i < reg->n_files; i++)
 		free(reg->files[i]);
 	free(reg->files);
@@ -127,6 +133,7 @@ int dca_registry_add_device(dca_registry *reg, const dca_device *d, dca_error *e
 {
 	int rc = add_entry(reg, DCA_KIND_DEVICE, d->name, d->summary, d, err);
 
+	/* on failure the caller still owns d (it was not registered) */
 	/* table devices come from profile files: show the profile, not the .so */
 	if (rc == 0 && d->source)
 		reg->entries[reg->n - 1].file = d->source;

@@ -4,7 +4,8 @@
  * holds a whole-network table, exact per-architecture questions. Any callback
  * may be NULL when the device cannot answer it. Registered with
  * dca_registry_add_device(); the registry borrows the struct (and its state)
- * for its lifetime. */
+ * for its lifetime, and calls release() (when set) from dca_registry_free(),
+ * so a module that allocates devices hands their ownership to the registry. */
 #ifndef DCANAS_DEVICE_H
 #define DCANAS_DEVICE_H
 
@@ -46,6 +47,8 @@ struct dca_device {
 			  dca_error *err);
 	/* Print a human description (fit quality, tables) to f. */
 	void (*describe)(const dca_device *dev, void *file);
+	/* Free dev and its state; NULL for static devices. */
+	void (*release)(const dca_device *dev);
 };
 
 const char *dca_metric_name(dca_metric m);

@@ -1392,6 +1392,8 @@ static void td_describe(const dca_device *dev, void *file)
 
 /* ---------------------------------------------------------- registration */
 
+static void td_device_release(const dca_device *dev);
+
 static dca_device *td_device_new(td_lazy *lz)
 {
 	dca_device *dev = calloc(1, sizeof *dev);
@@ -1406,6 +1408,7 @@ static dca_device *td_device_new(td_lazy *lz)
 	dev->arch_cost = td_arch_cost;
 	dev->edge_model = td_edge_model;
 	dev->describe = td_describe;
+	dev->release = td_device_release;
 	return dev;
 }
 
@@ -1426,6 +1429,12 @@ static void td_device_free(dca_device *dev)
 		td_lazy_free(dev->state);
 		free(dev);
 	}
+}
+
+/* the registry's release hook: it owns registered devices */
+static void td_device_release(const dca_device *dev)
+{
+	td_device_free((dca_device *)dev);
 }
 
 typedef int (*td_add_fn)(void *ctx, dca_device *dev, dca_error *err);
