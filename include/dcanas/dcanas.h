@@ -9,4 +9,8 @@
 #include <dcanas/plugin.h>
 #include <dcanas/experiment.h>
 #include <dcanas/jsonfile.h>
+#include <dcanas/tensor.h>
+#include <dcanas/ops.h>
+#include <dcanas/optim.h>
+#include <dcanas/data.h>
 #endif

@@ -1,0 +1,304 @@
+/* dcanas — tensors, the arena, the tape and reverse-mode autograd.
+ *
+ * The arena is a list of blocks; dca_graph_reset() rewinds it, and when one
+ * step needed more than the first block, the blocks are merged into one of
+ * the total size, so from the second step on a step allocates nothing. */
+#include "config.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <dcanas/tensor.h>
+
+#define ALIGN 64
+#define MIN_BLOCK (1u << 20)
+
+typedef struct block {
+	struct block *next;
+	size_t size, used;
+	unsigned char *mem;
+} block;
+
+struct dca_graph {
+	block *head, *cur;
+	size_t used, peak, total;
+	dca_node **nodes;
+	size_t n_nodes, cap_nodes;
+};
+
+static int engine_threads = 1;
+
+int dca_engine_init(int threads)
+{
+#ifdef _OPENMP
+	if (threads <= 0)
+		threads = omp_get_num_procs();
+	omp_set_num_threads(threads);
+#else
+	threads = 1;
+#endif
+	/* our loops own the cores: OpenBLAS runs single-threaded inside them */
+	openblas_set_num_threads(1);
+	engine_threads = threads;
+	return threads;
+}
+
+int dca_engine_threads(void)
+{
+	return engine_threads;
+}
+
+static block *block_new(size_t size)
+{
+	block *b = malloc(sizeof *b);
+
+	if (!b)
+		return NULL;
+	b->mem = aligned_alloc(ALIGN, (size + ALIGN - 1) / ALIGN * ALIGN);
+	if (!b->mem) {
+		free(b);
+		return NULL;
+	}
+	b->next = NULL;
+	b->size = size;
+	b->used = 0;
+	return b;
+}
+
+dca_graph *dca_graph_new(void)
+{
+	dca_graph *g = calloc(1, sizeof *g);
+
+	if (!g)
+		return NULL;
+	g->head = g->cur = block_new(MIN_BLOCK);
+	if (!g->head) {
+		free(g);
+		return NULL;
+	}
+	g->total = MIN_BLOCK;
+	return g;
+}
+
+void *dca_graph_alloc(dca_graph *g, size_t bytes)
+{
+	block *b = g->cur;
+	void *p;
+
+	bytes = (bytes + ALIGN - 1) / ALIGN * ALIGN;
+	if (b->used + bytes > b->size) {
+		if (!b->next || b->next->size < bytes) {
+			size_t sz = bytes > MIN_BLOCK ? bytes : MIN_BLOCK;
+			block *nb;
+			if (sz < b->size)
+				sz = b->size;
+			nb = block_new(sz);
+			if (!nb)
+				return NULL;
+			nb->next = b->next;
+			b->next = nb;
+			g->total += sz;
+		}
+		b = g->cur = b->next;
+		b->used = 0;
+	}
+	p = b->mem + b->used;
+	b->used += bytes;
+	g->used += bytes;
+	if (g->used > g->peak)
+		g->peak = g->used;
+	return p;
+}
+
+void dca_graph_reset(dca_graph *g)
+{
+	block *b, *next;
+
+	g->n_nodes = 0;
+	g->used = 0;
+	if (g->head->next) {
+		/* merge: one block as large as everything this step needed */
+		size_t total = g->total;
+		block *nb = block_new(total);
+		if (nb) {
+			for (b = g->head; b; b = next) {
+				next = b->next;
+				free(b->mem);
+				free(b);
+			}
+			g->head = nb;
+			g->total = total;
+		}
+	}
+	for (b = g->head; b; b = b->next)
+		b->used = 0;
+	g->cur = g->head;
+}
+
+void dca_graph_free(dca_graph *g)
+{
+	block *b, *next;
+
+	if (!g)
+		return;
+	for (b = g->head; b; b = next) {
+		next = b->next;
+		free(b->mem);
+		free(b);
+	}
+	free(g->nodes);
+	free(g);
+}
+
+size_t dca_graph_arena_used(const dca_graph *g)
+{
+	return g->used;
+}
+
+size_t dca_graph_arena_peak(const dca_graph *g)
+{
+	return g->peak;
+}
+
+dca_tensor *dca_tensor_new(dca_graph *g, int n, int c, int h, int w,
+			   int requires_grad)
+{
+	dca_tensor *t = dca_graph_alloc(g, sizeof *t);
+	size_t size = (size_t)n * c * h * w;
+
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof *t);
+	t->n = n;
+	t->c = c;
+	t->h = h;
+	t->w = w;
+	t->size = size;
+	t->data = dca_graph_alloc(g, size * sizeof(float));
+	if (!t->data)
+		return NULL;
+	memset(t->data, 0, size * sizeof(float));
+	if (requires_grad) {
+		t->grad = dca_graph_alloc(g, size * sizeof(float));
+		if (!t->grad)
+			return NULL;
+		memset(t->grad, 0, size * sizeof(float));
+		t->requires_grad = 1;
+	}
+	return t;
+}
+
+dca_tensor *dca_param_new(int n, int c, int h, int w, int requires_grad)
+{
+	dca_tensor *t = calloc(1, sizeof *t);
+	size_t size = (size_t)n * c * h * w;
+
+	if (!t)
+		return NULL;
+	t->n = n;
+	t->c = c;
+	t->h = h;
+	t->w = w;
+	t->size = size;
+	t->persistent = 1;
+	t->data = calloc(size ? size : 1, sizeof(float));
+	if (requires_grad) {
+		t->grad = calloc(size ? size : 1, sizeof(float));
+		t->requires_grad = 1;
+	}
+	if (!t->data || (requires_grad && !t->grad)) {
+		dca_param_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void dca_param_free(dca_tensor *t)
+{
+	if (t) {
+		free(t->data);
+		free(t->grad);
+		free(t);
+	}
+}
+
+void dca_param_zero_grad(dca_tensor *t)
+{
+	if (t->grad)
+		memset(t->grad, 0, t->size * sizeof(float));
+}
+
+int dca_any_requires_grad(dca_tensor *const *in, int n_in)
+{
+	int i;
+
+	for (i = 0; i < n_in; i++)
+		if (in[i] && in[i]->requires_grad)
+			return 1;
+	return 0;
+}
+
+dca_node *dca_graph_record(dca_graph *g, dca_tensor *out,
+			   void (*backward)(dca_graph *, dca_node *),
+			   dca_tensor *const *in, int n_in)
+{
+	dca_node *nd;
+	int i;
+
+	if (!dca_any_requires_grad(in, n_in)) {
+		out->requires_grad = 0;
+		return NULL;
+	}
+	if (g->n_nodes == g->cap_nodes) {
+		size_t ncap = g->cap_nodes ? g->cap_nodes * 2 : 256;
+		dca_node **nn = realloc(g->nodes, ncap * sizeof *nn);
+		if (!nn)
+			return NULL;
+		g->nodes = nn;
+		g->cap_nodes = ncap;
+	}
+	nd = dca_graph_alloc(g, sizeof *nd);
+	if (!nd)
+		return NULL;
+	memset(nd, 0, sizeof *nd);
+	if (!out->grad) {
+		out->grad = dca_graph_alloc(g, out->size * sizeof(float));
+		if (!out->grad)
+			return NULL;
+		memset(out->grad, 0, out->size * sizeof(float));
+	}
+	out->requires_grad = 1;
+	nd->backward = backward;
+	nd->out = out;
+	nd->n_in = n_in < DCA_NODE_MAX_IN ? n_in : DCA_NODE_MAX_IN;
+	for (i = 0; i < nd->n_in; i++)
+		nd->in[i] = in[i];
+	g->nodes[g->n_nodes++] = nd;
+	return nd;
+}
+
+void dca_graph_backward(dca_graph *g)
+{
+	size_t i;
+
+	for (i = g->n_nodes; i-- > 0;) {
+		dca_node *nd = g->nodes[i];
+		nd->backward(g, nd);
+	}
+}
+
+int dca_backward(dca_graph *g, dca_tensor *loss)
+{
+	size_t i;
+
+	if (!loss->requires_grad || !loss->grad)
+		return -1;
+	for (i = 0; i < loss->size; i++)
+		loss->grad[i] = 1.0f;
+	dca_graph_backward(g);
+	return 0;
+}

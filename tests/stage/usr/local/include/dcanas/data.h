@@ -1,0 +1,82 @@
+/* dcanas — image classification data: readers, splits, augmentation, batches.
+ *
+ * A dataset holds 8-bit images N x C x H x W and labels in memory. Readers
+ * report a truncated or malformed file with its name and the byte offset. */
+#ifndef DCANAS_DATA_H
+#define DCANAS_DATA_H
+
+#include <stdint.h>
+
+#include <dcanas/error.h>
+#include <dcanas/tensor.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dca_dataset {
+	uint8_t *images;       /* n * c * h * w, owned */
+	int *labels;           /* n, owned */
+	int n, c, h, w;
+	int classes;
+	float max_value;       /* pixel scale: 255, or 16 for digits8x8 */
+	char name[64];
+} dca_dataset;
+
+void dca_dataset_free(dca_dataset *d);
+
+/* CIFAR-10/100 binary batches (gzip or not). files: paths; for CIFAR-100
+ * use fine labels (record = coarse, fine, 3072 pixels). */
+int dca_cifar_load(dca_dataset *d, const char *const *files, int n_files,
+		   int cifar100, dca_error *err);
+/* The standard files of a CIFAR-10 folder (data_batch_1..5 or test_batch,
+ * .bin or .bin.gz); also accepts the mini set's train_1000/test_200. */
+int dca_cifar10_load_dir(dca_dataset *d, const char *dir, int train, dca_error *err);
+/* MNIST / Fashion-MNIST / digits8x8 IDX files (gzip or not). */
+int dca_idx_load(dca_dataset *d, const char *images_path, const char *labels_path,
+		 dca_error *err);
+
+/* Class-balanced split: for each class, the first (1 - val) of its samples
+ * in a seeded shuffle go to train, the rest to val. Give a fraction in (0,1)
+ * or, when val_count > 0, a total count. Both outputs own copies. */
+int dca_dataset_split(const dca_dataset *d, float val_fraction, int val_count,
+		      uint64_t seed, dca_dataset *train, dca_dataset *val,
+		      dca_error *err);
+/* First n samples per class (for quick runs); owned copy. */
+int dca_dataset_subset(const dca_dataset *d, int per_class, dca_dataset *out,
+		       dca_error *err);
+
+typedef struct dca_augment {
+	int crop_pad;          /* random crop with zero padding (0: off) */
+	int flip;              /* random horizontal flip */
+	int cutout;            /* cutout square side (0: off) */
+	float mean[4], std[4]; /* per-channel normalisation, in [0,1] units */
+} dca_augment;
+
+/* Per-channel mean and std of a dataset (in [0,1] units) into aug. */
+void dca_dataset_stats(const dca_dataset *d, dca_augment *aug);
+
+/* Seeded epoch order and batches. */
+typedef struct dca_loader {
+	const dca_dataset *d;  /* borrowed */
+	int batch, drop_last;
+	int *order, pos;
+	dca_rng rng;
+	dca_augment aug;
+	int augment;           /* apply crop/flip/cutout (training) */
+} dca_loader;
+
+int dca_loader_init(dca_loader *l, const dca_dataset *d, int batch,
+		    int shuffle_augment, const dca_augment *aug, uint64_t seed);
+/* Begin an epoch (reshuffles when shuffle_augment). */
+void dca_loader_epoch(dca_loader *l);
+/* Next batch into x (arena tensor of g, batch x C x H x W) and labels
+ * (arena ints); returns the batch size, 0 at the end of the epoch. */
+int dca_loader_next(dca_loader *l, dca_graph *g, dca_tensor **x, int **labels);
+int dca_loader_batches(const dca_loader *l);
+void dca_loader_free(dca_loader *l);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,99 @@
+/* dcanas — the engine: float32 NCHW tensors and reverse-mode autograd.
+ *
+ * A dca_graph owns one training step: the tape of recorded ops and every
+ * activation, allocated from an arena that dca_graph_reset() rewinds (the
+ * memory is kept and reused from step to step). Parameters are persistent
+ * tensors made with dca_param_new() and freed with dca_param_free(); their
+ * gradients accumulate until dca_param_zero_grad().
+ *
+ * Op functions (ops.h) compute their forward result at once and, when any
+ * input requires a gradient, record a node whose backward() adds into the
+ * inputs' grad buffers. dca_backward() runs the tape in reverse.
+ *
+ * Threads: the engine's own loops use OpenMP; OpenBLAS is kept at one thread
+ * (dca_engine_init) so the two never spawn threads at once. */
+#ifndef DCANAS_TENSOR_H
+#define DCANAS_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dca_tensor {
+	float *data;
+	float *grad;          /* NULL unless requires_grad */
+	int n, c, h, w;       /* NCHW; a matrix N x F is n=N, c=F, h=w=1 */
+	size_t size;          /* n*c*h*w */
+	int requires_grad;
+	int persistent;       /* parameter or buffer (not in the arena) */
+} dca_tensor;
+
+typedef struct dca_graph dca_graph;
+
+/* Call once per process; threads <= 0 means all cores. Returns the count. */
+int dca_engine_init(int threads);
+int dca_engine_threads(void);
+
+dca_graph *dca_graph_new(void);
+/* Forget the tape and rewind the arena; tensors from it become invalid. */
+void dca_graph_reset(dca_graph *g);
+void dca_graph_free(dca_graph *g);
+/* Bytes of arena in use now, and the most ever in use. */
+size_t dca_graph_arena_used(const dca_graph *g);
+size_t dca_graph_arena_peak(const dca_graph *g);
+
+/* An arena tensor (zeroed); grad allocated (zeroed) when requires_grad. */
+dca_tensor *dca_tensor_new(dca_graph *g, int n, int c, int h, int w, int requires_grad);
+/* Scratch memory from the arena, 64-byte aligned, valid until reset. */
+void *dca_graph_alloc(dca_graph *g, size_t bytes);
+
+/* A persistent tensor: a parameter (requires_grad=1) or buffer (0). */
+dca_tensor *dca_param_new(int n, int c, int h, int w, int requires_grad);
+void dca_param_free(dca_tensor *t);
+void dca_param_zero_grad(dca_tensor *t);
+
+/* Tape nodes, for op implementations (ops/ files). */
+#define DCA_NODE_MAX_IN 4
+typedef struct dca_node dca_node;
+struct dca_node {
+	void (*backward)(dca_graph *g, dca_node *nd);
+	dca_tensor *out;
+	dca_tensor *in[DCA_NODE_MAX_IN];
+	int n_in;
+	dca_tensor **many;     /* variadic inputs (concat, weighted sum) */
+	int n_many;
+	int iarg[8];
+	float farg[4];
+	void *saved;           /* arena memory the backward needs */
+};
+/* Record a node producing out; returns it (zeroed) or NULL when no input
+ * requires a gradient (then nothing is recorded and out->requires_grad = 0). */
+dca_node *dca_graph_record(dca_graph *g, dca_tensor *out,
+			   void (*backward)(dca_graph *, dca_node *),
+			   dca_tensor *const *in, int n_in);
+/* Whether the next op should record (any of in requires grad). */
+int dca_any_requires_grad(dca_tensor *const *in, int n_in);
+
+/* Seed d(loss)/d(loss) = 1 (loss has size 1) and run the tape backwards. */
+int dca_backward(dca_graph *g, dca_tensor *loss);
+/* Run the tape backwards with the output gradients as they are (the caller
+ * has seeded them); used by gradient checks. */
+void dca_graph_backward(dca_graph *g);
+
+/* Deterministic random numbers (xoshiro128+ style), one stream per use. */
+typedef struct dca_rng {
+	uint64_t s[2];
+} dca_rng;
+void dca_rng_seed(dca_rng *r, uint64_t seed);
+uint64_t dca_rng_next(dca_rng *r);
+float dca_rng_uniform(dca_rng *r);          /* [0, 1) */
+float dca_rng_normal(dca_rng *r);
+uint32_t dca_rng_below(dca_rng *r, uint32_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
