@@ -3,6 +3,8 @@
 #define DCANAS_CLI_H
 
 #include <dcanas/dcanas.h>
+#include <dcanas/model.h>
+#include <dcanas/train.h>
 
 /* A registry with every module found; prints the error and returns NULL. */
 dca_registry *cli_registry(void);
@@ -11,7 +13,13 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse "3x32x32" into c, h, w. */
 int cli_parse_shape(const char *text, int *c, int *h, int *w);
 
+/* "--data KIND:PATH": load train and test sets and their normalisation. */
+int cli_load_data(const char *spec, dca_dataset *train, dca_dataset *test,
+		  dca_augment *aug);
+
 int cmd_plugins(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_devices(int argc, char **argv);

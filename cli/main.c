@@ -15,6 +15,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "train", cmd_train, "train an architecture from scratch on a dataset" },
+	{ "eval", cmd_eval, "measure a trained network on the test split" },
 	{ "cost", cmd_cost, "print the exact costs of an architecture on a device" },
 	{ "check-config", cmd_check_config, "validate an experiment file and print the resolved values" },
 	{ "plugins", cmd_plugins, "list every loaded space, optimizer, constraint and device" },

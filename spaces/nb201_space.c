@@ -13,24 +13,11 @@
 
 #include <dcanas/dcanas.h>
 
-#define NB201_EDGES 6
-#define NB201_NODES 4
-
-enum { OP_NONE, OP_SKIP, OP_CONV1, OP_CONV3, OP_AVGPOOL, NB201_OPS };
+#include "nb201.h"
 
 static const char *const op_names[NB201_OPS] = {
 	"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
 };
-
-struct dca_arch {
-	int op[NB201_EDGES]; /* edge order: 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2 */
-};
-
-/* edge index of (to, from) in arch-string order */
-static int edge_index(int to, int from)
-{
-	return (to - 1) * to / 2 + from;
-}
 
 static dca_arch *nb201_parse(const char *text, dca_error *err)
 {
@@ -256,6 +243,7 @@ static const dca_space nb201_space = {
 	.arch_free = nb201_free,
 	.arch_choices = nb201_choices,
 	.build_net = nb201_build,
+	.build_model = dcap_nb201_build_model,
 };
 
 static int register_plugins(dca_registry *reg, dca_error *err)

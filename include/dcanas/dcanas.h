@@ -13,4 +13,7 @@
 #include <dcanas/ops.h>
 #include <dcanas/optim.h>
 #include <dcanas/data.h>
+#include <dcanas/model.h>
+#include <dcanas/weights.h>
+#include <dcanas/train.h>
 #endif

@@ -9,4 +9,11 @@
 #include <dcanas/plugin.h>
 #include <dcanas/experiment.h>
 #include <dcanas/jsonfile.h>
+#include <dcanas/tensor.h>
+#include <dcanas/ops.h>
+#include <dcanas/optim.h>
+#include <dcanas/data.h>
+#include <dcanas/model.h>
+#include <dcanas/weights.h>
+#include <dcanas/train.h>
 #endif

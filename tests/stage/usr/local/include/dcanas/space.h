@@ -7,6 +7,8 @@
 #ifndef DCANAS_SPACE_H
 #define DCANAS_SPACE_H
 
+#include <stdint.h>
+
 #include <dcanas/error.h>
 #include <dcanas/net.h>
 
@@ -27,6 +29,7 @@ typedef struct dca_net_shape {
 /* An architecture as a discrete choice: for each edge, the index of its op
  * in op_names. Spaces that are not edge/op shaped may leave these unset. */
 typedef struct dca_arch dca_arch; /* opaque, owned by the space */
+struct dca_model;
 
 typedef struct dca_space {
 	const char *name;
@@ -49,6 +52,10 @@ typedef struct dca_space {
 	/* Append the evaluation network of arch at shape to net (initialised). */
 	int (*build_net)(const dca_arch *arch, const dca_net_shape *shape,
 			 dca_net *net, dca_error *err);
+	/* Build the trainable evaluation network (model.h), initialised from
+	 * seed; *out is new. NULL where the space cannot train. */
+	int (*build_model)(const dca_arch *arch, const dca_net_shape *shape,
+			   uint64_t seed, struct dca_model **out, dca_error *err);
 } dca_space;
 
 /* Fill zero fields of *shape from the space's defaults. */

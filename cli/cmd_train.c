@@ -1,0 +1,244 @@
+/* dcanas train / eval — train an architecture from scratch; measure it. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct train_args {
+	const char *space, *arch, *data, *run_dir, *weights;
+	dca_net_shape shape;
+	dca_train_opts opts;
+	int threads, per_class, resume;
+} train_args;
+
+static void usage(FILE *f, int eval)
+{
+	if (eval) {
+		fprintf(f,
+"Usage: dcanas eval --space NAME --arch ARCH --data KIND:PATH --weights FILE\n"
+"Measure a trained network's accuracy on the test split of the data.\n"
+"Shape options (--width, --cells, --auxiliary) must match the training run.\n");
+		return;
+	}
+	fprintf(f,
+"Usage: dcanas train --space NAME --arch ARCH --data KIND:PATH [OPTIONS]\n"
+"Train the evaluation network of ARCH from scratch and report its test\n"
+"accuracy. KIND is cifar10, fashion-mnist, mnist or digits8x8.\n\n"
+"  --space NAME        nb201 or darts (see `dcanas plugins`)\n"
+"  --arch TEXT         arch string or DARTS Genotype(...); --genotype too\n"
+"  --data KIND:PATH    e.g. cifar10:DIR, fashion-mnist:/usr/share/datasets/fashion-mnist\n"
+"  --epochs N          (10)      --batch-size N (64)    --lr X (0.025)\n"
+"  --weight-decay X    (3e-4)    --grad-clip X (5)      --seed N (1)\n"
+"  --width C --cells N --auxiliary      network shape (space defaults)\n"
+"  --drop-path P       final drop-path probability (DARTS: 0.2)\n"
+"  --cutout N          cutout square side (0: off)\n"
+"  --label-smoothing X\n"
+"  --per-class N       train on the first N images of each class only\n"
+"  --threads N         cores to use (default: all)\n"
+"  --run-dir DIR       write config, log.jsonl, checkpoints and weights here\n"
+"  --resume            continue the run in --run-dir from its last checkpoint\n");
+}
+
+static int parse(int argc, char **argv, train_args *a, int eval)
+{
+	static const struct option opts[] = {
+		{ "space", required_argument, 0, 's' }, { "arch", required_argument, 0, 'a' },
+		{ "genotype", required_argument, 0, 'a' }, { "data", required_argument, 0, 'd' },
+		{ "epochs", required_argument, 0, 'e' }, { "batch-size", required_argument, 0, 'b' },
+		{ "lr", required_argument, 0, 'l' }, { "weight-decay", required_argument, 0, 'W' },
+		{ "grad-clip", required_argument, 0, 'g' }, { "seed", required_argument, 0, 'S' },
+		{ "width", required_argument, 0, 'w' }, { "cells", required_argument, 0, 'c' },
+		{ "auxiliary", no_argument, 0, 'x' }, { "drop-path", required_argument, 0, 'p' },
+		{ "cutout", required_argument, 0, 'C' }, { "label-smoothing", required_argument, 0, 'L' },
+		{ "per-class", required_argument, 0, 'P' }, { "threads", required_argument, 0, 't' },
+		{ "run-dir", required_argument, 0, 'r' }, { "resume", no_argument, 0, 'R' },
+		{ "weights", required_argument, 0, 'F' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 }
+	};
+	int o;
+	char *end;
+	double v = 0;
+
+	memset(a, 0, sizeof *a);
+	dca_train_opts_default(&a->opts);
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (optarg && strchr("eblWgSwcpCLPt", o)) {
+			v = strtod(optarg, &end);
+			if (end == optarg || *end || v < 0)
+				return cli_fail("%s: an option expects a non-negative "
+						"number, got '%s'", argv[0], optarg) + 1;
+		}
+		switch (o) {
+		case 's': a->space = optarg; break;
+		case 'a': a->arch = optarg; break;
+		case 'd': a->data = optarg; break;
+		case 'e': a->opts.epochs = (int)v; break;
+		case 'b': a->opts.batch_size = (int)v; break;
+		case 'l': a->opts.lr = (float)v; break;
+		case 'W': a->opts.weight_decay = (float)v; break;
+		case 'g': a->opts.grad_clip = (float)v; break;
+		case 'S': a->opts.seed = (long)v; break;
+		case 'w': a->shape.width = (int)v; break;
+		case 'c': a->shape.cells = (int)v; break;
+		case 'x': a->shape.auxiliary = 1; break;
+		case 'p': a->opts.drop_path = (float)v; break;
+		case 'C': a->opts.aug.cutout = (int)v; break;
+		case 'L': a->opts.label_smoothing = (float)v; break;
+		case 'P': a->per_class = (int)v; break;
+		case 't': a->threads = (int)v; break;
+		case 'r': a->run_dir = optarg; break;
+		case 'R': a->resume = 1; break;
+		case 'F': a->weights = optarg; break;
+		case 'h': usage(stdout, eval); return 0;
+		default: usage(stderr, eval); return 2;
+		}
+	}
+	if (optind < argc)
+		return cli_fail("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]) + 1;
+	if (!a->space || !a->arch || !a->data)
+		return cli_fail("%s: --space, --arch and --data are required (see --help)", argv[0]) + 1;
+	if (eval && !a->weights)
+		return cli_fail("eval: --weights FILE is required (a run's weights.dcaw)") + 1;
+	if (a->resume && !a->run_dir)
+		return cli_fail("train: --resume needs --run-dir") + 1;
+	if (a->opts.epochs < 1 || a->opts.batch_size < 1)
+		return cli_fail("train: --epochs and --batch-size must be at least 1") + 1;
+	return -1;
+}
+
+static int run(int argc, char **argv, int eval)
+{
+	train_args a;
+	dca_registry *reg = NULL;
+	const dca_space *space;
+	dca_arch *arch = NULL;
+	dca_model *model = NULL;
+	dca_dataset train = { 0 }, test = { 0 }, sub = { 0 };
+	dca_augment aug;
+	dca_error err = { 0 };
+	char *canon = NULL, *cfg = NULL;
+	int rc = parse(argc, argv, &a, eval), status = 1;
+
+	if (rc >= 0)
+		return rc;
+	dca_engine_init(a.threads);
+	reg = cli_registry();
+	if (!reg)
+		return 1;
+	space = dca_registry_space(reg, a.space, &err);
+	if (!space || !(arch = space->arch_parse(a.arch, &err)))
+		goto fail;
+	if (!space->build_model) {
+		dca_error_set(&err, DCA_ERR_UNSUPPORTED, "space '%s' cannot build "
+			      "trainable networks", space->name);
+		goto fail;
+	}
+	if (cli_load_data(a.data, &train, &test, &aug) != 0)
+		goto out;
+	if (a.per_class > 0) {
+		if (dca_dataset_subset(&train, a.per_class, &sub, &err))
+			goto fail;
+		dca_dataset_free(&train);
+		train = sub;
+	}
+	a.shape.in_c = train.c;
+	a.shape.in_h = train.h;
+	a.shape.in_w = train.w;
+	a.shape.classes = train.classes;
+	dca_space_resolve_shape(space, &a.shape);
+	if (space->build_model(arch, &a.shape, (uint64_t)a.opts.seed, &model, &err))
+		goto fail;
+	canon = space->arch_format(arch);
+	aug.cutout = a.opts.aug.cutout;
+	a.opts.aug = aug;
+	if (eval) {
+		float acc, loss;
+		if (dca_model_load(model, a.weights, NULL, &err) ||
+		    dca_evaluate(model, &test, 256, &aug, &acc, &loss, &err))
+			goto fail;
+		printf("test accuracy %.2f%% (loss %.4f) on %d images\n", acc, loss, test.n);
+		status = 0;
+		goto out;
+	}
+	{
+		json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:i, s:i, s:f, s:f, "
+				      "s:I, s:f, s:i, s:i}",
+			"space", space->name, "arch", canon, "data", a.data,
+			"width", a.shape.width, "cells", a.shape.cells, "auxiliary",
+			a.shape.auxiliary, "epochs", a.opts.epochs, "batch_size",
+			a.opts.batch_size, "lr", (double)a.opts.lr, "weight_decay",
+			(double)a.opts.weight_decay, "seed", (json_int_t)a.opts.seed,
+			"drop_path", (double)a.opts.drop_path, "cutout", a.opts.aug.cutout,
+			"per_class", a.per_class);
+		cfg = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		if (a.run_dir) {
+			char path[4096];
+			dca_error e2 = { 0 };
+			snprintf(path, sizeof path, "%s/config.json", a.run_dir);
+			if (access(a.run_dir, F_OK) != 0 && mkdir(a.run_dir, 0777) != 0) {
+				json_decref(j);
+				dca_error_set(&err, DCA_ERR_IO, "%s: cannot create run directory", a.run_dir);
+				goto fail;
+			}
+			if (!a.resume && access(path, F_OK) == 0) {
+				json_decref(j);
+				dca_error_set(&err, DCA_ERR_INVALID, "%s already holds a run; "
+					      "use --resume to continue it, or another --run-dir",
+					      a.run_dir);
+				goto fail;
+			}
+			if (dca_json_save_file(j, path, JSON_INDENT(2), &e2) != 0) {
+				json_decref(j);
+				err = e2;
+				goto fail;
+			}
+		}
+		json_decref(j);
+	}
+	a.opts.run_dir = a.run_dir;
+	a.opts.resume = a.resume;
+	a.opts.config_json = cfg;
+	a.opts.progress = isatty(STDERR_FILENO) ? stderr : NULL;
+	fprintf(stderr, "training %s %s: %zu parameters, %d train / %d test images, "
+		"%d threads\n", space->name, canon, dca_model_param_count(model),
+		train.n, test.n, dca_engine_threads());
+	{
+		dca_train_result res;
+		if (dca_train(model, &train, &test, &a.opts, &res, &err))
+			goto fail;
+		printf("epochs %d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  "
+		       "%.1f s  %.0f images/s\n", res.epochs_done, res.train_loss,
+		       res.train_acc, res.test_acc, res.seconds, res.images_per_second);
+	}
+	status = 0;
+	goto out;
+fail:
+	cli_fail("%s", err.msg);
+out:
+	free(cfg);
+	free(canon);
+	dca_model_free(model);
+	if (arch)
+		space->arch_free(arch);
+	dca_dataset_free(&train);
+	dca_dataset_free(&test);
+	dca_registry_free(reg);
+	return status;
+}
+
+int cmd_train(int argc, char **argv)
+{
+	return run(argc, argv, 0);
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	return run(argc, argv, 1);
+}

@@ -1,0 +1,176 @@
+/* dcanas — seeded epochs, augmentation and float batches.
+ *
+ * One RNG stream drives both the epoch shuffles and the per-sample
+ * augmentation, drawn in a fixed order (crop offsets, flip, cutout centre),
+ * so the same seed always yields the same batches. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <dcanas/data.h>
+
+int dca_loader_init(dca_loader *l, const dca_dataset *d, int batch,
+		    int shuffle_augment, const dca_augment *aug, uint64_t seed)
+{
+	int i;
+
+	if (!l)
+		return DCA_ERR_INVALID;
+	memset(l, 0, sizeof *l);
+	if (!d || d->n <= 0 || !d->images || !d->labels || batch <= 0 || d->c <= 0 ||
+	    d->c > 4 || d->h <= 0 || d->w <= 0 || !(d->max_value > 0))
+		return DCA_ERR_INVALID;
+	if (aug) {
+		l->aug = *aug;
+		for (i = 0; i < d->c; i++)
+			if (!(l->aug.std[i] > 0))
+				return DCA_ERR_INVALID;
+		if (l->aug.crop_pad < 0 || l->aug.cutout < 0)
+			return DCA_ERR_INVALID;
+	} else {
+		for (i = 0; i < 4; i++) {
+			l->aug.mean[i] = 0.0f;
+			l->aug.std[i] = 1.0f;
+		}
+	}
+	l->order = malloc((size_t)d->n * sizeof *l->order);
+	if (!l->order)
+		return DCA_ERR_NOMEM;
+	for (i = 0; i < d->n; i++)
+		l->order[i] = i;
+	l->d = d;
+	l->batch = batch;
+	l->drop_last = 0;
+	l->augment = shuffle_augment ? 1 : 0;
+	dca_rng_seed(&l->rng, seed);
+	dca_loader_epoch(l);
+	return 0;
+}
+
+void dca_loader_epoch(dca_loader *l)
+{
+	int i;
+
+	if (!l || !l->order)
+		return;
+	l->pos = 0;
+	if (!l->augment)
+		return;
+	for (i = l->d->n - 1; i > 0; i--) {
+		int j = (int)dca_rng_below(&l->rng, (uint32_t)i + 1);
+		int t = l->order[i];
+		l->order[i] = l->order[j];
+		l->order[j] = t;
+	}
+}
+
+/* One sample into out (C x H x W floats), augmented when l->augment. */
+static void loader_sample(dca_loader *l, const uint8_t *src, float *out)
+{
+	const dca_dataset *d = l->d;
+	const int C = d->c, H = d->h, W = d->w;
+	int pad = 0, oy = 0, ox = 0, flip = 0, c, y, x;
+	float scale[4], bias[4];
+
+	for (c = 0; c < C; c++) {
+		scale[c] = 1.0f / (d->max_value * l->aug.std[c]);
+		bias[c] = -l->aug.mean[c] / l->aug.std[c];
+	}
+	if (l->augment && l->aug.crop_pad > 0) {
+		/* Window offset in the padded image, 0..2*pad on each axis. */
+		pad = l->aug.crop_pad;
+		oy = (int)dca_rng_below(&l->rng, (uint32_t)(2 * pad + 1));
+		ox = (int)dca_rng_below(&l->rng, (uint32_t)(2 * pad + 1));
+	}
+	if (l->augment && l->aug.flip)
+		flip = dca_rng_below(&l->rng, 2) == 1;
+	for (c = 0; c < C; c++) {
+		const uint8_t *p = src + (size_t)c * H * W;
+		float *o = out + (size_t)c * H * W;
+		for (y = 0; y < H; y++) {
+			int sy = y + oy - pad;
+			for (x = 0; x < W; x++) {
+				int cx = flip ? W - 1 - x : x;
+				int sx = cx + ox - pad;
+				/* Padding is pixel 0, normalised like any other pixel. */
+				float v = (sy >= 0 && sy < H && sx >= 0 && sx < W)
+					? p[(size_t)sy * W + sx] : 0.0f;
+				o[(size_t)y * W + x] = v * scale[c] + bias[c];
+			}
+		}
+	}
+	if (l->augment && l->aug.cutout > 0) {
+		int side = l->aug.cutout;
+		int cy = (int)dca_rng_below(&l->rng, (uint32_t)H);
+		int cxc = (int)dca_rng_below(&l->rng, (uint32_t)W);
+		int y0 = cy - side / 2, x0 = cxc - side / 2;
+		int y1 = y0 + side, x1 = x0 + side;
+		if (y0 < 0)
+			y0 = 0;
+		if (x0 < 0)
+			x0 = 0;
+		if (y1 > H)
+			y1 = H;
+		if (x1 > W)
+			x1 = W;
+		/* Zero after normalisation, as the DARTS cutout does. */
+		for (c = 0; c < C; c++)
+			for (y = y0; y < y1; y++)
+				for (x = x0; x < x1; x++)
+					out[((size_t)c * H + y) * W + x] = 0.0f;
+	}
+}
+
+int dca_loader_next(dca_loader *l, dca_graph *g, dca_tensor **x, int **labels)
+{
+	const dca_dataset *d;
+	size_t chw;
+	int b, i;
+	dca_tensor *t;
+	int *lab;
+
+	if (x)
+		*x = NULL;
+	if (labels)
+		*labels = NULL;
+	if (!l || !l->order || !g || !x || !labels)
+		return DCA_ERR_INVALID;
+	d = l->d;
+	if (l->pos >= d->n)
+		return 0;
+	b = d->n - l->pos < l->batch ? d->n - l->pos : l->batch;
+	if (l->drop_last && b < l->batch) {
+		l->pos = d->n;
+		return 0;
+	}
+	t = dca_tensor_new(g, b, d->c, d->h, d->w, 0);
+	lab = dca_graph_alloc(g, (size_t)b * sizeof *lab);
+	if (!t || !lab)
+		return DCA_ERR_NOMEM;
+	chw = (size_t)d->c * d->h * d->w;
+	for (i = 0; i < b; i++) {
+		int s = l->order[l->pos + i];
+		loader_sample(l, d->images + (size_t)s * chw, t->data + (size_t)i * chw);
+		lab[i] = d->labels[s];
+	}
+	l->pos += b;
+	*x = t;
+	*labels = lab;
+	return b;
+}
+
+int dca_loader_batches(const dca_loader *l)
+{
+	if (!l || !l->d || l->batch <= 0)
+		return 0;
+	return l->drop_last ? l->d->n / l->batch : (l->d->n + l->batch - 1) / l->batch;
+}
+
+void dca_loader_free(dca_loader *l)
+{
+	if (!l)
+		return;
+	free(l->order);
+	memset(l, 0, sizeof *l);
+}

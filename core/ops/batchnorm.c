@@ -1,0 +1,155 @@
+/* dcanas — batch normalisation over N, H, W per channel.
+ *
+ * Training: normalise with the batch mean and biased variance; update the
+ * running stats as PyTorch does, r = (1 - momentum) r + momentum * stat, with
+ * the unbiased variance. Eval: normalise with the running stats (or with the
+ * batch's when no running stats are given, like track_running_stats=False).
+ * Channel sums use double accumulators; channels are spread over threads and
+ * each is summed by one thread in a fixed order, so results are deterministic. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <dcanas/ops.h>
+
+enum { A_BATCH_STATS };
+
+/* saved: mean[C] then invstd[C] */
+
+static void bn_backward(dca_graph *g, dca_node *nd)
+{
+	dca_tensor *x = nd->in[0], *gamma = nd->in[1], *beta = nd->in[2];
+	dca_tensor *y = nd->out;
+	const float *mean = nd->saved, *invstd = mean + x->c;
+	int batch = nd->iarg[A_BATCH_STATS];
+	int n = x->n, c = x->c;
+	size_t hw = (size_t)x->h * x->w;
+	double m = (double)n * hw;
+	long ci;
+
+	(void)g;
+#pragma omp parallel for schedule(static)
+	for (ci = 0; ci < c; ci++) {
+		double sg = 0, sgx = 0;
+		float mu = mean[ci], is = invstd[ci];
+		float gm = gamma ? gamma->data[ci] : 1.0f;
+		int i;
+		size_t j;
+
+		for (i = 0; i < n; i++) {
+			const float *xr = x->data + ((size_t)i * c + ci) * hw;
+			const float *gr = y->grad + ((size_t)i * c + ci) * hw;
+			for (j = 0; j < hw; j++) {
+				sg += gr[j];
+				sgx += (double)gr[j] * ((xr[j] - mu) * is);
+			}
+		}
+		if (gamma && gamma->requires_grad)
+			gamma->grad[ci] += (float)sgx;
+		if (beta && beta->requires_grad)
+			beta->grad[ci] += (float)sg;
+		if (x->requires_grad) {
+			float k = gm * is;
+			float mg = batch ? (float)(sg / m) : 0.0f;
+			float mgx = batch ? (float)(sgx / m) : 0.0f;
+			for (i = 0; i < n; i++) {
+				const float *xr = x->data + ((size_t)i * c + ci) * hw;
+				const float *gr = y->grad + ((size_t)i * c + ci) * hw;
+				float *xg = x->grad + ((size_t)i * c + ci) * hw;
+				for (j = 0; j < hw; j++) {
+					float xh = (xr[j] - mu) * is;
+					xg[j] += k * (gr[j] - mg - xh * mgx);
+				}
+			}
+		}
+	}
+}
+
+dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
+			  dca_tensor *beta, dca_tensor *running_mean,
+			  dca_tensor *running_var, int training, float momentum,
+			  float eps)
+{
+	int n = x->n, c = x->c;
+	size_t hw = (size_t)x->h * x->w;
+	size_t m = (size_t)n * hw;
+	int batch = training || !running_mean || !running_var;
+	dca_tensor *y, *in[3];
+	dca_node *nd;
+	float *saved;
+	long ci;
+
+	if ((gamma && (int)gamma->size != c) || (beta && (int)beta->size != c) ||
+	    (running_mean && (int)running_mean->size != c) ||
+	    (running_var && (int)running_var->size != c)) {
+		fprintf(stderr, "dca_batchnorm: gamma, beta and running stats need %d "
+			"values, one per channel\n", c);
+		abort();
+	}
+	y = dca_tensor_new(g, n, c, x->h, x->w, 0);
+	saved = dca_graph_alloc(g, 2 * (size_t)c * sizeof *saved);
+	if (!y || !saved)
+		return NULL;
+
+#pragma omp parallel for schedule(static)
+	for (ci = 0; ci < c; ci++) {
+		float mu, is, gm = gamma ? gamma->data[ci] : 1.0f;
+		float bt = beta ? beta->data[ci] : 0.0f;
+		int i;
+		size_t j;
+
+		if (batch) {
+			double s = 0, v = 0, dmu;
+			for (i = 0; i < n; i++) {
+				const float *xr = x->data + ((size_t)i * c + ci) * hw;
+				for (j = 0; j < hw; j++)
+					s += xr[j];
+			}
+			dmu = s / (double)m;
+			for (i = 0; i < n; i++) {
+				const float *xr = x->data + ((size_t)i * c + ci) * hw;
+				for (j = 0; j < hw; j++) {
+					double dx = xr[j] - dmu;
+					v += dx * dx;
+				}
+			}
+			mu = (float)dmu;
+			is = (float)(1.0 / sqrt(v / (double)m + eps));
+			if (training && running_mean && running_var) {
+				/* unbiased for the running estimate; one value has none */
+				double unb = m > 1 ? v / (double)(m - 1) : v;
+				running_mean->data[ci] = (1.0f - momentum) * running_mean->data[ci] +
+							 momentum * (float)dmu;
+				running_var->data[ci] = (1.0f - momentum) * running_var->data[ci] +
+							momentum * (float)unb;
+			}
+		} else {
+			mu = running_mean->data[ci];
+			is = (float)(1.0 / sqrt((double)running_var->data[ci] + eps));
+		}
+		saved[ci] = mu;
+		saved[c + ci] = is;
+		for (i = 0; i < n; i++) {
+			const float *xr = x->data + ((size_t)i * c + ci) * hw;
+			float *yr = y->data + ((size_t)i * c + ci) * hw;
+			float k = gm * is;
+			for (j = 0; j < hw; j++)
+				yr[j] = (xr[j] - mu) * k + bt;
+		}
+	}
+
+	in[0] = x;
+	in[1] = gamma;
+	in[2] = beta;
+	nd = dca_graph_record(g, y, bn_backward, in, 3);
+	if (nd) {
+		nd->iarg[A_BATCH_STATS] = batch;
+		nd->farg[0] = eps;
+		nd->saved = saved;
+	} else if (dca_any_requires_grad(in, 3)) {
+		return NULL;
+	}
+	return y;
+}

@@ -1,0 +1,482 @@
+/* dcanas — 2-D convolution, NCHW, forward and backward.
+ *
+ * General path: per sample and group, im2col into a per-thread buffer and one
+ * sgemm (out = W x col). 1x1 stride-1 unpadded convolutions use the input as
+ * the column matrix. Depthwise convolutions (groups == Cin == Cout) use direct
+ * loops. Samples are spread over OpenMP threads; OpenBLAS runs one thread
+ * inside them (dca_engine_init).
+ *
+ * Determinism: dW is summed into per-thread partials over a static schedule
+ * and reduced in thread order, so a fixed thread count gives bit-identical
+ * gradients; no float atomics anywhere. */
+#include "config.h"
+
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <dcanas/ops.h>
+
+/* node iarg slots */
+enum { A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_HO, A_WO, A_NB };
+
+static int max_threads(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+/* A shape that cannot be convolved is the caller's bug, not a runtime state. */
+#define CONV_REQUIRE(cond, ...)                                    \
+	do {                                                       \
+		if (!(cond)) {                                     \
+			fprintf(stderr, "dca_conv2d: " __VA_ARGS__); \
+			fputc('\n', stderr);                       \
+			abort();                                   \
+		}                                                  \
+	} while (0)
+
+/* Output columns [lo, hi) for which ix = o*s + off lies in [0, n). */
+static void valid_range(int n, int s, int off, int nout, int *lo, int *hi)
+{
+	int a = 0, b;
+
+	if (off < 0)
+		a = (-off + s - 1) / s;
+	/* largest o with o*s + off <= n - 1 */
+	if (n - 1 - off < 0)
+		b = 0;
+	else
+		b = (n - 1 - off) / s + 1;
+	if (b > nout)
+		b = nout;
+	if (a > b)
+		a = b;
+	*lo = a;
+	*hi = b;
+}
+
+/* x: C x H x W -> col: (C*kh*kw) x (ho*wo) */
+static void im2col(const float *x, int c, int h, int w, int kh, int kw,
+		   int s, int p, int d, int ho, int wo, float *col)
+{
+	int ci, ky, kx, oy, ox;
+
+	for (ci = 0; ci < c; ci++) {
+		const float *xc = x + (size_t)ci * h * w;
+		for (ky = 0; ky < kh; ky++) {
+			for (kx = 0; kx < kw; kx++) {
+				int xoff = kx * d - p, lo, hi;
+				valid_range(w, s, xoff, wo, &lo, &hi);
+				for (oy = 0; oy < ho; oy++) {
+					int iy = oy * s - p + ky * d;
+					float *row = col + (size_t)oy * wo;
+					const float *xr;
+					if (iy < 0 || iy >= h) {
+						memset(row, 0, (size_t)wo * sizeof *row);
+						continue;
+					}
+					xr = xc + (size_t)iy * w + xoff;
+					for (ox = 0; ox < lo; ox++)
+						row[ox] = 0;
+					if (s == 1)
+						memcpy(row + lo, xr + lo, (size_t)(hi - lo) * sizeof *row);
+					else
+						for (ox = lo; ox < hi; ox++)
+							row[ox] = xr[ox * s];
+					for (ox = hi; ox < wo; ox++)
+						row[ox] = 0;
+				}
+				col += (size_t)ho * wo;
+			}
+		}
+	}
+}
+
+/* The adjoint of im2col: adds col into x. */
+static void col2im_add(const float *col, int c, int h, int w, int kh, int kw,
+		       int s, int p, int d, int ho, int wo, float *x)
+{
+	int ci, ky, kx, oy, ox;
+
+	for (ci = 0; ci < c; ci++) {
+		float *xc = x + (size_t)ci * h * w;
+		for (ky = 0; ky < kh; ky++) {
+			for (kx = 0; kx < kw; kx++) {
+				int xoff = kx * d - p, lo, hi;
+				valid_range(w, s, xoff, wo, &lo, &hi);
+				for (oy = 0; oy < ho; oy++) {
+					int iy = oy * s - p + ky * d;
+					const float *row = col + (size_t)oy * wo;
+					float *xr;
+					if (iy < 0 || iy >= h)
+						continue;
+					xr = xc + (size_t)iy * w + xoff;
+					if (s == 1)
+						for (ox = lo; ox < hi; ox++)
+							xr[ox] += row[ox];
+					else
+						for (ox = lo; ox < hi; ox++)
+							xr[ox * s] += row[ox];
+				}
+				col += (size_t)ho * wo;
+			}
+		}
+	}
+}
+
+static int is_pointwise(int kh, int kw, int s, int p)
+{
+	return kh == 1 && kw == 1 && s == 1 && p == 0;
+}
+
+/* ---- depthwise: one filter per channel, direct loops ---- */
+
+static void dw_forward_plane(const float *x, const float *wk, float bias,
+			     int h, int w, int kh, int kw, int s, int p, int d,
+			     int ho, int wo, float *y)
+{
+	int oy, ox, ky, kx;
+
+	for (oy = 0; oy < ho; oy++) {
+		float *yr = y + (size_t)oy * wo;
+		for (ox = 0; ox < wo; ox++)
+			yr[ox] = bias;
+		for (ky = 0; ky < kh; ky++) {
+			int iy = oy * s - p + ky * d;
+			if (iy < 0 || iy >= h)
+				continue;
+			for (kx = 0; kx < kw; kx++) {
+				int xoff = kx * d - p, lo, hi;
+				const float *xr = x + (size_t)iy * w + xoff;
+				float wv = wk[ky * kw + kx];
+				valid_range(w, s, xoff, wo, &lo, &hi);
+				if (s == 1)
+					for (ox = lo; ox < hi; ox++)
+						yr[ox] += wv * xr[ox];
+				else
+					for (ox = lo; ox < hi; ox++)
+						yr[ox] += wv * xr[ox * s];
+			}
+		}
+	}
+}
+
+/* Adds dX (when gx) and writes this plane's dW (when dwk, kh*kw values). */
+static void dw_backward_plane(const float *x, const float *wk, const float *gy,
+			      int h, int w, int kh, int kw, int s, int p, int d,
+			      int ho, int wo, float *gx, float *dwk)
+{
+	int oy, ox, ky, kx;
+
+	if (dwk)
+		memset(dwk, 0, (size_t)kh * kw * sizeof *dwk);
+	for (oy = 0; oy < ho; oy++) {
+		const float *gr = gy + (size_t)oy * wo;
+		for (ky = 0; ky < kh; ky++) {
+			int iy = oy * s - p + ky * d;
+			if (iy < 0 || iy >= h)
+				continue;
+			for (kx = 0; kx < kw; kx++) {
+				int xoff = kx * d - p, lo, hi;
+				size_t base = (size_t)iy * w + xoff;
+				valid_range(w, s, xoff, wo, &lo, &hi);
+				if (gx) {
+					float wv = wk[ky * kw + kx];
+					float *xg = gx + base;
+					if (s == 1)
+						for (ox = lo; ox < hi; ox++)
+							xg[ox] += wv * gr[ox];
+					else
+						for (ox = lo; ox < hi; ox++)
+							xg[ox * s] += wv * gr[ox];
+				}
+				if (dwk) {
+					const float *xr = x + base;
+					float acc = 0;
+					if (s == 1)
+						for (ox = lo; ox < hi; ox++)
+							acc += gr[ox] * xr[ox];
+					else
+						for (ox = lo; ox < hi; ox++)
+							acc += gr[ox] * xr[ox * s];
+					dwk[ky * kw + kx] += acc;
+				}
+			}
+		}
+	}
+}
+
+static void dw_backward(dca_graph *g, dca_node *nd)
+{
+	dca_tensor *x = nd->in[0], *wt = nd->in[1], *b = nd->in[2], *y = nd->out;
+	int s = nd->iarg[A_STRIDE], p = nd->iarg[A_PAD], d = nd->iarg[A_DIL];
+	int n = x->n, c = x->c, h = x->h, w = x->w, kh = wt->h, kw = wt->w;
+	int ho = y->h, wo = y->w, kk = kh * kw;
+	size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
+	int want_x = x->requires_grad, want_w = wt->requires_grad;
+	int want_b = b && b->requires_grad;
+	float *part = NULL;
+	long i, planes = (long)n * c;
+
+	/* per-plane dW partials, summed over samples in order afterwards */
+	if (want_w) {
+		part = dca_graph_alloc(g, (size_t)planes * kk * sizeof *part);
+		if (!part) {
+			fprintf(stderr, "dca_conv2d: out of memory in backward\n");
+			abort();
+		}
+	}
+	if (want_x || want_w) {
+#pragma omp parallel for schedule(static)
+		for (i = 0; i < planes; i++) {
+			int ci = (int)(i % c);
+			dw_backward_plane(x->data + i * hw, wt->data + (size_t)ci * kk,
+					  y->grad + i * ohw, h, w, kh, kw, s, p, d, ho, wo,
+					  want_x ? x->grad + i * hw : NULL,
+					  want_w ? part + i * kk : NULL);
+		}
+	}
+	if (want_w) {
+		long ci;
+#pragma omp parallel for schedule(static)
+		for (ci = 0; ci < c; ci++) {
+			int k, ni;
+			for (k = 0; k < kk; k++) {
+				float acc = 0;
+				for (ni = 0; ni < n; ni++)
+					acc += part[((size_t)ni * c + ci) * kk + k];
+				wt->grad[ci * kk + k] += acc;
+			}
+		}
+	}
+	if (want_b) {
+		long ci;
+#pragma omp parallel for schedule(static)
+		for (ci = 0; ci < c; ci++) {
+			double acc = 0;
+			int ni;
+			size_t j;
+			for (ni = 0; ni < n; ni++) {
+				const float *gr = y->grad + ((size_t)ni * c + ci) * ohw;
+				for (j = 0; j < ohw; j++)
+					acc += gr[j];
+			}
+			b->grad[ci] += (float)acc;
+		}
+	}
+}
+
+/* ---- general path: im2col + sgemm ---- */
+
+static void conv_backward(dca_graph *g, dca_node *nd)
+{
+	dca_tensor *x = nd->in[0], *wt = nd->in[1], *b = nd->in[2], *y = nd->out;
+	int s = nd->iarg[A_STRIDE], p = nd->iarg[A_PAD], d = nd->iarg[A_DIL];
+	int groups = nd->iarg[A_GROUPS];
+	int n = x->n, cin = x->c, h = x->h, w = x->w, kh = wt->h, kw = wt->w;
+	int cout = y->c, ho = y->h, wo = y->w;
+	int cg = cin / groups, og = cout / groups, kc = cg * kh * kw;
+	int P = ho * wo;
+	size_t hw = (size_t)h * w, wsz = (size_t)cout * kc;
+	int pw = is_pointwise(kh, kw, s, p);
+	int want_x = x->requires_grad, want_w = wt->requires_grad;
+	int want_b = b && b->requires_grad;
+	int nt = max_threads();
+	float *col = NULL, *dcol = NULL, *part = NULL;
+	long i;
+
+	if (want_w && !pw)
+		col = dca_graph_alloc(g, (size_t)nt * kc * P * sizeof *col);
+	if (want_x && !pw)
+		dcol = dca_graph_alloc(g, (size_t)nt * kc * P * sizeof *dcol);
+	if (want_w)
+		part = dca_graph_alloc(g, (size_t)nt * wsz * sizeof *part);
+	if ((want_w && (!part || (!pw && !col))) || (want_x && !pw && !dcol)) {
+		fprintf(stderr, "dca_conv2d: out of memory in backward\n");
+		abort();
+	}
+	if (want_w)
+		memset(part, 0, (size_t)nt * wsz * sizeof *part);
+
+	if (want_x || want_w) {
+		/* a static schedule fixes which samples feed which partial */
+#pragma omp parallel for schedule(static)
+		for (i = 0; i < n; i++) {
+			int t = thread_id(), gi;
+			float *mycol = col ? col + (size_t)t * kc * P : NULL;
+			float *mydcol = dcol ? dcol + (size_t)t * kc * P : NULL;
+			for (gi = 0; gi < groups; gi++) {
+				const float *xg = x->data + ((size_t)i * cin + (size_t)gi * cg) * hw;
+				const float *gyg = y->grad + ((size_t)i * cout + (size_t)gi * og) * P;
+				const float *wg = wt->data + (size_t)gi * og * kc;
+				if (want_w) {
+					const float *cm = xg;
+					if (!pw) {
+						im2col(xg, cg, h, w, kh, kw, s, p, d, ho, wo, mycol);
+						cm = mycol;
+					}
+					/* dW_g (og x kc) += gy (og x P) * col^T */
+					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+						    og, kc, P, 1.0f, gyg, P, cm, P, 1.0f,
+						    part + (size_t)t * wsz + (size_t)gi * og * kc, kc);
+				}
+				if (want_x) {
+					float *gxg = x->grad + ((size_t)i * cin + (size_t)gi * cg) * hw;
+					/* dcol (kc x P) = W_g^T (kc x og) * gy (og x P) */
+					if (pw) {
+						cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+							    kc, P, og, 1.0f, wg, kc, gyg, P, 1.0f,
+							    gxg, P);
+					} else {
+						cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+							    kc, P, og, 1.0f, wg, kc, gyg, P, 0.0f,
+							    mydcol, P);
+						col2im_add(mydcol, cg, h, w, kh, kw, s, p, d, ho, wo, gxg);
+					}
+				}
+			}
+		}
+	}
+	if (want_w) {
+		long j;
+		/* every element sums the partials in thread order */
+#pragma omp parallel for schedule(static)
+		for (j = 0; j < (long)wsz; j++) {
+			float acc = 0;
+			int t;
+			for (t = 0; t < nt; t++)
+				acc += part[(size_t)t * wsz + j];
+			wt->grad[j] += acc;
+		}
+	}
+	if (want_b) {
+		long o;
+#pragma omp parallel for schedule(static)
+		for (o = 0; o < cout; o++) {
+			double acc = 0;
+			int ni, j;
+			for (ni = 0; ni < n; ni++) {
+				const float *gr = y->grad + ((size_t)ni * cout + o) * P;
+				for (j = 0; j < P; j++)
+					acc += gr[j];
+			}
+			b->grad[o] += (float)acc;
+		}
+	}
+}
+
+dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b,
+		       int stride, int pad, int dilation, int groups)
+{
+	int n = x->n, cin = x->c, h = x->h, wd = x->w;
+	int cout = w->n, kh = w->h, kw = w->w;
+	int ho, wo, cg, og, kc, P, depthwise;
+	size_t hw;
+	dca_tensor *y, *in[3];
+	dca_node *nd;
+	long i;
+
+	CONV_REQUIRE(stride >= 1 && pad >= 0 && dilation >= 1 && groups >= 1,
+		     "stride %d, pad %d, dilation %d, groups %d out of range",
+		     stride, pad, dilation, groups);
+	CONV_REQUIRE(cin % groups == 0 && cout % groups == 0,
+		     "%d input and %d output channels do not divide into %d groups",
+		     cin, cout, groups);
+	CONV_REQUIRE(w->c == cin / groups,
+		     "weight has %d input channels per group, input needs %d",
+		     w->c, cin / groups);
+	CONV_REQUIRE(!b || (int)b->size == cout,
+		     "bias has %zu values for %d output channels", b ? b->size : 0, cout);
+	ho = (h + 2 * pad - dilation * (kh - 1) - 1) / stride + 1;
+	wo = (wd + 2 * pad - dilation * (kw - 1) - 1) / stride + 1;
+	CONV_REQUIRE(ho >= 1 && wo >= 1, "a %dx%d kernel (dilation %d) does not fit "
+		     "a %dx%d input padded by %d", kh, kw, dilation, h, wd, pad);
+
+	y = dca_tensor_new(g, n, cout, ho, wo, 0);
+	if (!y)
+		return NULL;
+	cg = cin / groups;
+	og = cout / groups;
+	kc = cg * kh * kw;
+	P = ho * wo;
+	hw = (size_t)h * wd;
+	depthwise = groups == cin && groups == cout;
+
+	if (depthwise) {
+		long planes = (long)n * cin;
+#pragma omp parallel for schedule(static)
+		for (i = 0; i < planes; i++) {
+			int ci = (int)(i % cin);
+			dw_forward_plane(x->data + i * hw, w->data + (size_t)ci * kh * kw,
+					 b ? b->data[ci] : 0.0f, h, wd, kh, kw, stride,
+					 pad, dilation, ho, wo, y->data + i * (size_t)P);
+		}
+	} else {
+		int pw = is_pointwise(kh, kw, stride, pad);
+		int nt = max_threads();
+		float *col = NULL;
+		if (!pw) {
+			col = dca_graph_alloc(g, (size_t)nt * kc * P * sizeof *col);
+			if (!col)
+				return NULL;
+		}
+#pragma omp parallel for schedule(static)
+		for (i = 0; i < n; i++) {
+			float *mycol = col ? col + (size_t)thread_id() * kc * P : NULL;
+			int gi, o, j;
+			for (gi = 0; gi < groups; gi++) {
+				const float *xg = x->data + ((size_t)i * cin + (size_t)gi * cg) * hw;
+				const float *cm = xg;
+				if (!pw) {
+					im2col(xg, cg, h, wd, kh, kw, stride, pad, dilation,
+					       ho, wo, mycol);
+					cm = mycol;
+				}
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+					    og, P, kc, 1.0f, w->data + (size_t)gi * og * kc, kc,
+					    cm, P, 0.0f,
+					    y->data + ((size_t)i * cout + (size_t)gi * og) * P, P);
+			}
+			if (b)
+				for (o = 0; o < cout; o++) {
+					float bv = b->data[o];
+					float *yr = y->data + ((size_t)i * cout + o) * P;
+					for (j = 0; j < P; j++)
+						yr[j] += bv;
+				}
+		}
+	}
+
+	in[0] = x;
+	in[1] = w;
+	in[2] = b;
+	nd = dca_graph_record(g, y, depthwise ? dw_backward : conv_backward, in, 3);
+	if (nd) {
+		nd->iarg[A_STRIDE] = stride;
+		nd->iarg[A_PAD] = pad;
+		nd->iarg[A_DIL] = dilation;
+		nd->iarg[A_GROUPS] = groups;
+		nd->iarg[A_HO] = ho;
+		nd->iarg[A_WO] = wo;
+	} else if (dca_any_requires_grad(in, 3)) {
+		return NULL; /* recording ran out of memory */
+	}
+	return y;
+}

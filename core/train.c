@@ -1,0 +1,378 @@
+/* dcanas — the training loop, evaluation, checkpoints and resume. */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <dcanas/ops.h>
+#include <dcanas/optim.h>
+#include <dcanas/train.h>
+#include <dcanas/weights.h>
+
+void dca_train_opts_default(dca_train_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->epochs = 10;
+	o->batch_size = 64;
+	o->lr = 0.025f;
+	o->lr_min = 0.0f;
+	o->momentum = 0.9f;
+	o->weight_decay = 3e-4f;
+	o->grad_clip = 5.0f;
+	o->aux_weight = 0.4f;
+	o->drop_path = 0.0f;
+	o->label_smoothing = 0.0f;
+	o->seed = 1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* correct predictions of logits (N x C) against labels */
+static int count_correct(const dca_tensor *logits, const int *labels)
+{
+	int i, j, correct = 0;
+
+	for (i = 0; i < logits->n; i++) {
+		const float *row = logits->data + (size_t)i * logits->c;
+		int best = 0;
+		for (j = 1; j < logits->c; j++)
+			if (row[j] > row[best])
+				best = j;
+		correct += best == labels[i];
+	}
+	return correct;
+}
+
+int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
+		 const dca_augment *norm, float *acc, float *loss, dca_error *err)
+{
+	dca_graph *g = dca_graph_new();
+	dca_loader l;
+	dca_tensor *x, *logits, *ce;
+	int *labels, b, correct = 0, seen = 0;
+	double loss_sum = 0;
+
+	if (!g || dca_loader_init(&l, d, batch, 0, norm, 0) != 0) {
+		dca_graph_free(g);
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	}
+	dca_loader_epoch(&l);
+	for (;;) {
+		dca_graph_reset(g);
+		b = dca_loader_next(&l, g, &x, &labels);
+		if (b <= 0)
+			break;
+		logits = m->forward(m, g, x, 0, NULL);
+		ce = logits ? dca_cross_entropy(g, logits, labels, 0.0f) : NULL;
+		if (!ce) {
+			dca_loader_free(&l);
+			dca_graph_free(g);
+			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in evaluation");
+		}
+		correct += count_correct(logits, labels);
+		loss_sum += (double)ce->data[0] * b;
+		seen += b;
+	}
+	dca_loader_free(&l);
+	dca_graph_free(g);
+	*acc = seen ? 100.0f * correct / seen : 0.0f;
+	if (loss)
+		*loss = seen ? (float)(loss_sum / seen) : 0.0f;
+	return 0;
+}
+
+static char *run_path(const char *dir, const char *file)
+{
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", dir, file);
+	return p;
+}
+
+/* params, buffers and momentum as named arrays for a checkpoint */
+static int save_checkpoint(const dca_model *m, const dca_sgd *opt, int epoch,
+			   const dca_train_opts *o, dca_error *err)
+{
+	int n = 2 * m->n_params + m->n_buffers, i, k = 0, rc;
+	dca_named_array *a = calloc((size_t)n, sizeof *a);
+	char **names = calloc((size_t)m->n_params, sizeof *names);
+	char *path = run_path(o->run_dir, "checkpoint.dcaw"), *meta;
+	json_t *j;
+
+	if (!a || !names || !path) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < m->n_params; i++) {
+		const dca_tensor *t = m->params[i];
+		a[k++] = (dca_named_array){ m->param_names[i], t->n, t->c, t->h, t->w, t->data };
+	}
+	for (i = 0; i < m->n_buffers; i++) {
+		const dca_tensor *t = m->buffers[i];
+		a[k++] = (dca_named_array){ m->buffer_names[i], t->n, t->c, t->h, t->w, t->data };
+	}
+	for (i = 0; i < m->n_params; i++) {
+		const dca_tensor *t = m->params[i];
+		size_t len = strlen(m->param_names[i]) + 16;
+		names[i] = malloc(len);
+		if (!names[i]) {
+			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(names[i], len, "momentum/%s", m->param_names[i]);
+		a[k++] = (dca_named_array){ names[i], t->n, t->c, t->h, t->w, opt->velocity[i] };
+	}
+	j = json_pack("{s:i, s:s}", "epoch", epoch, "config",
+		      o->config_json ? o->config_json : "");
+	meta = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	rc = dca_weights_save(path, a, k, meta, err);
+	free(meta);
+out:
+	if (names)
+		for (i = 0; i < m->n_params; i++)
+			free(names[i]);
+	free(names);
+	free(a);
+	free(path);
+	return rc;
+}
+
+/* Returns the epochs already done (>= 0) or a negative error. */
+static int load_checkpoint(dca_model *m, dca_sgd *opt, const dca_train_opts *o,
+			   dca_error *err)
+{
+	char *path = run_path(o->run_dir, "checkpoint.dcaw");
+	dca_weights_file f;
+	json_t *meta = NULL;
+	const char *cfg;
+	int rc, i, epoch = -1;
+	struct stat st;
+
+	if (!path)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	if (stat(path, &st) != 0) {
+		free(path);
+		return 0; /* nothing to resume: start from epoch 0 */
+	}
+	rc = dca_weights_open(path, &f, err);
+	if (rc) {
+		free(path);
+		return rc;
+	}
+	rc = dca_model_load(m, path, NULL, err);
+	for (i = 0; i < m->n_params && rc == 0; i++) {
+		char name[512];
+		const dca_named_array *a;
+		snprintf(name, sizeof name, "momentum/%s", m->param_names[i]);
+		a = dca_weights_find(&f, name);
+		if (!a || (size_t)a->n * a->c * a->h * a->w != m->params[i]->size)
+			rc = dca_error_set(err, DCA_ERR_INVALID, "%s: no momentum for "
+					   "'%s'", path, m->param_names[i]);
+		else
+			memcpy(opt->velocity[i], a->data, m->params[i]->size * sizeof(float));
+	}
+	if (rc == 0) {
+		meta = json_loads(f.meta, 0, NULL);
+		cfg = json_string_value(json_object_get(meta, "config"));
+		epoch = (int)json_integer_value(json_object_get(meta, "epoch"));
+		if (o->config_json && cfg && strcmp(cfg, o->config_json) != 0)
+			rc = dca_error_set(err, DCA_ERR_INVALID, "%s: this run was "
+				"started with different settings; resume it with the same "
+				"command, or use a new run directory", path);
+	}
+	json_decref(meta);
+	dca_weights_close(&f);
+	free(path);
+	return rc ? rc : epoch;
+}
+
+static void log_epoch(const dca_train_opts *o, json_t *line)
+{
+	char *path, *text;
+	FILE *f;
+
+	if (!o->run_dir)
+		return;
+	path = run_path(o->run_dir, "log.jsonl");
+	text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	if (path && text && (f = fopen(path, "a"))) {
+		fprintf(f, "%s\n", text);
+		fclose(f);
+	}
+	free(text);
+	free(path);
+}
+
+static void format_time(double s, char *buf, size_t n)
+{
+	long t = (long)(s + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+	else
+		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+}
+
+int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
+	      const dca_train_opts *o, dca_train_result *res, dca_error *err)
+{
+	dca_graph *g = NULL;
+	dca_loader l;
+	dca_sgd opt;
+	int epoch, start = 0, rc = 0, loader_ok = 0, opt_ok = 0;
+	long steps_per_epoch, total_steps;
+	double t0 = now(), images = 0;
+
+	memset(res, 0, sizeof *res);
+	if (o->epochs < 1 || o->batch_size < 1)
+		return dca_error_set(err, DCA_ERR_INVALID, "train: epochs and batch "
+				     "size must be positive");
+	if (o->run_dir && mkdir(o->run_dir, 0777) != 0 && errno != EEXIST)
+		return dca_error_set(err, DCA_ERR_IO, "%s: cannot create run "
+				     "directory: %s", o->run_dir, strerror(errno));
+	g = dca_graph_new();
+	if (!g || dca_loader_init(&l, train, o->batch_size, 1, &o->aug, (uint64_t)o->seed) != 0) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	loader_ok = 1;
+	if (dca_sgd_init(&opt, m->params, m->n_params, o->lr, o->momentum,
+			 o->weight_decay, o->grad_clip) != 0) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	opt_ok = 1;
+	if (o->resume && o->run_dir) {
+		start = load_checkpoint(m, &opt, o, err);
+		if (start < 0) {
+			rc = start;
+			goto out;
+		}
+		if (start > 0 && o->progress)
+			fprintf(o->progress, "resuming after epoch %d of %d\n", start, o->epochs);
+	}
+	steps_per_epoch = dca_loader_batches(&l);
+	total_steps = steps_per_epoch * o->epochs;
+	for (epoch = start; epoch < o->epochs; epoch++) {
+		double e0 = now(), loss_sum = 0;
+		int correct = 0, seen = 0, step = 0, b;
+		dca_tensor *x, *logits, *aux, *loss;
+		int *labels;
+		json_t *line;
+
+		/* streams seeded by (seed, epoch): resuming replays them exactly */
+		dca_rng_seed(&l.rng, (uint64_t)o->seed * 1000003u + (uint64_t)epoch);
+		dca_rng_seed(&m->rng, (uint64_t)o->seed * 7919u + (uint64_t)epoch + 17u);
+		dca_loader_epoch(&l);
+		m->drop_path_prob = o->drop_path * epoch / o->epochs;
+		opt.lr = dca_cosine_lr(o->lr, o->lr_min, epoch, o->epochs);
+		while (1) {
+			int i;
+			dca_graph_reset(g);
+			b = dca_loader_next(&l, g, &x, &labels);
+			if (b <= 0)
+				break;
+			logits = m->forward(m, g, x, 1, &aux);
+			loss = logits ? dca_cross_entropy(g, logits, labels, o->label_smoothing) : NULL;
+			if (loss && aux && o->aux_weight > 0) {
+				dca_tensor *al = dca_cross_entropy(g, aux, labels, o->label_smoothing);
+				dca_tensor *wt = dca_tensor_new(g, 1, 1, 1, 1, 0);
+				if (al && wt) {
+					wt->data[0] = o->aux_weight;
+					loss = dca_add(g, loss, dca_scale(g, al, wt));
+				} else {
+					loss = NULL;
+				}
+			}
+			if (!loss) {
+				rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory in training step");
+				goto out;
+			}
+			if (!isfinite(loss->data[0])) {
+				rc = dca_error_set(err, DCA_ERR_INVALID, "training diverged "
+					"(loss %g at epoch %d, step %d); lower --lr", loss->data[0],
+					epoch + 1, step + 1);
+				goto out;
+			}
+			for (i = 0; i < m->n_params; i++)
+				dca_param_zero_grad(m->params[i]);
+			dca_backward(g, loss);
+			dca_sgd_step(&opt);
+			loss_sum += (double)loss->data[0] * b;
+			correct += count_correct(logits, labels);
+			seen += b;
+			images += b;
+			step++;
+			if (o->progress) {
+				double el = now() - t0, rate = images / (el > 0 ? el : 1);
+				long done = (long)(epoch - start) * steps_per_epoch + step;
+				long left = total_steps - (long)start * steps_per_epoch - done;
+				char eta[32];
+				format_time(left * (el / done), eta, sizeof eta);
+				fprintf(o->progress, "\repoch %d/%d step %d/%ld loss %.4f acc %.1f%% "
+					"%.0f img/s left %s   ", epoch + 1, o->epochs, step,
+					steps_per_epoch, loss_sum / seen, 100.0 * correct / seen,
+					rate, eta);
+				fflush(o->progress);
+			}
+		}
+		res->train_loss = seen ? (float)(loss_sum / seen) : 0;
+		res->train_acc = seen ? 100.0f * correct / seen : 0;
+		line = json_pack("{s:i, s:f, s:f, s:f, s:f}", "epoch", epoch + 1,
+				 "lr", (double)opt.lr, "train_loss", (double)res->train_loss,
+				 "train_acc", (double)res->train_acc, "seconds", now() - e0);
+		if (test) {
+			rc = dca_evaluate(m, test, o->batch_size, &o->aug, &res->test_acc,
+					  &res->test_loss, err);
+			if (rc) {
+				json_decref(line);
+				goto out;
+			}
+			json_object_set_new(line, "test_loss", json_real(res->test_loss));
+			json_object_set_new(line, "test_acc", json_real(res->test_acc));
+		}
+		log_epoch(o, line);
+		json_decref(line);
+		if (o->progress) {
+			fprintf(o->progress, "\repoch %d/%d loss %.4f acc %.1f%%", epoch + 1,
+				o->epochs, res->train_loss, res->train_acc);
+			if (test)
+				fprintf(o->progress, " test acc %.2f%%", res->test_acc);
+			fprintf(o->progress, " (%.1fs)                    \n", now() - e0);
+		}
+		if (o->run_dir && (rc = save_checkpoint(m, &opt, epoch + 1, o, err)))
+			goto out;
+		res->epochs_done = epoch + 1;
+	}
+	res->epochs_done = o->epochs;
+	if (o->run_dir) {
+		char *path = run_path(o->run_dir, "weights.dcaw");
+		rc = path ? dca_model_save(m, path, o->config_json, err) :
+		     dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		free(path);
+	}
+out:
+	res->seconds = now() - t0;
+	res->images_per_second = res->seconds > 0 ? images / res->seconds : 0;
+	if (opt_ok)
+		dca_sgd_free(&opt);
+	if (loader_ok)
+		dca_loader_free(&l);
+	dca_graph_free(g);
+	return rc;
+}

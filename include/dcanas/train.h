@@ -1,0 +1,58 @@
+/* dcanas — training a model from scratch, evaluating it, resuming.
+ *
+ * A run directory holds: config.json (what was asked), log.jsonl (one JSON
+ * object per epoch), checkpoint.dcaw (weights, BN statistics and momentum
+ * after the last finished epoch, rewritten atomically) and weights.dcaw (the
+ * final weights). Each epoch's shuffling, augmentation and drop-path draw
+ * from streams seeded by (seed, epoch), so a run resumed from a checkpoint
+ * gives the same result as one never interrupted. */
+#ifndef DCANAS_TRAIN_H
+#define DCANAS_TRAIN_H
+
+#include <stdio.h>
+
+#include <dcanas/data.h>
+#include <dcanas/error.h>
+#include <dcanas/model.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dca_train_opts {
+	int epochs;
+	int batch_size;
+	float lr, lr_min, momentum, weight_decay, grad_clip;
+	float aux_weight;        /* DARTS auxiliary loss weight (0.4) */
+	float drop_path;         /* final drop-path probability (linear ramp) */
+	float label_smoothing;
+	dca_augment aug;         /* crop/flip/cutout and normalisation */
+	long seed;
+	const char *run_dir;     /* NULL: no files written */
+	int resume;              /* continue from run_dir/checkpoint.dcaw */
+	FILE *progress;          /* terminal progress (NULL: none) */
+	const char *config_json; /* stored in checkpoints to refuse a mismatch */
+} dca_train_opts;
+
+void dca_train_opts_default(dca_train_opts *o);
+
+typedef struct dca_train_result {
+	int epochs_done;
+	float train_loss, train_acc;   /* last epoch, percent */
+	float test_loss, test_acc;     /* on the evaluation set, percent */
+	double seconds;
+	double images_per_second;
+} dca_train_result;
+
+/* Train m on train; evaluate on test (may be NULL) after each epoch. */
+int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
+	      const dca_train_opts *o, dca_train_result *res, dca_error *err);
+
+/* Accuracy (percent) and mean loss of m on d, in eval mode. */
+int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
+		 const dca_augment *norm, float *acc, float *loss, dca_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

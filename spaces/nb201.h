@@ -1,0 +1,27 @@
+/* dcanas — NAS-Bench-201 space: what its two files share. */
+#ifndef DCANAS_SPACES_NB201_H
+#define DCANAS_SPACES_NB201_H
+
+#include <dcanas/dcanas.h>
+#include <dcanas/model.h>
+
+#define NB201_EDGES 6
+#define NB201_NODES 4
+
+enum { OP_NONE, OP_SKIP, OP_CONV1, OP_CONV3, OP_AVGPOOL, NB201_OPS };
+
+struct dca_arch {
+	int op[NB201_EDGES]; /* edge order: 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2 */
+};
+
+/* edge index of (to, from) in arch-string order */
+static inline int edge_index(int to, int from)
+{
+	return (to - 1) * to / 2 + from;
+}
+
+/* nb201_model.c: the trainable evaluation network */
+int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
+			   uint64_t seed, dca_model **out, dca_error *err);
+
+#endif

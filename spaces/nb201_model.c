@@ -1,0 +1,191 @@
+/* dcanas — the trainable NAS-Bench-201 network (same structure as the op
+ * descriptors of nb201_space.c: stem, 3 stages of N cells joined by residual
+ * reductions, BN + ReLU, global pool, linear). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <dcanas/ops.h>
+
+#include "nb201.h"
+
+typedef struct relu_conv_bn {
+	dca_conv conv;
+	dca_bn bn;
+} relu_conv_bn;
+
+typedef struct cell {
+	relu_conv_bn edge[NB201_EDGES]; /* used by conv edges only */
+} cell;
+
+typedef struct reduction {
+	relu_conv_bn a, b;
+	dca_conv shortcut;
+} reduction;
+
+typedef struct nb201_net {
+	dca_arch arch;
+	int n_cells;             /* per stage */
+	dca_conv stem;
+	dca_bn stem_bn;
+	cell *cells;             /* 3 * n_cells */
+	reduction red[2];
+	dca_bn last_bn;
+	dca_fc classifier;
+} nb201_net;
+
+static int rcb_init(dca_model *m, relu_conv_bn *r, int cin, int cout, int k,
+		    int stride, const char *name)
+{
+	char buf[128];
+	int rc;
+
+	snprintf(buf, sizeof buf, "%s.conv", name);
+	rc = dca_conv_init(m, &r->conv, cin, cout, k, stride, k / 2, 1, 1, 0, buf);
+	snprintf(buf, sizeof buf, "%s.bn", name);
+	return rc ? rc : dca_bn_init(m, &r->bn, cout, 1, buf);
+}
+
+static dca_tensor *rcb(dca_graph *g, const relu_conv_bn *r, dca_tensor *x, int training)
+{
+	x = dca_relu(g, x);
+	x = dca_conv_apply(g, &r->conv, x);
+	return dca_bn_apply(g, &r->bn, x, training);
+}
+
+static dca_tensor *cell_forward(dca_graph *g, const nb201_net *net, const cell *c,
+				dca_tensor *x, int training)
+{
+	dca_tensor *node[NB201_NODES];
+	int to, from;
+
+	node[0] = x;
+	for (to = 1; to < NB201_NODES; to++) {
+		dca_tensor *sum = NULL;
+		for (from = 0; from < to; from++) {
+			int e = edge_index(to, from), op = net->arch.op[e];
+			dca_tensor *y;
+			switch (op) {
+			case OP_SKIP:
+				y = node[from];
+				break;
+			case OP_CONV1:
+			case OP_CONV3:
+				y = rcb(g, &c->edge[e], node[from], training);
+				break;
+			case OP_AVGPOOL:
+				y = dca_avgpool(g, node[from], 3, 1, 1);
+				break;
+			default:
+				continue;
+			}
+			sum = sum ? dca_add(g, sum, y) : y;
+		}
+		node[to] = sum ? sum : dca_zero(g, node[0], 1);
+	}
+	return node[NB201_NODES - 1];
+}
+
+static dca_tensor *nb201_forward(dca_model *m, dca_graph *g, dca_tensor *x,
+				 int training, dca_tensor **aux)
+{
+	const nb201_net *net = m->state;
+	int stage, i;
+
+	if (aux)
+		*aux = NULL;
+	x = dca_conv_apply(g, &net->stem, x);
+	x = dca_bn_apply(g, &net->stem_bn, x, training);
+	for (stage = 0; stage < 3; stage++) {
+		if (stage > 0) {
+			const reduction *r = &net->red[stage - 1];
+			dca_tensor *a = rcb(g, &r->a, x, training);
+			dca_tensor *b = rcb(g, &r->b, a, training);
+			dca_tensor *s = dca_avgpool(g, x, 2, 2, 0);
+			s = dca_conv_apply(g, &r->shortcut, s);
+			x = dca_add(g, s, b);
+		}
+		for (i = 0; i < net->n_cells; i++)
+			x = cell_forward(g, net, &net->cells[stage * net->n_cells + i],
+					 x, training);
+	}
+	x = dca_bn_apply(g, &net->last_bn, x, training);
+	x = dca_relu(g, x);
+	x = dca_global_avgpool(g, x);
+	return dca_fc_apply(g, &net->classifier, x);
+}
+
+static void nb201_net_free(void *p)
+{
+	nb201_net *net = p;
+
+	if (net)
+		free(net->cells);
+	free(net);
+}
+
+int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
+			   uint64_t seed, dca_model **out, dca_error *err)
+{
+	dca_model *m = dca_model_new(seed);
+	nb201_net *net = calloc(1, sizeof *net);
+	int c = shape->width, stage, i, e, rc = 0;
+	char name[128];
+
+	*out = NULL;
+	if (!m || !net || shape->cells < 1 || shape->width < 1) {
+		free(net);
+		dca_model_free(m);
+		return dca_error_set(err, m ? DCA_ERR_INVALID : DCA_ERR_NOMEM,
+				     "nb201: cannot build a model (width %d, cells %d)",
+				     shape->width, shape->cells);
+	}
+	net->arch = *arch;
+	net->n_cells = shape->cells;
+	net->cells = calloc((size_t)3 * shape->cells, sizeof *net->cells);
+	m->state = net;
+	m->state_free = nb201_net_free;
+	m->forward = nb201_forward;
+	if (!net->cells)
+		rc = DCA_ERR_NOMEM;
+	if (!rc)
+		rc = dca_conv_init(m, &net->stem, shape->in_c, c, 3, 1, 1, 1, 1, 0, "stem.conv");
+	if (!rc)
+		rc = dca_bn_init(m, &net->stem_bn, c, 1, "stem.bn");
+	for (stage = 0; stage < 3 && !rc; stage++) {
+		if (stage > 0) {
+			reduction *r = &net->red[stage - 1];
+			snprintf(name, sizeof name, "reduction%d.a", stage);
+			rc = rcb_init(m, &r->a, c, 2 * c, 3, 2, name);
+			snprintf(name, sizeof name, "reduction%d.b", stage);
+			if (!rc)
+				rc = rcb_init(m, &r->b, 2 * c, 2 * c, 3, 1, name);
+			snprintf(name, sizeof name, "reduction%d.shortcut", stage);
+			if (!rc)
+				rc = dca_conv_init(m, &r->shortcut, c, 2 * c, 1, 1, 0, 1, 1, 0, name);
+			c *= 2;
+		}
+		for (i = 0; i < shape->cells && !rc; i++) {
+			cell *cl = &net->cells[stage * shape->cells + i];
+			for (e = 0; e < NB201_EDGES && !rc; e++) {
+				int op = arch->op[e];
+				if (op != OP_CONV1 && op != OP_CONV3)
+					continue;
+				snprintf(name, sizeof name, "cell%d.edge%d",
+					 stage * shape->cells + i, e);
+				rc = rcb_init(m, &cl->edge[e], c, c, op == OP_CONV3 ? 3 : 1, 1, name);
+			}
+		}
+	}
+	if (!rc)
+		rc = dca_bn_init(m, &net->last_bn, c, 1, "lastact.bn");
+	if (!rc)
+		rc = dca_fc_init(m, &net->classifier, c, shape->classes, "classifier");
+	if (rc) {
+		dca_model_free(m);
+		return dca_error_set(err, DCA_ERR_NOMEM, "nb201: out of memory building the model");
+	}
+	*out = m;
+	return 0;
+}

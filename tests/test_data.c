@@ -1,0 +1,950 @@
+/* Data: CIFAR and IDX readers, splits, stats, the batch loader. */
+#include "config.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdint.h>
+
+#include <zlib.h>
+
+#include <dcanas/data.h>
+#include <dcanas/tensor.h>
+
+#define MINI_TRAIN "cifar10-mini/train_1000.bin.gz"
+#define MINI_TEST "cifar10-mini/test_200.bin.gz"
+#define DIGITS_IMG "digits8x8/digits8x8-images-idx3-ubyte.gz"
+#define DIGITS_LAB "digits8x8/digits8x8-labels-idx1-ubyte.gz"
+#define FASHION "/usr/share/datasets/fashion-mnist/"
+
+static char tmpdir[256];
+
+/* A private scratch folder, made by main() before Check forks the tests
+ * and removed at exit. */
+static int tmp_init(void)
+{
+	const char *t = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof tmpdir, "%s/dca_test_data_XXXXXX", t && *t ? t : "/tmp");
+	return mkdtemp(tmpdir) != NULL;
+}
+
+static const char *tmp_path(const char *name, char *buf, size_t n)
+{
+	ck_assert(tmpdir[0] != '\0');
+	snprintf(buf, n, "%s/%s", tmpdir, name);
+	return buf;
+}
+
+static void tmp_cleanup(void)
+{
+	char cmd[300];
+	if (tmpdir[0] && strstr(tmpdir, "dca_test_data_")) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+}
+
+/* Whole decompressed contents of a (gzip) file; *len receives the size. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	gzFile gz = gzopen(path, "rb");
+	size_t cap = 1 << 20, n = 0;
+	unsigned char *b = malloc(cap);
+	int r;
+
+	ck_assert_ptr_nonnull(gz);
+	for (;;) {
+		if (n == cap)
+			b = realloc(b, cap *= 2);
+		r = gzread(gz, b + n, (unsigned)(cap - n));
+		ck_assert_int_ge(r, 0);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	gzclose(gz);
+	*len = n;
+	return b;
+}
+
+static void write_file(const char *path, const void *buf, size_t len, int gzip)
+{
+	if (gzip) {
+		gzFile gz = gzopen(path, "wb");
+		ck_assert_ptr_nonnull(gz);
+		ck_assert_int_eq(gzwrite(gz, buf, (unsigned)len), (int)len);
+		ck_assert_int_eq(gzclose(gz), Z_OK);
+	} else {
+		FILE *f = fopen(path, "wb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+		fclose(f);
+	}
+}
+
+static void count_classes(const dca_dataset *d, int *cnt)
+{
+	int i;
+	memset(cnt, 0, sizeof(int) * (size_t)d->classes);
+	for (i = 0; i < d->n; i++) {
+		ck_assert_int_ge(d->labels[i], 0);
+		ck_assert_int_lt(d->labels[i], d->classes);
+		cnt[d->labels[i]]++;
+	}
+}
+
+static int load_mini(dca_dataset *d, const char *rel)
+{
+	char buf[1024];
+	const char *p = test_data_file(rel, buf, sizeof buf);
+	dca_error err = { 0 };
+	if (!p)
+		return 0;
+	ck_assert_msg(dca_cifar_load(d, &p, 1, 0, &err) == 0, "%s", err.msg);
+	return 1;
+}
+
+static int load_digits(dca_dataset *d)
+{
+	char a[1024], b[1024];
+	const char *pi = test_data_file(DIGITS_IMG, a, sizeof a);
+	const char *pl = pi ? test_data_file(DIGITS_LAB, b, sizeof b) : NULL;
+	dca_error err = { 0 };
+	if (!pi || !pl)
+		return 0;
+	ck_assert_msg(dca_idx_load(d, pi, pl, &err) == 0, "%s", err.msg);
+	return 1;
+}
+
+/* ---- readers ---- */
+
+START_TEST(cifar_mini)
+{
+	dca_dataset d;
+	int cnt[10], k;
+	const size_t last = (size_t)999 * 3072;
+
+	if (!load_mini(&d, MINI_TRAIN))
+		return;
+	ck_assert_int_eq(d.n, 1000);
+	ck_assert_int_eq(d.c, 3);
+	ck_assert_int_eq(d.h, 32);
+	ck_assert_int_eq(d.w, 32);
+	ck_assert_int_eq(d.classes, 10);
+	ck_assert_float_eq(d.max_value, 255.0f);
+	ck_assert_str_eq(d.name, "cifar10");
+	count_classes(&d, cnt);
+	for (k = 0; k < 10; k++)
+		ck_assert_int_eq(cnt[k], 100);
+	/* Expected values read with python3 (gzip module) from the raw bytes
+	 * of train_1000.bin.gz: record 0 has label 2, R(0,0)=201, G(0,0)=201,
+	 * B(0,0)=199, R(5,7)=192, B(31,31)=57; record 999 has label 6 and
+	 * G(10,20)=160. */
+	ck_assert_int_eq(d.labels[0], 2);
+	ck_assert_int_eq(d.images[0], 201);
+	ck_assert_int_eq(d.images[1024], 201);
+	ck_assert_int_eq(d.images[2048], 199);
+	ck_assert_int_eq(d.images[5 * 32 + 7], 192);
+	ck_assert_int_eq(d.images[3071], 57);
+	ck_assert_int_eq(d.labels[999], 6);
+	ck_assert_int_eq(d.images[last + 1024 + 10 * 32 + 20], 160);
+	dca_dataset_free(&d);
+	ck_assert_ptr_null(d.images);
+
+	if (!load_mini(&d, MINI_TEST))
+		return;
+	ck_assert_int_eq(d.n, 200);
+	count_classes(&d, cnt);
+	for (k = 0; k < 10; k++)
+		ck_assert_int_eq(cnt[k], 20);
+	/* python3: test_200 record 0 has label 5, R(0,0)=27, B(31,31)=156;
+	 * record 199 has label 8, G(10,20)=131. */
+	ck_assert_int_eq(d.labels[0], 5);
+	ck_assert_int_eq(d.images[0], 27);
+	ck_assert_int_eq(d.images[3071], 156);
+	ck_assert_int_eq(d.labels[199], 8);
+	ck_assert_int_eq(d.images[(size_t)199 * 3072 + 1024 + 10 * 32 + 20], 131);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(cifar_dirs)
+{
+	char buf[1024], dir[1024];
+	dca_dataset d;
+	dca_error err = { 0 };
+	int cnt[10], k;
+
+	if (!test_data_file("cifar10-mini", buf, sizeof buf))
+		return;
+	ck_assert_msg(dca_cifar10_load_dir(&d, buf, 1, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(d.n, 1000);
+	dca_dataset_free(&d);
+	ck_assert_msg(dca_cifar10_load_dir(&d, buf, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(d.n, 200);
+	dca_dataset_free(&d);
+
+	/* The full set's test batch: 10000 records, 1000 per class. */
+	ck_assert_ptr_nonnull(test_data_file("cifar10", dir, sizeof dir));
+	ck_assert_msg(dca_cifar10_load_dir(&d, dir, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(d.n, 10000);
+	count_classes(&d, cnt);
+	for (k = 0; k < 10; k++)
+		ck_assert_int_eq(cnt[k], 1000);
+	dca_dataset_free(&d);
+
+	/* A folder without CIFAR files: the message lists what was looked for. */
+	ck_assert_int_eq(dca_cifar10_load_dir(&d, tmp_path("", buf, sizeof buf), 1, &err),
+			 DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, "data_batch_1..5") && strstr(err.msg, "train_1000") &&
+		      strstr(err.msg, tmpdir), "%s", err.msg);
+	ck_assert_ptr_null(d.images);
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_cifar10_load_dir(&d, tmpdir, 0, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, "test_batch") && strstr(err.msg, "test_200"), "%s",
+		      err.msg);
+}
+END_TEST
+
+START_TEST(cifar_bad_files)
+{
+	char src[1024], path[512];
+	const char *p = path;
+	unsigned char *raw, *gzbytes;
+	size_t len, glen;
+	dca_dataset d;
+	dca_error err = { 0 };
+	FILE *f;
+
+	if (!test_data_file(MINI_TRAIN, src, sizeof src))
+		return;
+	raw = slurp(src, &len);
+	ck_assert_uint_eq(len, 3073000);
+
+	/* Cut inside record 3, plain and gzip: offset 3 * 3073 = 9219. */
+	write_file(tmp_path("cut.bin", path, sizeof path), raw, 3073 * 3 + 100, 0);
+	ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 0, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "offset 9219") &&
+		      strstr(err.msg, "truncated") && strstr(err.msg, "3073 bytes"),
+		      "%s", err.msg);
+	ck_assert_ptr_null(d.images);
+	ck_assert_int_eq(d.n, 0);
+	dca_error_clear(&err);
+	write_file(tmp_path("cut.bin.gz", path, sizeof path), raw, 3073 * 3 + 100, 1);
+	ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 0, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "offset 9219"), "%s", err.msg);
+	dca_error_clear(&err);
+	/* Read as CIFAR-100 the first record's (coarse, fine) bytes are
+	 * (2, 201): the fine label is out of range. */
+	ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 1, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, "record 0") && strstr(err.msg, "label 201"), "%s",
+		      err.msg);
+	dca_error_clear(&err);
+
+	/* A label out of range: record 1 (offset 3073) says 12. */
+	raw[3073] = 12;
+	write_file(tmp_path("badlabel.bin", path, sizeof path), raw, 3073 * 4, 0);
+	ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 0, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "record 1") &&
+		      strstr(err.msg, "offset 3073") && strstr(err.msg, "label 12"),
+		      "%s", err.msg);
+	dca_error_clear(&err);
+	raw[3073] = 1;
+
+	/* Corrupt gzip: the compressed stream cut in half. */
+	write_file(tmp_path("whole.bin.gz", path, sizeof path), raw, 3073 * 50, 1);
+	f = fopen(path, "rb");
+	gzbytes = malloc(1 << 20);
+	glen = fread(gzbytes, 1, 1 << 20, f);
+	fclose(f);
+	write_file(tmp_path("half.bin.gz", path, sizeof path), gzbytes, glen / 2, 0);
+	ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 0, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "offset"), "%s", err.msg);
+	dca_error_clear(&err);
+	/* Garbage in the middle of the deflate data. */
+	memset(gzbytes + glen / 3, 0x5a, 64);
+	write_file(tmp_path("garbled.bin.gz", path, sizeof path), gzbytes, glen, 0);
+	ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 0, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "offset"), "%s", err.msg);
+	dca_error_clear(&err);
+
+	/* Missing file; and two files concatenate. */
+	tmp_path("nope.bin", path, sizeof path);
+	ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 0, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, path) != NULL, "%s", err.msg);
+	dca_error_clear(&err);
+	{
+		char a[512], b[512];
+		const char *two[2] = { a, b };
+		write_file(tmp_path("a.bin", a, sizeof a), raw, 3073 * 2, 0);
+		write_file(tmp_path("b.bin.gz", b, sizeof b), raw + 3073 * 2, 3073 * 3, 1);
+		ck_assert_msg(dca_cifar_load(&d, two, 2, 0, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(d.n, 5);
+		ck_assert_int_eq(d.labels[2], raw[3073 * 2]);
+		ck_assert_int_eq(d.images[2 * 3072 + 5], raw[3073 * 2 + 1 + 5]);
+		dca_dataset_free(&d);
+	}
+	free(gzbytes);
+	free(raw);
+}
+END_TEST
+
+START_TEST(digits)
+{
+	dca_dataset d;
+	static const int want[10] = { 178, 182, 177, 183, 181, 182, 181, 179, 174, 180 };
+	int cnt[10], k;
+
+	if (!load_digits(&d))
+		return;
+	ck_assert_int_eq(d.n, 1797);
+	ck_assert_int_eq(d.c, 1);
+	ck_assert_int_eq(d.h, 8);
+	ck_assert_int_eq(d.w, 8);
+	ck_assert_int_eq(d.classes, 10);
+	ck_assert_float_eq(d.max_value, 16.0f);
+	ck_assert_str_eq(d.name, "digits8x8");
+	count_classes(&d, cnt);
+	for (k = 0; k < 10; k++)
+		ck_assert_int_eq(cnt[k], want[k]);
+	/* python3: labels start 0..9; image 0 row 0 is 0 0 5 13 9 1 0 0. */
+	for (k = 0; k < 10; k++)
+		ck_assert_int_eq(d.labels[k], k);
+	ck_assert_int_eq(d.images[2], 5);
+	ck_assert_int_eq(d.images[3], 13);
+	ck_assert_int_eq(d.images[4], 9);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(idx_bad_files)
+{
+	char si[1024], sl[1024], pi[512], pl[512];
+	unsigned char *img, *lab;
+	size_t ilen, llen;
+	dca_dataset d;
+	dca_error err = { 0 };
+
+	if (!test_data_file(DIGITS_IMG, si, sizeof si) ||
+	    !test_data_file(DIGITS_LAB, sl, sizeof sl))
+		return;
+	img = slurp(si, &ilen);
+	lab = slurp(sl, &llen);
+	ck_assert_uint_eq(ilen, 16 + 1797 * 64);
+	ck_assert_uint_eq(llen, 8 + 1797);
+	write_file(tmp_path("lab.gz", pl, sizeof pl), lab, llen, 1);
+
+	/* Plain (not gzip) copies load the same. */
+	write_file(tmp_path("img-plain", pi, sizeof pi), img, ilen, 0);
+	ck_assert_msg(dca_idx_load(&d, pi, pl, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(d.n, 1797);
+	dca_dataset_free(&d);
+
+	/* Wrong magic. */
+	img[3] = 0x04;
+	write_file(tmp_path("img-magic.gz", pi, sizeof pi), img, ilen, 1);
+	ck_assert_int_eq(dca_idx_load(&d, pi, pl, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, pi) && strstr(err.msg, "magic 0x00000804"), "%s",
+		      err.msg);
+	ck_assert_ptr_null(d.images);
+	dca_error_clear(&err);
+	img[3] = 0x03;
+
+	/* Swapped arguments are named as such. */
+	ck_assert_int_eq(dca_idx_load(&d, pl, si, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, "swapped") != NULL, "%s", err.msg);
+	dca_error_clear(&err);
+
+	/* Images cut short inside image 10: data ends at 16 + 645 = 661. */
+	write_file(tmp_path("img-cut.gz", pi, sizeof pi), img, 16 + 645, 1);
+	ck_assert_int_eq(dca_idx_load(&d, pi, pl, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, pi) && strstr(err.msg, "truncated") &&
+		      strstr(err.msg, "offset 661"), "%s", err.msg);
+	dca_error_clear(&err);
+
+	/* Header cut short. */
+	write_file(tmp_path("img-hdr", pi, sizeof pi), img, 10, 0);
+	ck_assert_int_eq(dca_idx_load(&d, pi, pl, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, "truncated") && strstr(err.msg, "offset 10"), "%s",
+		      err.msg);
+	dca_error_clear(&err);
+
+	/* Labels: fewer than images, and cut short. */
+	write_file(tmp_path("img.gz", pi, sizeof pi), img, ilen, 1);
+	lab[6] = 0;
+	lab[7] = 5;
+	write_file(tmp_path("lab-few", pl, sizeof pl), lab, 8 + 5, 0);
+	ck_assert_int_eq(dca_idx_load(&d, pi, pl, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, pl) && strstr(err.msg, "5 labels") &&
+		      strstr(err.msg, "1797 images"), "%s", err.msg);
+	dca_error_clear(&err);
+	lab[6] = 0x07;
+	lab[7] = 0x05;
+	write_file(tmp_path("lab-cut", pl, sizeof pl), lab, 8 + 1000, 0);
+	ck_assert_int_eq(dca_idx_load(&d, pi, pl, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, pl) && strstr(err.msg, "offset 1008"), "%s", err.msg);
+	dca_error_clear(&err);
+	free(img);
+	free(lab);
+}
+END_TEST
+
+START_TEST(fashion_mnist)
+{
+	dca_dataset d;
+	dca_error err = { 0 };
+	int cnt[10], k;
+
+	if (access(FASHION "train-images-idx3-ubyte.gz", R_OK) != 0 ||
+	    access(FASHION "train-labels-idx1-ubyte.gz", R_OK) != 0) {
+		fprintf(stderr, "SKIP: Fashion-MNIST not installed in " FASHION
+			" (apt-get install dataset-fashion-mnist)\n");
+		return;
+	}
+	ck_assert_msg(dca_idx_load(&d, FASHION "train-images-idx3-ubyte.gz",
+				   FASHION "train-labels-idx1-ubyte.gz", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(d.n, 60000);
+	ck_assert_int_eq(d.c, 1);
+	ck_assert_int_eq(d.h, 28);
+	ck_assert_int_eq(d.w, 28);
+	ck_assert_int_eq(d.classes, 10);
+	ck_assert_float_eq(d.max_value, 255.0f);
+	ck_assert_str_eq(d.name, "fashion-mnist");
+	count_classes(&d, cnt);
+	for (k = 0; k < 10; k++)
+		ck_assert_int_eq(cnt[k], 6000);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+/* ---- splits ---- */
+
+/* n samples with uneven classes; image i holds i in its first two bytes. */
+static void synth(dca_dataset *d, const int *counts, int classes)
+{
+	int k, i, n = 0;
+	memset(d, 0, sizeof *d);
+	for (k = 0; k < classes; k++)
+		n += counts[k];
+	d->images = calloc((size_t)n, 4);
+	d->labels = malloc((size_t)n * sizeof(int));
+	for (i = 0; i < n; i++) {
+		d->images[4 * i] = (uint8_t)(i & 255);
+		d->images[4 * i + 1] = (uint8_t)(i >> 8);
+	}
+	/* Interleave the classes so grouping is exercised. */
+	for (i = 0, k = 0; i < n; k = (k + 1) % classes) {
+		int used = 0, j;
+		for (j = 0; j < i; j++)
+			used += d->labels[j] == k;
+		if (used < counts[k])
+			d->labels[i++] = k;
+	}
+	d->n = n;
+	d->c = 1;
+	d->h = 2;
+	d->w = 2;
+	d->classes = classes;
+	d->max_value = 255;
+	snprintf(d->name, sizeof d->name, "synth");
+}
+
+static int synth_id(const dca_dataset *d, int i)
+{
+	return d->images[4 * i] | d->images[4 * i + 1] << 8;
+}
+
+/* train and val together hold every sample of d exactly once, with its label. */
+static void check_partition(const dca_dataset *d, const dca_dataset *a,
+			    const dca_dataset *b)
+{
+	int *seen = calloc((size_t)d->n, sizeof(int)), i;
+	ck_assert_int_eq(a->n + b->n, d->n);
+	for (i = 0; i < a->n; i++) {
+		int id = synth_id(a, i);
+		ck_assert_int_lt(id, d->n);
+		ck_assert_int_eq(a->labels[i], d->labels[id]);
+		seen[id]++;
+	}
+	for (i = 0; i < b->n; i++) {
+		int id = synth_id(b, i);
+		ck_assert_int_lt(id, d->n);
+		ck_assert_int_eq(b->labels[i], d->labels[id]);
+		seen[id]++;
+	}
+	for (i = 0; i < d->n; i++)
+		ck_assert_int_eq(seen[i], 1);
+	free(seen);
+}
+
+START_TEST(split_fraction)
+{
+	static const int counts[5] = { 71, 61, 50, 40, 28 };
+	dca_dataset d, tr, va;
+	dca_error err = { 0 };
+	int cnt[10], k;
+
+	synth(&d, counts, 5);
+	ck_assert_msg(dca_dataset_split(&d, 0.25f, 0, 7, &tr, &va, &err) == 0, "%s", err.msg);
+	check_partition(&d, &tr, &va);
+	count_classes(&va, cnt);
+	for (k = 0; k < 5; k++)
+		ck_assert_int_eq(cnt[k], (int)lround(0.25 * counts[k]));
+	ck_assert_int_eq(tr.classes, 5);
+	ck_assert_int_eq(tr.c, 1);
+	ck_assert_float_eq(va.max_value, 255.0f);
+	dca_dataset_free(&tr);
+	dca_dataset_free(&va);
+
+	/* Real data: digits, 10% per class. */
+	dca_dataset_free(&d);
+	if (!load_digits(&d))
+		return;
+	ck_assert_msg(dca_dataset_split(&d, 0.1f, 0, 1, &tr, &va, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(va.n, 179);  /* 18 x 9 + round(17.4) = 17 */
+	ck_assert_int_eq(tr.n, 1797 - 179);
+	count_classes(&va, cnt);
+	ck_assert_int_eq(cnt[8], 17);
+	ck_assert_int_eq(cnt[0], 18);
+	dca_dataset_free(&tr);
+	dca_dataset_free(&va);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(split_count)
+{
+	static const int counts[5] = { 71, 61, 50, 40, 28 };
+	static const int want[5] = { 29, 24, 20, 16, 11 };  /* 28.4 24.4 20 16 11.2 + 1 */
+	dca_dataset d, tr, va;
+	dca_error err = { 0 };
+	int cnt[5], k;
+
+	synth(&d, counts, 5);
+	ck_assert_msg(dca_dataset_split(&d, 0, 100, 3, &tr, &va, &err) == 0, "%s", err.msg);
+	check_partition(&d, &tr, &va);
+	ck_assert_int_eq(va.n, 100);
+	count_classes(&va, cnt);
+	for (k = 0; k < 5; k++)
+		ck_assert_int_eq(cnt[k], want[k]);
+	dca_dataset_free(&tr);
+	dca_dataset_free(&va);
+
+	/* Errors: no side may be empty; the fraction must be in (0,1). */
+	ck_assert_int_eq(dca_dataset_split(&d, 0, 250, 3, &tr, &va, &err), DCA_ERR_INVALID);
+	ck_assert_msg(strstr(err.msg, "250") != NULL, "%s", err.msg);
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_dataset_split(&d, 0.0f, 0, 3, &tr, &va, &err), DCA_ERR_INVALID);
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_dataset_split(&d, 1.0f, 0, 3, &tr, &va, &err), DCA_ERR_INVALID);
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_dataset_split(&d, 0.001f, 0, 3, &tr, &va, &err), DCA_ERR_INVALID);
+	ck_assert_msg(strstr(err.msg, "empty") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(tr.images);
+	ck_assert_ptr_null(va.images);
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_dataset_split(&d, 0.999f, 0, 3, &tr, &va, &err), DCA_ERR_INVALID);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(split_seeded)
+{
+	static const int counts[3] = { 40, 30, 30 };
+	dca_dataset d, t1, v1, t2, v2, t3, v3;
+	dca_error err = { 0 };
+
+	synth(&d, counts, 3);
+	ck_assert_int_eq(dca_dataset_split(&d, 0.3f, 0, 42, &t1, &v1, &err), 0);
+	ck_assert_int_eq(dca_dataset_split(&d, 0.3f, 0, 42, &t2, &v2, &err), 0);
+	ck_assert_int_eq(dca_dataset_split(&d, 0.3f, 0, 43, &t3, &v3, &err), 0);
+	ck_assert_int_eq(v1.n, 30);
+	ck_assert_int_eq(v1.n, v2.n);
+	ck_assert_int_eq(memcmp(v1.images, v2.images, (size_t)v1.n * 4), 0);
+	ck_assert_int_eq(memcmp(t1.images, t2.images, (size_t)t1.n * 4), 0);
+	ck_assert_int_eq(v1.n, v3.n);
+	ck_assert_int_ne(memcmp(v1.images, v3.images, (size_t)v1.n * 4), 0);
+	dca_dataset_free(&t1);
+	dca_dataset_free(&v1);
+	dca_dataset_free(&t2);
+	dca_dataset_free(&v2);
+	dca_dataset_free(&t3);
+	dca_dataset_free(&v3);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(subset_and_stats)
+{
+	dca_dataset d, s;
+	dca_error err = { 0 };
+	dca_augment aug;
+	int cnt[10], k;
+
+	if (!load_mini(&d, MINI_TRAIN))
+		return;
+	ck_assert_msg(dca_dataset_subset(&d, 7, &s, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(s.n, 70);
+	count_classes(&s, cnt);
+	for (k = 0; k < 10; k++)
+		ck_assert_int_eq(cnt[k], 7);
+	/* File order is kept: the first sample is the dataset's first. */
+	ck_assert_int_eq(s.labels[0], d.labels[0]);
+	ck_assert_int_eq(memcmp(s.images, d.images, 3072), 0);
+	dca_dataset_free(&s);
+	ck_assert_int_eq(dca_dataset_subset(&d, 0, &s, &err), DCA_ERR_INVALID);
+
+	/* python3 over train_1000 (population std, pixel / 255):
+	 * mean 0.486849 0.480645 0.445650, std 0.241610 0.240177 0.260118. */
+	dca_dataset_stats(&d, &aug);
+	ck_assert_float_eq_tol(aug.mean[0], 0.486849f, 1e-5f);
+	ck_assert_float_eq_tol(aug.mean[1], 0.480645f, 1e-5f);
+	ck_assert_float_eq_tol(aug.mean[2], 0.445650f, 1e-5f);
+	ck_assert_float_eq_tol(aug.std[0], 0.241610f, 1e-5f);
+	ck_assert_float_eq_tol(aug.std[1], 0.240177f, 1e-5f);
+	ck_assert_float_eq_tol(aug.std[2], 0.260118f, 1e-5f);
+	ck_assert_float_eq(aug.mean[3], 0.0f);
+	ck_assert_float_eq(aug.std[3], 1.0f);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+/* ---- loader ---- */
+
+START_TEST(loader_batches)
+{
+	dca_dataset d;
+	dca_augment aug = { 0 };
+	dca_loader l;
+	dca_graph *g;
+	dca_tensor *x;
+	int *lab, b, nb = 0, seen = 0;
+	float want;
+
+	if (!load_mini(&d, MINI_TRAIN))
+		return;
+	dca_dataset_stats(&d, &aug);
+	ck_assert_int_eq(dca_loader_init(&l, &d, 64, 0, &aug, 1), 0);
+	ck_assert_int_eq(dca_loader_batches(&l), 16);
+	g = dca_graph_new();
+	while ((b = dca_loader_next(&l, g, &x, &lab)) > 0) {
+		int i;
+		ck_assert_int_eq(x->n, b);
+		ck_assert_int_eq(x->c, 3);
+		ck_assert_int_eq(x->h, 32);
+		ck_assert_int_eq(x->w, 32);
+		ck_assert_int_eq(b, nb < 15 ? 64 : 1000 - 15 * 64);
+		/* No shuffle: file order. */
+		for (i = 0; i < b; i++)
+			ck_assert_int_eq(lab[i], d.labels[seen + i]);
+		if (nb == 0) {
+			/* Record 0: R(0,0) = 201, B(31,31) = 57. */
+			want = (201.0f / 255.0f - aug.mean[0]) / aug.std[0];
+			ck_assert_float_eq_tol(x->data[0], want, 1e-5f);
+			want = (57.0f / 255.0f - aug.mean[2]) / aug.std[2];
+			ck_assert_float_eq_tol(x->data[3071], want, 1e-5f);
+		}
+		seen += b;
+		nb++;
+		dca_graph_reset(g);
+	}
+	ck_assert_int_eq(b, 0);
+	ck_assert_int_eq(nb, 16);
+	ck_assert_int_eq(seen, 1000);
+	ck_assert_int_eq(dca_loader_next(&l, g, &x, &lab), 0);
+	/* A new epoch starts over. */
+	dca_loader_epoch(&l);
+	ck_assert_int_eq(dca_loader_next(&l, g, &x, &lab), 64);
+	dca_loader_free(&l);
+
+	/* Bad arguments. */
+	ck_assert_int_ne(dca_loader_init(&l, &d, 0, 0, &aug, 1), 0);
+	aug.std[1] = 0;
+	ck_assert_int_ne(dca_loader_init(&l, &d, 8, 0, &aug, 1), 0);
+	dca_graph_free(g);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+/* The unaugmented, normalised sample s into out. */
+static void plain(const dca_dataset *d, const dca_augment *aug, int s, float *out)
+{
+	int c, i;
+	for (c = 0; c < d->c; c++)
+		for (i = 0; i < d->h * d->w; i++)
+			out[c * d->h * d->w + i] =
+				(d->images[((size_t)s * d->c + c) * d->h * d->w + i] / d->max_value -
+				 aug->mean[c]) / aug->std[c];
+}
+
+START_TEST(loader_flip_crop)
+{
+	dca_dataset d;
+	dca_augment aug = { 0 };
+	dca_loader l;
+	dca_graph *g;
+	dca_tensor *x;
+	int *lab, b, i, c, y, xx, flipped = 0, cropped = 0, cnt[10] = { 0 };
+	float ref[3072];
+
+	if (!load_mini(&d, MINI_TRAIN))
+		return;
+	dca_dataset_stats(&d, &aug);
+	g = dca_graph_new();
+
+	/* Flip only: each output is the image or its mirror, about half each. */
+	aug.flip = 1;
+	ck_assert_int_eq(dca_loader_init(&l, &d, 1000, 1, &aug, 5), 0);
+	b = dca_loader_next(&l, g, &x, &lab);
+	ck_assert_int_eq(b, 1000);
+	for (i = 0; i < b; i++) {
+		const float *o = x->data + (size_t)i * 3072;
+		int s = l.order[i], is_same = 1, is_flip = 1;
+		ck_assert_int_eq(lab[i], d.labels[s]);
+		cnt[lab[i]]++;
+		plain(&d, &aug, s, ref);
+		for (c = 0; c < 3; c++)
+			for (y = 0; y < 32; y++)
+				for (xx = 0; xx < 32; xx++) {
+					float v = o[(c * 32 + y) * 32 + xx];
+					is_same &= fabsf(v - ref[(c * 32 + y) * 32 + xx]) < 1e-5f;
+					is_flip &= fabsf(v - ref[(c * 32 + y) * 32 + 31 - xx]) < 1e-5f;
+				}
+		ck_assert_msg(is_same || is_flip, "sample %d is neither itself nor its mirror", s);
+		flipped += is_flip && !is_same;
+	}
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(cnt[i], 100);
+	ck_assert_msg(flipped > 400 && flipped < 600, "flipped %d of 1000", flipped);
+	/* Shuffled: not file order. */
+	for (i = 0, c = 0; i < 1000; i++)
+		c += l.order[i] == i;
+	ck_assert_int_lt(c, 50);
+	dca_loader_free(&l);
+	dca_graph_reset(g);
+
+	/* Crop only (pad 4): each output is the image shifted by (dy,dx) in
+	 * [-4,4]^2, the uncovered border being pixel 0, i.e. -mean/std. */
+	aug.flip = 0;
+	aug.crop_pad = 4;
+	memset(cnt, 0, sizeof cnt);
+	ck_assert_int_eq(dca_loader_init(&l, &d, 1000, 1, &aug, 6), 0);
+	b = dca_loader_next(&l, g, &x, &lab);
+	ck_assert_int_eq(b, 1000);
+	for (i = 0; i < b; i++) {
+		const float *o = x->data + (size_t)i * 3072;
+		int s = l.order[i], dy, dx, found = 0;
+		cnt[lab[i]]++;
+		plain(&d, &aug, s, ref);
+		for (dy = -4; dy <= 4 && !found; dy++)
+			for (dx = -4; dx <= 4 && !found; dx++) {
+				int ok = 1;
+				for (c = 0; c < 3 && ok; c++)
+					for (y = 0; y < 32 && ok; y++)
+						for (xx = 0; xx < 32 && ok; xx++) {
+							int sy = y + dy, sx = xx + dx;
+							float want = (sy < 0 || sy > 31 || sx < 0 || sx > 31)
+								? -aug.mean[c] / aug.std[c]
+								: ref[(c * 32 + sy) * 32 + sx];
+							ok = fabsf(o[(c * 32 + y) * 32 + xx] - want) < 1e-5f;
+						}
+				if (ok) {
+					found = 1;
+					cropped += dy != 0 || dx != 0;
+				}
+			}
+		ck_assert_msg(found, "sample %d is not a shifted copy", s);
+	}
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(cnt[i], 100);
+	/* 1 in 81 offsets is (0,0). */
+	ck_assert_msg(cropped > 900, "only %d of 1000 samples were shifted", cropped);
+	dca_loader_free(&l);
+	dca_graph_free(g);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+/* All batches of two epochs, concatenated. */
+static float *run_epochs(const dca_dataset *d, const dca_augment *aug, uint64_t seed,
+			 int **labels_out)
+{
+	dca_loader l;
+	dca_graph *g = dca_graph_new();
+	size_t chw = (size_t)d->c * d->h * d->w, at = 0;
+	float *all = malloc(2 * (size_t)d->n * chw * sizeof(float));
+	int *labs = malloc(2 * (size_t)d->n * sizeof(int)), e, b, *lab;
+	dca_tensor *x;
+
+	ck_assert_int_eq(dca_loader_init(&l, d, 48, 1, aug, seed), 0);
+	for (e = 0; e < 2; e++) {
+		if (e)
+			dca_loader_epoch(&l);
+		while ((b = dca_loader_next(&l, g, &x, &lab)) > 0) {
+			memcpy(all + at * chw, x->data, (size_t)b * chw * sizeof(float));
+			memcpy(labs + at, lab, (size_t)b * sizeof(int));
+			at += (size_t)b;
+			dca_graph_reset(g);
+		}
+	}
+	ck_assert_uint_eq(at, 2 * (size_t)d->n);
+	dca_loader_free(&l);
+	dca_graph_free(g);
+	*labels_out = labs;
+	return all;
+}
+
+START_TEST(loader_determinism)
+{
+	dca_dataset d, s;
+	dca_error err = { 0 };
+	dca_augment aug = { .crop_pad = 4, .flip = 1, .cutout = 16 };
+	float *a, *b, *c;
+	int *la, *lb, *lc;
+	size_t bytes;
+
+	if (!load_mini(&d, MINI_TRAIN))
+		return;
+	ck_assert_int_eq(dca_dataset_subset(&d, 20, &s, &err), 0);
+	dca_dataset_stats(&s, &aug);
+	a = run_epochs(&s, &aug, 11, &la);
+	b = run_epochs(&s, &aug, 11, &lb);
+	c = run_epochs(&s, &aug, 12, &lc);
+	bytes = 2 * (size_t)s.n * 3072 * sizeof(float);
+	ck_assert_int_eq(memcmp(a, b, bytes), 0);
+	ck_assert_int_eq(memcmp(la, lb, 2 * (size_t)s.n * sizeof(int)), 0);
+	ck_assert_int_ne(memcmp(a, c, bytes), 0);
+	ck_assert_int_ne(memcmp(la, lc, 2 * (size_t)s.n * sizeof(int)), 0);
+	/* The two epochs of one run differ in order. */
+	ck_assert_int_ne(memcmp(la, la + s.n, (size_t)s.n * sizeof(int)), 0);
+	free(a);
+	free(b);
+	free(c);
+	free(la);
+	free(lb);
+	free(lc);
+	dca_dataset_free(&s);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(loader_cutout)
+{
+	/* White images, mean 0 / std 1: every pixel is 1 except the cutout. */
+	dca_dataset d = { 0 };
+	dca_augment aug = { .cutout = 8 };
+	dca_loader l;
+	dca_graph *g = dca_graph_new();
+	dca_tensor *x;
+	int *lab, i, c, y, xx, full = 0, clipped = 0;
+	const int n = 200;
+
+	d.n = n;
+	d.c = 3;
+	d.h = d.w = 32;
+	d.classes = 2;
+	d.max_value = 255;
+	d.images = malloc((size_t)n * 3072);
+	memset(d.images, 255, (size_t)n * 3072);
+	d.labels = calloc((size_t)n, sizeof(int));
+	for (c = 0; c < 3; c++) {
+		aug.mean[c] = 0;
+		aug.std[c] = 1;
+	}
+	ck_assert_int_eq(dca_loader_init(&l, &d, n, 1, &aug, 9), 0);
+	ck_assert_int_eq(dca_loader_next(&l, g, &x, &lab), n);
+	for (i = 0; i < n; i++) {
+		int y0 = 32, y1 = -1, x0 = 32, x1 = -1, zeros = 0;
+		const float *o = x->data + (size_t)i * 3072;
+		for (y = 0; y < 32; y++)
+			for (xx = 0; xx < 32; xx++) {
+				float v = o[y * 32 + xx];
+				ck_assert(v == 0.0f || fabsf(v - 1.0f) < 1e-6f);
+				for (c = 1; c < 3; c++)
+					ck_assert(o[(c * 32 + y) * 32 + xx] == v);
+				if (v == 0.0f) {  /* cutout writes exact zeros */
+					zeros++;
+					y0 = y < y0 ? y : y0;
+					y1 = y > y1 ? y : y1;
+					x0 = xx < x0 ? xx : x0;
+					x1 = xx > x1 ? xx : x1;
+				}
+			}
+		/* The zeros form one filled rectangle of at most 8 x 8. */
+		ck_assert_int_gt(zeros, 0);
+		ck_assert_int_eq(zeros, (y1 - y0 + 1) * (x1 - x0 + 1));
+		ck_assert_int_le(y1 - y0 + 1, 8);
+		ck_assert_int_le(x1 - x0 + 1, 8);
+		if (zeros == 64)
+			full++;
+		else
+			clipped++;
+	}
+	ck_assert_int_gt(full, n / 2);
+	ck_assert_int_gt(clipped, 0);
+	dca_loader_free(&l);
+
+	/* Crop padding on the same white images with mean 0.5 / std 0.25:
+	 * inside 2.0, padded pixels (0 before normalisation) -2.0. */
+	aug.cutout = 0;
+	aug.crop_pad = 4;
+	for (c = 0; c < 3; c++) {
+		aug.mean[c] = 0.5f;
+		aug.std[c] = 0.25f;
+	}
+	dca_graph_reset(g);
+	ck_assert_int_eq(dca_loader_init(&l, &d, n, 1, &aug, 9), 0);
+	ck_assert_int_eq(dca_loader_next(&l, g, &x, &lab), n);
+	full = 0;
+	for (i = 0; i < (int)x->size; i++) {
+		float v = x->data[i];
+		ck_assert(fabsf(v - 2.0f) < 1e-5f || fabsf(v + 2.0f) < 1e-5f);
+		full += v < 0;
+	}
+	ck_assert_int_gt(full, 0);
+	dca_loader_free(&l);
+	dca_graph_free(g);
+	dca_dataset_free(&d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("data");
+	TCase *rd = tcase_create("readers");
+	TCase *sp = tcase_create("splits");
+	TCase *ld = tcase_create("loader");
+	SRunner *sr;
+	int failed;
+
+	/* The full CIFAR test batch and Fashion-MNIST take a while under valgrind. */
+	if (!tmp_init()) {
+		fprintf(stderr, "cannot create a temporary folder in %s\n", tmpdir);
+		return EXIT_FAILURE;
+	}
+	tcase_set_timeout(rd, 600);
+	tcase_set_timeout(ld, 300);
+	tcase_add_test(rd, cifar_mini);
+	tcase_add_test(rd, cifar_dirs);
+	tcase_add_test(rd, cifar_bad_files);
+	tcase_add_test(rd, digits);
+	tcase_add_test(rd, idx_bad_files);
+	tcase_add_test(rd, fashion_mnist);
+	tcase_add_test(sp, split_fraction);
+	tcase_add_test(sp, split_count);
+	tcase_add_test(sp, split_seeded);
+	tcase_add_test(sp, subset_and_stats);
+	tcase_add_test(ld, loader_batches);
+	tcase_add_test(ld, loader_flip_crop);
+	tcase_add_test(ld, loader_determinism);
+	tcase_add_test(ld, loader_cutout);
+	suite_add_tcase(s, rd);
+	suite_add_tcase(s, sp);
+	suite_add_tcase(s, ld);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tmp_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,634 @@
+/* dcanas tests — conv2d, linear, batchnorm and pooling: forward against
+ * hand-computed cases and a naive reference, gradients by finite differences,
+ * and bit-identical repeats. */
+#include "config.h"
+
+#include "gradcheck.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dcanas/ops.h>
+#include <dcanas/tensor.h>
+
+/* ---- helpers ---- */
+
+static dca_tensor *mk(int n, int c, int h, int w, int rg, const float *v)
+{
+	dca_tensor *t = dca_param_new(n, c, h, w, rg);
+	ck_assert_ptr_nonnull(t);
+	if (v)
+		memcpy(t->data, v, t->size * sizeof(float));
+	return t;
+}
+
+static dca_tensor *mk_rand(int n, int c, int h, int w, int rg, dca_rng *r)
+{
+	dca_tensor *t = mk(n, c, h, w, rg, NULL);
+	gc_fill(t, r, -1.0f, 1.0f);
+	return t;
+}
+
+/* distinct values 0.1 apart in random order, so no max ever ties */
+static dca_tensor *mk_perm(int n, int c, int h, int w, dca_rng *r)
+{
+	dca_tensor *t = mk(n, c, h, w, 1, NULL);
+	size_t i;
+	for (i = 0; i < t->size; i++)
+		t->data[i] = 0.1f * ((float)i - (float)t->size / 2);
+	for (i = t->size; i > 1; i--) {
+		size_t j = dca_rng_below(r, (uint32_t)i);
+		float s = t->data[i - 1];
+		t->data[i - 1] = t->data[j];
+		t->data[j] = s;
+	}
+	return t;
+}
+
+static void expect(const dca_tensor *t, const float *v, size_t n, float tol)
+{
+	size_t i;
+	ck_assert_uint_eq(t->size, n);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(fabsf(t->data[i] - v[i]) <= tol,
+			      "element %zu: got %.7g, expected %.7g", i, t->data[i], v[i]);
+}
+
+static void free_all(dca_tensor **t, int n)
+{
+	int i;
+	for (i = 0; i < n; i++)
+		dca_param_free(t[i]);
+}
+
+static const float seq9[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+
+/* ---- conv2d forward ---- */
+
+static dca_tensor *conv_once(const float *w4, int stride, int pad, int dil,
+			     dca_tensor *b, dca_graph *g, dca_tensor **keep)
+{
+	dca_tensor *x = mk(1, 1, 3, 3, 0, seq9), *w = mk(1, 1, 2, 2, 0, w4);
+	dca_tensor *y = dca_conv2d(g, x, w, b, stride, pad, dil, 1);
+	keep[0] = x;
+	keep[1] = w;
+	return y;
+}
+
+START_TEST(test_conv_forward_hand)
+{
+	const float w4[4] = {1, 2, 3, 4};
+	dca_graph *g = dca_graph_new();
+	dca_tensor *keep[2], *y, *b = mk(1, 1, 1, 1, 0, (const float[]){0.5f});
+
+	/* stride 1: 2x2 output */
+	y = conv_once(w4, 1, 0, 1, NULL, g, keep);
+	ck_assert_int_eq(y->h, 2);
+	ck_assert_int_eq(y->w, 2);
+	expect(y, (const float[]){37, 47, 67, 77}, 4, 1e-5f);
+	ck_assert_int_eq(y->requires_grad, 0);
+	free_all(keep, 2);
+
+	/* stride 2: only the top-left window */
+	y = conv_once(w4, 2, 0, 1, NULL, g, keep);
+	expect(y, (const float[]){37}, 1, 1e-5f);
+	free_all(keep, 2);
+
+	/* padding 1: 4x4 output, edges see zeros */
+	y = conv_once(w4, 1, 1, 1, NULL, g, keep);
+	ck_assert_int_eq(y->h, 4);
+	expect(y, (const float[]){4, 11, 18, 9,
+				  18, 37, 47, 21,
+				  36, 67, 77, 33,
+				  14, 23, 26, 9}, 16, 1e-5f);
+	free_all(keep, 2);
+
+	/* padding 1, stride 2: 2x2 output */
+	y = conv_once(w4, 2, 1, 1, NULL, g, keep);
+	expect(y, (const float[]){4, 18, 36, 77}, 4, 1e-5f);
+	free_all(keep, 2);
+
+	/* dilation 2: the taps are the four corners */
+	y = conv_once(w4, 1, 0, 2, b, g, keep);
+	expect(y, (const float[]){1 * 1 + 2 * 3 + 3 * 7 + 4 * 9 + 0.5f}, 1, 1e-5f);
+	free_all(keep, 2);
+
+	dca_param_free(b);
+	dca_graph_free(g);
+}
+END_TEST
+
+/* naive reference convolution, double accumulators */
+static void conv_ref(const dca_tensor *x, const dca_tensor *w, const dca_tensor *b,
+		     int s, int p, int d, int groups, int ho, int wo, float *out)
+{
+	int cin = x->c, cout = w->n, cg = cin / groups, og = cout / groups;
+	int n, o, ci, oy, ox, ky, kx;
+	for (n = 0; n < x->n; n++)
+		for (o = 0; o < cout; o++)
+			for (oy = 0; oy < ho; oy++)
+				for (ox = 0; ox < wo; ox++) {
+					double acc = b ? b->data[o] : 0;
+					int gi = o / og;
+					for (ci = 0; ci < cg; ci++)
+						for (ky = 0; ky < w->h; ky++)
+							for (kx = 0; kx < w->w; kx++) {
+								int iy = oy * s - p + ky * d;
+								int ix = ox * s - p + kx * d;
+								if (iy < 0 || iy >= x->h || ix < 0 || ix >= x->w)
+									continue;
+								acc += (double)w->data[((o * cg + ci) * w->h + ky) * w->w + kx] *
+								       x->data[((n * cin + gi * cg + ci) * x->h + iy) * x->w + ix];
+							}
+					out[((n * cout + o) * ho + oy) * wo + ox] = (float)acc;
+				}
+}
+
+START_TEST(test_conv_forward_reference)
+{
+	/* cin, cout, k, stride, pad, dil, groups, bias */
+	static const int cfg[][8] = {
+		{3, 4, 3, 1, 1, 1, 1, 1}, {3, 4, 3, 2, 1, 1, 1, 0},
+		{4, 6, 3, 1, 2, 2, 2, 1}, {4, 4, 3, 1, 1, 1, 4, 1},
+		{4, 4, 5, 2, 2, 1, 4, 0}, {6, 6, 3, 1, 2, 2, 6, 1},
+		{4, 8, 1, 1, 0, 1, 1, 1}, {4, 6, 1, 1, 0, 1, 2, 0},
+		{4, 8, 1, 2, 0, 1, 1, 0}, {3, 5, 2, 1, 0, 3, 1, 1},
+		{8, 8, 3, 2, 1, 1, 8, 1}, {2, 4, 3, 3, 0, 1, 2, 1},
+	};
+	dca_rng r;
+	size_t t;
+
+	dca_rng_seed(&r, 7);
+	for (t = 0; t < sizeof cfg / sizeof cfg[0]; t++) {
+		const int *c = cfg[t];
+		dca_graph *g = dca_graph_new();
+		dca_tensor *x = mk_rand(3, c[0], 9, 7, 0, &r);
+		dca_tensor *w = mk_rand(c[1], c[0] / c[6], c[2], c[2], 0, &r);
+		dca_tensor *b = c[7] ? mk_rand(1, c[1], 1, 1, 0, &r) : NULL;
+		dca_tensor *y = dca_conv2d(g, x, w, b, c[3], c[4], c[5], c[6]);
+		float *ref = malloc(y->size * sizeof *ref);
+		int ho = (9 + 2 * c[4] - c[5] * (c[2] - 1) - 1) / c[3] + 1;
+		int wo = (7 + 2 * c[4] - c[5] * (c[2] - 1) - 1) / c[3] + 1;
+		size_t i;
+
+		ck_assert_int_eq(y->h, ho);
+		ck_assert_int_eq(y->w, wo);
+		ck_assert_int_eq(y->c, c[1]);
+		conv_ref(x, w, b, c[3], c[4], c[5], c[6], ho, wo, ref);
+		for (i = 0; i < y->size; i++)
+			ck_assert_msg(fabsf(y->data[i] - ref[i]) <= 1e-4f,
+				      "config %zu element %zu: %g vs %g", t, i,
+				      y->data[i], ref[i]);
+		free(ref);
+		dca_param_free(x);
+		dca_param_free(w);
+		dca_param_free(b);
+		dca_graph_free(g);
+	}
+}
+END_TEST
+
+/* ---- conv2d gradients ---- */
+
+typedef struct {
+	int stride, pad, dil, groups, bias;
+} conv_ctx;
+
+static dca_tensor *f_conv(dca_graph *g, dca_tensor **in, void *ctx)
+{
+	conv_ctx *c = ctx;
+	return dca_conv2d(g, in[0], in[1], c->bias ? in[2] : NULL, c->stride,
+			  c->pad, c->dil, c->groups);
+}
+
+static void conv_gradcheck(const char *name, int n, int cin, int cout, int h,
+			   int w, int k, conv_ctx c, int x_rg, int w_rg)
+{
+	dca_rng r;
+	dca_tensor *in[3];
+
+	dca_rng_seed(&r, 99);
+	in[0] = mk_rand(n, cin, h, w, x_rg, &r);
+	in[1] = mk_rand(cout, cin / c.groups, k, k, w_rg, &r);
+	in[2] = mk_rand(1, cout, 1, 1, 1, &r);
+	gradcheck(name, f_conv, in, c.bias ? 3 : 2, &c);
+	free_all(in, 3);
+}
+
+START_TEST(test_conv_grad)
+{
+	conv_gradcheck("conv 3x3 pad1 bias", 2, 3, 4, 7, 5, 3,
+		       (conv_ctx){1, 1, 1, 1, 1}, 1, 1);
+	conv_gradcheck("conv 3x3 stride2", 2, 3, 4, 7, 5, 3,
+		       (conv_ctx){2, 1, 1, 1, 0}, 1, 1);
+	conv_gradcheck("conv 3x3 dil2", 2, 3, 4, 7, 5, 3,
+		       (conv_ctx){1, 2, 2, 1, 1}, 1, 1);
+	conv_gradcheck("conv groups2", 2, 4, 6, 7, 5, 3,
+		       (conv_ctx){1, 1, 1, 2, 1}, 1, 1);
+	conv_gradcheck("conv groups2 stride2 dil2", 2, 4, 6, 7, 5, 3,
+		       (conv_ctx){2, 2, 2, 2, 0}, 1, 1);
+	conv_gradcheck("conv 1x1", 2, 3, 5, 7, 5, 1,
+		       (conv_ctx){1, 0, 1, 1, 1}, 1, 1);
+	conv_gradcheck("conv 1x1 groups2", 2, 4, 6, 7, 5, 1,
+		       (conv_ctx){1, 0, 1, 2, 0}, 1, 1);
+	conv_gradcheck("conv 1x1 stride2", 2, 3, 5, 7, 5, 1,
+		       (conv_ctx){2, 0, 1, 1, 1}, 1, 1);
+	conv_gradcheck("conv 5x5 pad2 stride3", 2, 3, 4, 7, 5, 5,
+		       (conv_ctx){3, 2, 1, 1, 1}, 1, 1);
+	/* more samples than threads: partial sums accumulate over samples */
+	conv_gradcheck("conv N=5 groups2", 5, 4, 6, 7, 5, 3,
+		       (conv_ctx){2, 1, 1, 2, 1}, 1, 1);
+	conv_gradcheck("conv N=5 1x1", 5, 3, 5, 7, 5, 1,
+		       (conv_ctx){1, 0, 1, 1, 0}, 1, 1);
+	/* first layer: the input needs no gradient */
+	conv_gradcheck("conv x frozen", 2, 3, 4, 7, 5, 3,
+		       (conv_ctx){1, 1, 1, 1, 1}, 0, 1);
+	/* frozen weights, input gradient only */
+	conv_gradcheck("conv w frozen", 2, 3, 4, 7, 5, 3,
+		       (conv_ctx){2, 1, 1, 1, 0}, 1, 0);
+}
+END_TEST
+
+START_TEST(test_depthwise_grad)
+{
+	conv_gradcheck("dw 3x3", 2, 3, 3, 7, 5, 3, (conv_ctx){1, 1, 1, 3, 1}, 1, 1);
+	conv_gradcheck("dw 3x3 stride2", 2, 3, 3, 7, 5, 3, (conv_ctx){2, 1, 1, 3, 0}, 1, 1);
+	conv_gradcheck("dw 3x3 dil2", 2, 3, 3, 7, 5, 3, (conv_ctx){1, 2, 2, 3, 1}, 1, 1);
+	conv_gradcheck("dw 5x5 pad2", 2, 3, 3, 7, 5, 5, (conv_ctx){1, 2, 1, 3, 1}, 1, 1);
+	conv_gradcheck("dw 5x5 dil2 stride2", 2, 3, 3, 7, 5, 5, (conv_ctx){2, 4, 2, 3, 0}, 1, 1);
+	conv_gradcheck("dw N=5", 5, 3, 3, 7, 5, 3, (conv_ctx){1, 1, 1, 3, 1}, 1, 1);
+	conv_gradcheck("dw x frozen", 2, 3, 3, 7, 5, 3, (conv_ctx){1, 1, 1, 3, 1}, 0, 1);
+	conv_gradcheck("dw w frozen", 2, 3, 3, 7, 5, 3, (conv_ctx){1, 1, 1, 3, 1}, 1, 0);
+}
+END_TEST
+
+/* ---- determinism ---- */
+
+static void conv_run(int groups, int cin, int cout, dca_tensor *x, dca_tensor *w,
+		     dca_tensor *b, float *gx, float *gw, float *gb, float *out)
+{
+	dca_graph *g = dca_graph_new();
+	dca_tensor *y;
+	size_t i;
+	dca_rng r;
+
+	(void)cin;
+	(void)cout;
+	dca_param_zero_grad(x);
+	dca_param_zero_grad(w);
+	dca_param_zero_grad(b);
+	y = dca_conv2d(g, x, w, b, 1, 1, 1, groups);
+	dca_rng_seed(&r, 5);
+	for (i = 0; i < y->size; i++)
+		y->grad[i] = dca_rng_uniform(&r) - 0.5f;
+	memcpy(out, y->data, y->size * sizeof *out);
+	dca_graph_backward(g);
+	memcpy(gx, x->grad, x->size * sizeof *gx);
+	memcpy(gw, w->grad, w->size * sizeof *gw);
+	memcpy(gb, b->grad, b->size * sizeof *gb);
+	dca_graph_free(g);
+}
+
+static void determinism_case(int groups, int cin, int cout)
+{
+	dca_rng r;
+	dca_tensor *x, *w, *b;
+	float *buf[8];
+	size_t ysz;
+	int i;
+
+	dca_rng_seed(&r, 11);
+	x = mk_rand(16, cin, 11, 11, 1, &r);
+	w = mk_rand(cout, cin / groups, 3, 3, 1, &r);
+	b = mk_rand(1, cout, 1, 1, 1, &r);
+	ysz = (size_t)16 * cout * 11 * 11;
+	for (i = 0; i < 2; i++) {
+		buf[4 * i + 0] = malloc(x->size * sizeof(float));
+		buf[4 * i + 1] = malloc(w->size * sizeof(float));
+		buf[4 * i + 2] = malloc(b->size * sizeof(float));
+		buf[4 * i + 3] = malloc(ysz * sizeof(float));
+		conv_run(groups, cin, cout, x, w, b, buf[4 * i], buf[4 * i + 1],
+			 buf[4 * i + 2], buf[4 * i + 3]);
+	}
+	ck_assert(memcmp(buf[0], buf[4], x->size * sizeof(float)) == 0);
+	ck_assert(memcmp(buf[1], buf[5], w->size * sizeof(float)) == 0);
+	ck_assert(memcmp(buf[2], buf[6], b->size * sizeof(float)) == 0);
+	ck_assert(memcmp(buf[3], buf[7], ysz * sizeof(float)) == 0);
+	for (i = 0; i < 8; i++)
+		free(buf[i]);
+	dca_param_free(x);
+	dca_param_free(w);
+	dca_param_free(b);
+}
+
+START_TEST(test_conv_determinism)
+{
+	determinism_case(1, 8, 16);
+	determinism_case(2, 8, 12);
+	determinism_case(8, 8, 8);
+}
+END_TEST
+
+/* ---- linear ---- */
+
+START_TEST(test_linear_forward)
+{
+	dca_graph *g = dca_graph_new();
+	dca_tensor *x = mk(2, 3, 1, 1, 0, (const float[]){1, 2, 3, 4, 5, 6});
+	dca_tensor *w = mk(2, 3, 1, 1, 0, (const float[]){1, 0, -1, 0.5f, 0.5f, 0.5f});
+	dca_tensor *b = mk(1, 2, 1, 1, 0, (const float[]){1, -1});
+	dca_tensor *y = dca_linear(g, x, w, b);
+
+	ck_assert_int_eq(y->n, 2);
+	ck_assert_int_eq(y->c, 2);
+	expect(y, (const float[]){-1, 2, -1, 6.5f}, 4, 1e-6f);
+	y = dca_linear(g, x, w, NULL);
+	expect(y, (const float[]){-2, 3, -2, 7.5f}, 4, 1e-6f);
+	dca_param_free(x);
+	dca_param_free(w);
+	dca_param_free(b);
+	dca_graph_free(g);
+}
+END_TEST
+
+static dca_tensor *f_linear(dca_graph *g, dca_tensor **in, void *ctx)
+{
+	return dca_linear(g, in[0], in[1], *(int *)ctx ? in[2] : NULL);
+}
+
+START_TEST(test_linear_grad)
+{
+	dca_rng r;
+	dca_tensor *in[3];
+	int bias;
+
+	dca_rng_seed(&r, 3);
+	for (bias = 0; bias < 2; bias++) {
+		/* a 4-D input is flattened: 5 x (3*2*3) */
+		in[0] = mk_rand(5, 3, 2, 3, 1, &r);
+		in[1] = mk_rand(7, 18, 1, 1, 1, &r);
+		in[2] = mk_rand(1, 7, 1, 1, 1, &r);
+		gradcheck(bias ? "linear bias" : "linear", f_linear, in, bias ? 3 : 2, &bias);
+		free_all(in, 3);
+	}
+	/* enough rows to split over threads */
+	in[0] = mk_rand(37, 11, 1, 1, 1, &r);
+	in[1] = mk_rand(33, 11, 1, 1, 1, &r);
+	in[2] = mk_rand(1, 33, 1, 1, 1, &r);
+	bias = 1;
+	gradcheck("linear big", f_linear, in, 3, &bias);
+	free_all(in, 3);
+}
+END_TEST
+
+/* ---- batchnorm ---- */
+
+START_TEST(test_bn_train_forward)
+{
+	dca_rng r;
+	dca_graph *g = dca_graph_new();
+	dca_tensor *x, *rm, *rv, *y, *gm, *bt;
+	const float rm0[3] = {0.2f, -0.1f, 0}, rv0[3] = {1, 2, 0.5f};
+	int c, n;
+	size_t j, hw = 15;
+
+	dca_rng_seed(&r, 21);
+	x = mk(4, 3, 3, 5, 0, NULL);
+	gc_fill(x, &r, -2.0f, 3.0f);
+	rm = mk(1, 3, 1, 1, 0, rm0);
+	rv = mk(1, 3, 1, 1, 0, rv0);
+	y = dca_batchnorm(g, x, NULL, NULL, rm, rv, 1, 0.1f, 1e-5f);
+	for (c = 0; c < 3; c++) {
+		double s = 0, v = 0, ys = 0, yv = 0, m = 4.0 * hw;
+		for (n = 0; n < 4; n++)
+			for (j = 0; j < hw; j++) {
+				s += x->data[(n * 3 + c) * hw + j];
+				ys += y->data[(n * 3 + c) * hw + j];
+			}
+		s /= m;
+		ys /= m;
+		for (n = 0; n < 4; n++)
+			for (j = 0; j < hw; j++) {
+				double d = x->data[(n * 3 + c) * hw + j] - s;
+				double e = y->data[(n * 3 + c) * hw + j] - ys;
+				v += d * d;
+				yv += e * e;
+			}
+		ck_assert_msg(fabs(ys) < 1e-5, "channel %d mean %g", c, ys);
+		ck_assert_msg(fabs(yv / m - 1) < 1e-3, "channel %d var %g", c, yv / m);
+		ck_assert_msg(fabsf(rm->data[c] - (float)(0.9 * rm0[c] + 0.1 * s)) < 1e-6f,
+			      "running mean %d: %g", c, rm->data[c]);
+		ck_assert_msg(fabsf(rv->data[c] - (float)(0.9 * rv0[c] + 0.1 * v / (m - 1))) < 1e-5f,
+			      "running var %d: %g", c, rv->data[c]);
+	}
+	/* affine: y = gamma * xhat + beta */
+	gm = mk(1, 3, 1, 1, 0, (const float[]){2, -1, 0.5f});
+	bt = mk(1, 3, 1, 1, 0, (const float[]){1, 0, -3});
+	{
+		dca_tensor *y2 = dca_batchnorm(g, x, gm, bt, NULL, NULL, 1, 0.1f, 1e-5f);
+		for (j = 0; j < y->size; j++) {
+			int ch = (int)(j / hw) % 3;
+			ck_assert(fabsf(y2->data[j] - (gm->data[ch] * y->data[j] + bt->data[ch])) < 1e-5f);
+		}
+	}
+	dca_param_free(gm);
+	dca_param_free(bt);
+	dca_param_free(x);
+	dca_param_free(rm);
+	dca_param_free(rv);
+	dca_graph_free(g);
+}
+END_TEST
+
+START_TEST(test_bn_eval_forward)
+{
+	dca_graph *g = dca_graph_new();
+	/* 1 x 2 x 1 x 2 */
+	dca_tensor *x = mk(1, 2, 1, 2, 0, (const float[]){1, 3, -2, 4});
+	dca_tensor *rm = mk(1, 2, 1, 1, 0, (const float[]){1, 2});
+	dca_tensor *rv = mk(1, 2, 1, 1, 0, (const float[]){4, 0.25f});
+	dca_tensor *gm = mk(1, 2, 1, 1, 0, (const float[]){2, 1});
+	dca_tensor *bt = mk(1, 2, 1, 1, 0, (const float[]){0.5f, -1});
+	dca_tensor *y;
+
+	y = dca_batchnorm(g, x, gm, bt, rm, rv, 0, 0.1f, 0.0f);
+	/* ch0: 2 * (x - 1) / 2 + 0.5; ch1: (x - 2) / 0.5 - 1 */
+	expect(y, (const float[]){0.5f, 2.5f, -9, 3}, 4, 1e-6f);
+	y = dca_batchnorm(g, x, NULL, NULL, rm, rv, 0, 0.1f, 0.0f);
+	expect(y, (const float[]){0, 1, -8, 4}, 4, 1e-6f);
+	/* eval leaves the running stats alone */
+	expect(rm, (const float[]){1, 2}, 2, 0);
+	expect(rv, (const float[]){4, 0.25f}, 2, 0);
+	dca_param_free(x);
+	dca_param_free(rm);
+	dca_param_free(rv);
+	dca_param_free(gm);
+	dca_param_free(bt);
+	dca_graph_free(g);
+}
+END_TEST
+
+typedef struct {
+	int training, affine;
+	dca_tensor *rm, *rv;
+} bn_ctx;
+
+static dca_tensor *f_bn(dca_graph *g, dca_tensor **in, void *ctx)
+{
+	bn_ctx *c = ctx;
+	return dca_batchnorm(g, in[0], c->affine ? in[1] : NULL,
+			     c->affine ? in[2] : NULL, c->rm, c->rv, c->training,
+			     0.1f, 1e-5f);
+}
+
+START_TEST(test_bn_grad)
+{
+	dca_rng r;
+	int training, affine;
+
+	dca_rng_seed(&r, 17);
+	for (training = 0; training < 2; training++)
+		for (affine = 0; affine < 2; affine++) {
+			bn_ctx c;
+			dca_tensor *in[3];
+			char name[64];
+			size_t i;
+
+			c.training = training;
+			c.affine = affine;
+			c.rm = mk_rand(1, 3, 1, 1, 0, &r);
+			c.rv = mk(1, 3, 1, 1, 0, NULL);
+			for (i = 0; i < 3; i++)
+				c.rv->data[i] = 0.5f + dca_rng_uniform(&r);
+			in[0] = mk_rand(2, 3, 7, 5, 1, &r);
+			in[1] = mk_rand(1, 3, 1, 1, 1, &r);
+			in[2] = mk_rand(1, 3, 1, 1, 1, &r);
+			snprintf(name, sizeof name, "bn training=%d affine=%d",
+				 training, affine);
+			if (training)
+				gradcheck_tol(name, f_bn, in, affine ? 3 : 1, &c,
+					      1e-3, 2e-3, 5e-2);
+			else
+				gradcheck(name, f_bn, in, affine ? 3 : 1, &c);
+			free_all(in, 3);
+			dca_param_free(c.rm);
+			dca_param_free(c.rv);
+		}
+}
+END_TEST
+
+/* ---- pooling ---- */
+
+START_TEST(test_pool_forward)
+{
+	dca_graph *g = dca_graph_new();
+	dca_tensor *x = mk(1, 1, 3, 3, 1, seq9), *y;
+	dca_tensor *t = mk(1, 1, 2, 2, 1, (const float[]){1, 1, 1, 1});
+
+	/* avg 3x3 pad 1: a corner averages 4 values, an edge 6, the centre 9 */
+	y = dca_avgpool(g, x, 3, 1, 1);
+	expect(y, (const float[]){3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f, 7}, 9, 1e-6f);
+	y = dca_avgpool(g, x, 2, 1, 0);
+	expect(y, (const float[]){3, 4, 6, 7}, 4, 1e-6f);
+	y = dca_avgpool(g, x, 3, 2, 1);
+	expect(y, (const float[]){3, 4, 6, 7}, 4, 1e-6f);
+
+	y = dca_maxpool(g, x, 2, 1, 0);
+	expect(y, (const float[]){5, 6, 8, 9}, 4, 0);
+	y = dca_maxpool(g, x, 3, 2, 1);
+	expect(y, (const float[]){5, 6, 8, 9}, 4, 0);
+	y = dca_maxpool(g, x, 3, 1, 1);
+	expect(y, (const float[]){5, 6, 6, 8, 9, 9, 8, 9, 9}, 9, 0);
+
+	/* ties: the first maximum (row-major) takes the gradient */
+	y = dca_maxpool(g, t, 2, 2, 0);
+	y->grad[0] = 1;
+	dca_graph_backward(g);
+	expect(y, (const float[]){1}, 1, 0);
+	ck_assert(t->grad[0] == 1 && t->grad[1] == 0 && t->grad[2] == 0 &&
+		  t->grad[3] == 0);
+
+	y = dca_global_avgpool(g, x);
+	ck_assert_int_eq(y->h, 1);
+	ck_assert_int_eq(y->w, 1);
+	expect(y, (const float[]){5}, 1, 1e-6f);
+
+	dca_param_free(x);
+	dca_param_free(t);
+	dca_graph_free(g);
+}
+END_TEST
+
+typedef struct {
+	int kind, k, s, p;
+} pool_ctx;
+
+static dca_tensor *f_pool(dca_graph *g, dca_tensor **in, void *ctx)
+{
+	pool_ctx *c = ctx;
+	if (c->kind == 0)
+		return dca_maxpool(g, in[0], c->k, c->s, c->p);
+	if (c->kind == 1)
+		return dca_avgpool(g, in[0], c->k, c->s, c->p);
+	return dca_global_avgpool(g, in[0]);
+}
+
+START_TEST(test_pool_grad)
+{
+	static const pool_ctx cases[] = {
+		{0, 3, 1, 1}, {0, 3, 2, 1}, {0, 2, 2, 0}, {0, 3, 2, 0},
+		{1, 3, 1, 1}, {1, 3, 2, 1}, {1, 2, 2, 0}, {1, 5, 3, 2}, {1, 5, 3, 0},
+		{2, 0, 0, 0},
+	};
+	dca_rng r;
+	size_t i;
+
+	dca_rng_seed(&r, 31);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pool_ctx c = cases[i];
+		dca_tensor *x = c.kind == 0 ? mk_perm(2, 3, 7, 5, &r) :
+					      mk_rand(2, 3, 7, 5, 1, &r);
+		char name[64];
+		snprintf(name, sizeof name, "pool kind=%d k=%d s=%d p=%d", c.kind,
+			 c.k, c.s, c.p);
+		gradcheck(name, f_pool, &x, 1, &c);
+		dca_param_free(x);
+	}
+}
+END_TEST
+
+static Suite *ops_nn_suite(void)
+{
+	Suite *s = suite_create("ops_nn");
+	TCase *tc = tcase_create("ops_nn");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_conv_forward_hand);
+	tcase_add_test(tc, test_conv_forward_reference);
+	tcase_add_test(tc, test_conv_grad);
+	tcase_add_test(tc, test_depthwise_grad);
+	tcase_add_test(tc, test_conv_determinism);
+	tcase_add_test(tc, test_linear_forward);
+	tcase_add_test(tc, test_linear_grad);
+	tcase_add_test(tc, test_bn_train_forward);
+	tcase_add_test(tc, test_bn_eval_forward);
+	tcase_add_test(tc, test_bn_grad);
+	tcase_add_test(tc, test_pool_forward);
+	tcase_add_test(tc, test_pool_grad);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ops_nn_suite());
+	int failed;
+
+	dca_engine_init(2);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
