@@ -125,7 +125,7 @@ static int save_checkpoint(const dca_model *m, const dca_sgd *opt, int epoch,
 		const dca_tensor *t = m->buffers[i];
 		a[k++] = (dca_named_array){ m->buffer_names[i], t->n, t->c, t->h, t->w, t->data };
 	}
-	for (i = 0; i < m->n_params; i++) {
+	for (i = 0; i < m->n_params && opt->velocity; i++) {
 		const dca_tensor *t = m->params[i];
 		size_t len = strlen(m->param_names[i]) + 16;
 		names[i] = malloc(len);
@@ -175,7 +175,7 @@ static int load_checkpoint(dca_model *m, dca_sgd *opt, const dca_train_opts *o,
 		return rc;
 	}
 	rc = dca_model_load(m, path, NULL, err);
-	for (i = 0; i < m->n_params && rc == 0; i++) {
+	for (i = 0; i < m->n_params && rc == 0 && opt->velocity; i++) {
 		char name[512];
 		const dca_named_array *a;
 		snprintf(name, sizeof name, "momentum/%s", m->param_names[i]);
