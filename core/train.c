@@ -358,6 +358,9 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		if (o->run_dir && (rc = save_checkpoint(m, &opt, epoch + 1, o, err)))
 			goto out;
 		res->epochs_done = epoch + 1;
+		if (o->stop_after > 0 && epoch + 1 - start >= o->stop_after &&
+		    epoch + 1 < o->epochs)
+			goto out;
 	}
 	res->epochs_done = o->epochs;
 	if (o->run_dir) {

@@ -57,6 +57,10 @@ void dca_loader_epoch(dca_loader *l)
 	l->pos = 0;
 	if (!l->augment)
 		return;
+	/* each epoch's order depends on the rng state alone (not on the last
+	 * epoch's order), so a resumed run replays it exactly */
+	for (i = 0; i < l->d->n; i++)
+		l->order[i] = i;
 	for (i = l->d->n - 1; i > 0; i--) {
 		int j = (int)dca_rng_below(&l->rng, (uint32_t)i + 1);
 		int t = l->order[i];

@@ -32,6 +32,8 @@ typedef struct dca_train_opts {
 	int resume;              /* continue from run_dir/checkpoint.dcaw */
 	FILE *progress;          /* terminal progress (NULL: none) */
 	const char *config_json; /* stored in checkpoints to refuse a mismatch */
+	int stop_after;          /* > 0: return after this many epochs in this
+				  * call, as an interruption would (tests) */
 } dca_train_opts;
 
 void dca_train_opts_default(dca_train_opts *o);

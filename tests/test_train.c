@@ -1,0 +1,249 @@
+/* Training end to end: weight files, learning on digits8x8 and on the
+ * CIFAR-10 mini set, determinism, and resume after an interruption. */
+#include "config.h"
+#include <math.h>
+#include <sys/stat.h>
+#include "testutil.h"
+
+#define ARCH "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+static dca_registry *reg;
+static const dca_space *space;
+
+static void setup(void)
+{
+	dca_error err = { 0 };
+	reg = test_registry();
+	space = dca_registry_space(reg, "nb201", &err);
+	ck_assert_msg(space != NULL, "%s", err.msg);
+}
+
+static void teardown(void) { dca_registry_free(reg); }
+
+static dca_model *small_model(int in_c, int hw, int classes, int width)
+{
+	dca_error err = { 0 };
+	dca_arch *a = space->arch_parse(ARCH, &err);
+	dca_net_shape shape = { in_c, hw, hw, classes, width, 1, 0 };
+	dca_model *m = NULL;
+	ck_assert_ptr_nonnull(a);
+	ck_assert_msg(space->build_model(a, &shape, 7, &m, &err) == 0, "%s", err.msg);
+	space->arch_free(a);
+	return m;
+}
+
+static int load_digits(dca_dataset *train, dca_dataset *test, dca_augment *aug)
+{
+	char a[1024], b[1024];
+	dca_dataset all;
+	dca_error err = { 0 };
+	if (!test_data_file("digits8x8/digits8x8-images-idx3-ubyte.gz", a, sizeof a) ||
+	    !test_data_file("digits8x8/digits8x8-labels-idx1-ubyte.gz", b, sizeof b))
+		return -1;
+	ck_assert_msg(dca_idx_load(&all, a, b, &err) == 0, "%s", err.msg);
+	ck_assert_msg(dca_dataset_split(&all, 0.2f, 0, 42, train, test, &err) == 0, "%s", err.msg);
+	dca_dataset_free(&all);
+	memset(aug, 0, sizeof *aug);
+	dca_dataset_stats(train, aug);
+	return 0;
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/dcanas-train-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
+}
+
+START_TEST(weight_files)
+{
+	dca_model *m = small_model(1, 8, 10, 4), *m2 = small_model(1, 8, 10, 4);
+	dca_error err = { 0 };
+	char *dir = tmpdir(), path[512], cut[512], cmd[1200];
+	struct stat st;
+	FILE *f;
+	char *meta = NULL;
+
+	snprintf(path, sizeof path, "%s/w.dcaw", dir);
+	m->params[0]->data[3] = 0.125f;
+	ck_assert_msg(dca_model_save(m, path, "{\"x\":1}", &err) == 0, "%s", err.msg);
+	ck_assert_msg(dca_model_load(m2, path, &meta, &err) == 0, "%s", err.msg);
+	ck_assert_float_eq(m2->params[0]->data[3], 0.125f);
+	ck_assert_str_eq(meta, "{\"x\":1}");
+	free(meta);
+	ck_assert_int_eq(stat(path, &st), 0);
+	/* truncated: the offset where it stops making sense */
+	snprintf(cut, sizeof cut, "%s/cut.dcaw", dir);
+	snprintf(cmd, sizeof cmd, "head -c %ld %s > %s", (long)st.st_size - 100, path, cut);
+	ck_assert_int_eq(system(cmd), 0);
+	dca_error_clear(&err);
+	ck_assert_int_ne(dca_model_load(m2, cut, NULL, &err), 0);
+	ck_assert_msg(strstr(err.msg, "truncated at byte offset") && strstr(err.msg, cut), "%s", err.msg);
+	/* one flipped byte: the checksum catches it */
+	f = fopen(path, "r+b");
+	fseek(f, st.st_size / 2, SEEK_SET);
+	fputc(0x5a ^ fgetc(f), f);
+	fclose(f);
+	f = fopen(path, "r+b");
+	fseek(f, st.st_size / 2, SEEK_SET);
+	{
+		int c = fgetc(f);
+		fseek(f, st.st_size / 2, SEEK_SET);
+		fputc(c ^ 0x01, f);
+	}
+	fclose(f);
+	dca_error_clear(&err);
+	ck_assert_int_ne(dca_model_load(m2, path, NULL, &err), 0);
+	ck_assert_msg(strstr(err.msg, "checksum mismatch") != NULL, "%s", err.msg);
+	/* not a weight file */
+	dca_error_clear(&err);
+	ck_assert_int_ne(dca_model_load(m2, "/etc/hostname", NULL, &err), 0);
+	ck_assert_msg(strstr(err.msg, "not a dcanas weight file") || strstr(err.msg, "truncated"), "%s", err.msg);
+	/* another architecture's file */
+	{
+		dca_model *other = small_model(1, 8, 10, 6);
+		dca_error_clear(&err);
+		snprintf(path, sizeof path, "%s/o.dcaw", dir);
+		ck_assert_int_eq(dca_model_save(other, path, NULL, &err), 0);
+		ck_assert_int_ne(dca_model_load(m2, path, NULL, &err), 0);
+		ck_assert_msg(strstr(err.msg, "in the file") != NULL, "%s", err.msg);
+		dca_model_free(other);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(dir);
+	dca_model_free(m);
+	dca_model_free(m2);
+}
+END_TEST
+
+static dca_train_result train_digits(const char *run_dir, int resume, int stop_after,
+				     int epochs)
+{
+	dca_dataset train, test;
+	dca_augment aug;
+	dca_train_opts o;
+	dca_train_result r;
+	dca_error err = { 0 };
+	dca_model *m;
+
+	memset(&r, 0, sizeof r);
+	if (load_digits(&train, &test, &aug))
+		return r;
+	m = small_model(1, 8, 10, 8);
+	dca_train_opts_default(&o);
+	o.epochs = epochs;
+	o.batch_size = 32;
+	o.lr = 0.05f;
+	o.aug = aug;
+	o.run_dir = run_dir;
+	o.resume = resume;
+	o.stop_after = stop_after;
+	o.config_json = "test";
+	ck_assert_msg(dca_train(m, &train, &test, &o, &r, &err) == 0, "%s", err.msg);
+	dca_model_free(m);
+	dca_dataset_free(&train);
+	dca_dataset_free(&test);
+	return r;
+}
+
+START_TEST(learns_digits)
+{
+	dca_train_result r = train_digits(NULL, 0, 0, 3);
+	if (r.epochs_done == 0)
+		return; /* data absent: skipped with a message */
+	printf("digits8x8: %d epochs, train acc %.2f%%, test acc %.2f%%, %.1f s\n",
+	       r.epochs_done, r.train_acc, r.test_acc, r.seconds);
+	ck_assert_msg(r.train_acc > 90.0f, "train acc %.2f", r.train_acc);
+	ck_assert_msg(r.test_acc > 90.0f, "test acc %.2f", r.test_acc);
+}
+END_TEST
+
+START_TEST(deterministic_and_resumable)
+{
+	char *a = tmpdir(), *b = tmpdir(), pa[600], pb[600], cmd[1300];
+	dca_train_result full, part, rest;
+
+	full = train_digits(a, 0, 0, 3);
+	if (full.epochs_done == 0)
+		return;
+	part = train_digits(b, 0, 1, 3);      /* "interrupted" after epoch 1 */
+	ck_assert_int_eq(part.epochs_done, 1);
+	rest = train_digits(b, 1, 0, 3);      /* resumed */
+	ck_assert_int_eq(rest.epochs_done, 3);
+	ck_assert_msg(rest.train_loss == full.train_loss && rest.test_acc == full.test_acc,
+		      "resumed %.9g/%.4f vs uninterrupted %.9g/%.4f", rest.train_loss,
+		      rest.test_acc, full.train_loss, full.test_acc);
+	snprintf(pa, sizeof pa, "%s/weights.dcaw", a);
+	snprintf(pb, sizeof pb, "%s/weights.dcaw", b);
+	snprintf(cmd, sizeof cmd, "cmp -s %s %s", pa, pb);
+	ck_assert_msg(system(cmd) == 0, "weights of the resumed run differ");
+	snprintf(cmd, sizeof cmd, "test $(wc -l < %s/log.jsonl) -eq 3", b);
+	ck_assert_msg(system(cmd) == 0, "log.jsonl has one line per epoch");
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s", a, b);
+	ck_assert_int_eq(system(cmd), 0);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(cifar_mini_loss_falls)
+{
+	char dirbuf[1024];
+	const char *dir = test_data_file("cifar10-mini", dirbuf, sizeof dirbuf);
+	dca_dataset train, test;
+	dca_augment aug;
+	dca_train_opts o;
+	dca_train_result r1, r2;
+	dca_error err = { 0 };
+	dca_model *m;
+
+	if (!dir)
+		return;
+	ck_assert_msg(dca_cifar10_load_dir(&train, dir, 1, &err) == 0, "%s", err.msg);
+	ck_assert_msg(dca_cifar10_load_dir(&test, dir, 0, &err) == 0, "%s", err.msg);
+	memset(&aug, 0, sizeof aug);
+	dca_dataset_stats(&train, &aug);
+	m = small_model(3, 32, 10, 4);
+	dca_train_opts_default(&o);
+	o.epochs = 3;
+	o.batch_size = 50;
+	o.lr = 0.05f;
+	o.aug = aug;
+	o.stop_after = 1;
+	ck_assert_msg(dca_train(m, &train, NULL, &o, &r1, &err) == 0, "%s", err.msg);
+	/* two more epochs on the same model (a fresh schedule; only the trend matters) */
+	o.stop_after = 0;
+	o.epochs = 2;
+	ck_assert_msg(dca_train(m, &train, &test, &o, &r2, &err) == 0, "%s", err.msg);
+	printf("cifar10-mini: loss %.4f after 1 epoch, %.4f after 3; test acc %.1f%%\n",
+	       r1.train_loss, r2.train_loss, r2.test_acc);
+	ck_assert_msg(r2.train_loss < r1.train_loss - 0.05f, "loss %.4f -> %.4f",
+		      r1.train_loss, r2.train_loss);
+	dca_model_free(m);
+	dca_dataset_free(&train);
+	dca_dataset_free(&test);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("train");
+	TCase *tc = tcase_create("train");
+	SRunner *sr;
+	int failed;
+
+	dca_engine_init(2);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, weight_files);
+	tcase_add_test(tc, learns_digits);
+	tcase_add_test(tc, deterministic_and_resumable);
+	tcase_add_test(tc, cifar_mini_loss_falls);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
