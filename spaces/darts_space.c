@@ -18,36 +18,11 @@
 
 #include <dcanas/dcanas.h>
 
-#define DARTS_STEPS 4                   /* intermediate nodes per cell */
-#define DARTS_PAIRS (2 * DARTS_STEPS)   /* (op, input) pairs per cell */
-#define DARTS_STATES (DARTS_STEPS + 2)  /* states a concat may name */
-
-enum {
-	OP_NONE = 0,
-	OP_MAX_POOL_3X3,
-	OP_AVG_POOL_3X3,
-	OP_SKIP_CONNECT,
-	OP_SEP_CONV_3X3,
-	OP_SEP_CONV_5X5,
-	OP_DIL_CONV_3X3,
-	OP_DIL_CONV_5X5,
-	DARTS_N_OPS
-};
+#include "darts.h"
 
 static const char *const darts_op_names[DARTS_N_OPS] = {
 	"none", "max_pool_3x3", "avg_pool_3x3", "skip_connect",
 	"sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5",
-};
-
-typedef struct darts_cell {
-	int op[DARTS_PAIRS];
-	int in[DARTS_PAIRS];
-	int n_concat;
-	int concat[DARTS_STATES];
-} darts_cell;
-
-struct dca_arch {
-	darts_cell cell[2]; /* 0: normal, 1: reduce */
 };
 
 static const char *const cell_key[2] = { "normal", "reduce" };
@@ -808,6 +783,7 @@ static const dca_space darts_space = {
 	.arch_free = darts_arch_free,
 	.arch_choices = darts_arch_choices,
 	.build_net = darts_build_net,
+	.build_model = dcap_darts_build_model,
 };
 
 static int register_plugins(dca_registry *reg, dca_error *err)

@@ -599,6 +599,94 @@ START_TEST(test_pool_grad)
 }
 END_TEST
 
+/* ---- backward adds into grads that already hold values ---- */
+
+static void run_seeded(gc_fn f, dca_tensor **in, void *ctx)
+{
+	dca_graph *g = dca_graph_new();
+	dca_tensor *y = f(g, in, ctx);
+	dca_rng r;
+	size_t i;
+
+	dca_rng_seed(&r, 77);
+	for (i = 0; i < y->size; i++)
+		y->grad[i] = dca_rng_uniform(&r) - 0.5f;
+	dca_graph_backward(g);
+	dca_graph_free(g);
+}
+
+static void check_accumulates(const char *name, gc_fn f, dca_tensor **in,
+			      int n_in, void *ctx)
+{
+	float *first[3];
+	int k;
+	size_t i;
+
+	for (k = 0; k < n_in; k++)
+		dca_param_zero_grad(in[k]);
+	run_seeded(f, in, ctx);
+	for (k = 0; k < n_in; k++) {
+		first[k] = malloc(in[k]->size * sizeof(float));
+		memcpy(first[k], in[k]->grad, in[k]->size * sizeof(float));
+	}
+	run_seeded(f, in, ctx);
+	for (k = 0; k < n_in; k++) {
+		for (i = 0; i < in[k]->size; i++)
+			ck_assert_msg(fabsf(in[k]->grad[i] - 2 * first[k][i]) <=
+					      1e-5f * (1 + fabsf(first[k][i])),
+				      "%s: input %d element %zu: %g after two passes, %g after one",
+				      name, k, i, in[k]->grad[i], first[k][i]);
+		free(first[k]);
+	}
+}
+
+START_TEST(test_grad_accumulates)
+{
+	static const conv_ctx convs[] = {
+		{1, 1, 1, 1, 1}, {1, 0, 1, 2, 1}, {2, 1, 2, 3, 1},
+	};
+	static const int ks[] = {3, 1, 3};
+	dca_rng r;
+	dca_tensor *in[3];
+	bn_ctx bc = {1, 1, NULL, NULL};
+	pool_ctx pc[3] = {{0, 3, 2, 1}, {1, 3, 2, 1}, {2, 0, 0, 0}};
+	int bias = 1;
+	size_t t;
+
+	dca_rng_seed(&r, 41);
+	for (t = 0; t < 3; t++) {
+		conv_ctx c = convs[t];
+		in[0] = mk_rand(3, 6, 7, 5, 1, &r);
+		in[1] = mk_rand(6, 6 / c.groups, ks[t], ks[t], 1, &r);
+		in[2] = mk_rand(1, 6, 1, 1, 1, &r);
+		check_accumulates("conv", f_conv, in, 3, &c);
+		free_all(in, 3);
+	}
+	in[0] = mk_rand(5, 4, 1, 1, 1, &r);
+	in[1] = mk_rand(3, 4, 1, 1, 1, &r);
+	in[2] = mk_rand(1, 3, 1, 1, 1, &r);
+	check_accumulates("linear", f_linear, in, 3, &bias);
+	free_all(in, 3);
+	for (bc.training = 0; bc.training < 2; bc.training++) {
+		bc.rm = mk(1, 3, 1, 1, 0, (const float[]){0, 0.1f, -0.1f});
+		bc.rv = mk(1, 3, 1, 1, 0, (const float[]){1, 0.5f, 2});
+		in[0] = mk_rand(2, 3, 4, 5, 1, &r);
+		in[1] = mk_rand(1, 3, 1, 1, 1, &r);
+		in[2] = mk_rand(1, 3, 1, 1, 1, &r);
+		/* training updates the running stats, not the batch output */
+		check_accumulates("bn", f_bn, in, 3, &bc);
+		free_all(in, 3);
+		dca_param_free(bc.rm);
+		dca_param_free(bc.rv);
+	}
+	for (t = 0; t < 3; t++) {
+		in[0] = mk_perm(2, 3, 7, 5, &r);
+		check_accumulates("pool", f_pool, in, 1, &pc[t]);
+		dca_param_free(in[0]);
+	}
+}
+END_TEST
+
 static Suite *ops_nn_suite(void)
 {
 	Suite *s = suite_create("ops_nn");
@@ -617,6 +705,7 @@ static Suite *ops_nn_suite(void)
 	tcase_add_test(tc, test_bn_grad);
 	tcase_add_test(tc, test_pool_forward);
 	tcase_add_test(tc, test_pool_grad);
+	tcase_add_test(tc, test_grad_accumulates);
 	suite_add_tcase(s, tc);
 	return s;
 }
