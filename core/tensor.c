@@ -23,11 +23,19 @@ typedef struct block {
 	unsigned char *mem;
 } block;
 
+/* A released gradient buffer, reusable by a later one of the same size. */
+typedef struct free_grad {
+	struct free_grad *next;
+	size_t size;
+	float *mem;
+} free_grad;
+
 struct dca_graph {
 	block *head, *cur;
 	size_t used, peak, total;
 	dca_node **nodes;
 	size_t n_nodes, cap_nodes;
+	free_grad *free_grads;   /* arena memory, valid until reset */
 };
 
 static int engine_threads = 1;
@@ -120,6 +128,7 @@ void dca_graph_reset(dca_graph *g)
 
 	g->n_nodes = 0;
 	g->used = 0;
+	g->free_grads = NULL;
 	if (g->head->next) {
 		/* merge: one block as large as everything this step needed */
 		size_t total = g->total;
@@ -265,12 +274,7 @@ dca_node *dca_graph_record(dca_graph *g, dca_tensor *out,
 	if (!nd)
 		return NULL;
 	memset(nd, 0, sizeof *nd);
-	if (!out->grad) {
-		out->grad = dca_graph_alloc(g, out->size * sizeof(float));
-		if (!out->grad)
-			return NULL;
-		memset(out->grad, 0, out->size * sizeof(float));
-	}
+	/* the gradient buffer is made when backward first needs it */
 	out->requires_grad = 1;
 	nd->backward = backward;
 	nd->out = out;
@@ -281,24 +285,76 @@ dca_node *dca_graph_record(dca_graph *g, dca_tensor *out,
 	return nd;
 }
 
-void dca_graph_backward(dca_graph *g)
+float *dca_tensor_grad(dca_graph *g, dca_tensor *t)
+{
+	free_grad **p, *f;
+
+	if (t->grad)
+		return t->grad;
+	/* reuse a released buffer of the same size before growing the arena */
+	for (p = &g->free_grads; (f = *p); p = &f->next) {
+		if (f->size == t->size) {
+			*p = f->next;
+			t->grad = f->mem;
+			break;
+		}
+	}
+	if (!t->grad)
+		t->grad = dca_graph_alloc(g, t->size * sizeof(float));
+	if (t->grad)
+		memset(t->grad, 0, t->size * sizeof(float));
+	return t->grad;
+}
+
+/* An activation's gradient is read only by the node that produced it, so
+ * once that node has run backward the buffer can serve another gradient:
+ * the backward pass then holds a few gradients at a time, not all. */
+static void release_grad(dca_graph *g, dca_tensor *t)
+{
+	free_grad *f;
+
+	if (t->persistent || !t->grad)
+		return;
+	f = dca_graph_alloc(g, sizeof *f);
+	if (!f)
+		return;
+	f->size = t->size;
+	f->mem = t->grad;
+	f->next = g->free_grads;
+	g->free_grads = f;
+	t->grad = NULL;
+}
+
+int dca_graph_backward(dca_graph *g)
 {
 	size_t i;
+	int k;
 
 	for (i = g->n_nodes; i-- > 0;) {
 		dca_node *nd = g->nodes[i];
+		if (!nd->out->grad)
+			continue; /* nothing flows into this node's output */
+		for (k = 0; k < nd->n_in; k++)
+			if (nd->in[k] && nd->in[k]->requires_grad &&
+			    !dca_tensor_grad(g, nd->in[k]))
+				return -1;
+		for (k = 0; k < nd->n_many; k++)
+			if (nd->many[k] && nd->many[k]->requires_grad &&
+			    !dca_tensor_grad(g, nd->many[k]))
+				return -1;
 		nd->backward(g, nd);
+		release_grad(g, nd->out);
 	}
+	return 0;
 }
 
 int dca_backward(dca_graph *g, dca_tensor *loss)
 {
 	size_t i;
 
-	if (!loss->requires_grad || !loss->grad)
+	if (!loss->requires_grad || !dca_tensor_grad(g, loss))
 		return -1;
 	for (i = 0; i < loss->size; i++)
 		loss->grad[i] = 1.0f;
-	dca_graph_backward(g);
-	return 0;
+	return dca_graph_backward(g);
 }

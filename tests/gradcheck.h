@@ -65,6 +65,7 @@ static inline void gradcheck_tol(const char *name, gc_fn f, dca_tensor **in,
 	ck_assert_ptr_nonnull(out);
 	ck_assert_msg(out->requires_grad, "%s: output does not require grad", name);
 	n_out = out->size;
+	ck_assert_ptr_nonnull(dca_tensor_grad(g, out));
 	r = malloc(n_out * sizeof *r);
 	for (i = 0; i < n_out; i++)
 		r[i] = out->grad[i] = dca_rng_uniform(&rng) * 2.0f - 1.0f;

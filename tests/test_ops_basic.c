@@ -489,6 +489,7 @@ START_TEST(test_large)
 			ck_assert_float_eq(z->data[(smp * 2 * ch + sc) * plane + i % plane],
 					   xs[0]->data[i]);
 		}
+		ck_assert_ptr_nonnull(dca_tensor_grad(g, y));
 		for (i = 0; i < y->size; i++)
 			y->grad[i] = (float)(i % 5) - 2.0f;
 		dca_graph_backward(g);

@@ -2,7 +2,7 @@
 # Install the Debian packages dcanas needs to build and test (run as root).
 set -eu
 pkgs="build-essential autoconf automake libtool libltdl-dev libjansson-dev \
-libopenblas-dev check zlib1g-dev pkg-config"
+libopenblas-dev check zlib1g-dev pkg-config dataset-fashion-mnist"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

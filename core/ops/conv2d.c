@@ -146,75 +146,86 @@ static int is_pointwise(int kh, int kw, int s, int p)
 	return kh == 1 && kw == 1 && s == 1 && p == 0;
 }
 
-/* ---- depthwise: one filter per channel, direct loops ---- */
+/* ---- depthwise: one filter per channel, direct loops ----
+ * Each plane is copied into a zero-padded per-thread buffer so the inner
+ * loops run over whole output rows without bounds checks (and vectorise). */
 
-static void dw_forward_plane(const float *x, const float *wk, float bias,
-			     int h, int w, int kh, int kw, int s, int p, int d,
-			     int ho, int wo, float *y)
+/* x (h x w) -> xp ((h+2p) x (w+2p)), zero border */
+static void pad_plane(const float *x, int h, int w, int p, float *xp)
+{
+	int wp = w + 2 * p, y;
+
+	memset(xp, 0, (size_t)p * wp * sizeof *xp);
+	for (y = 0; y < h; y++) {
+		float *r = xp + (size_t)(y + p) * wp;
+		memset(r, 0, (size_t)p * sizeof *r);
+		memcpy(r + p, x + (size_t)y * w, (size_t)w * sizeof *r);
+		memset(r + p + w, 0, (size_t)p * sizeof *r);
+	}
+	memset(xp + (size_t)(h + p) * wp, 0, (size_t)p * wp * sizeof *xp);
+}
+
+static void dw_forward_plane(const float *restrict xp, const float *restrict wk,
+			     float bias, int wp, int kh, int kw, int s, int d,
+			     int ho, int wo, float *restrict y)
 {
 	int oy, ox, ky, kx;
 
 	for (oy = 0; oy < ho; oy++) {
-		float *yr = y + (size_t)oy * wo;
+		float *restrict yr = y + (size_t)oy * wo;
 		for (ox = 0; ox < wo; ox++)
 			yr[ox] = bias;
 		for (ky = 0; ky < kh; ky++) {
-			int iy = oy * s - p + ky * d;
-			if (iy < 0 || iy >= h)
-				continue;
+			const float *xrow = xp + (size_t)(oy * s + ky * d) * wp;
 			for (kx = 0; kx < kw; kx++) {
-				int xoff = kx * d - p, lo, hi;
-				const float *xr = x + (size_t)iy * w + xoff;
+				const float *restrict xr = xrow + kx * d;
 				float wv = wk[ky * kw + kx];
-				valid_range(w, s, xoff, wo, &lo, &hi);
 				if (s == 1)
-					for (ox = lo; ox < hi; ox++)
+					for (ox = 0; ox < wo; ox++)
 						yr[ox] += wv * xr[ox];
 				else
-					for (ox = lo; ox < hi; ox++)
+					for (ox = 0; ox < wo; ox++)
 						yr[ox] += wv * xr[ox * s];
 			}
 		}
 	}
 }
 
-/* Adds dX (when gx) and writes this plane's dW (when dwk, kh*kw values). */
-static void dw_backward_plane(const float *x, const float *wk, const float *gy,
-			      int h, int w, int kh, int kw, int s, int p, int d,
-			      int ho, int wo, float *gx, float *dwk)
+/* Adds this plane's padded dX into gxp (when gxp) and writes its dW (when
+ * dwk, kh*kw values) from the padded input xp. */
+static void dw_backward_plane(const float *restrict xp, const float *restrict wk,
+			      const float *restrict gy, int wp, int kh, int kw,
+			      int s, int d, int ho, int wo, float *restrict gxp,
+			      float *restrict dwk)
 {
 	int oy, ox, ky, kx;
 
 	if (dwk)
 		memset(dwk, 0, (size_t)kh * kw * sizeof *dwk);
 	for (oy = 0; oy < ho; oy++) {
-		const float *gr = gy + (size_t)oy * wo;
+		const float *restrict gr = gy + (size_t)oy * wo;
 		for (ky = 0; ky < kh; ky++) {
-			int iy = oy * s - p + ky * d;
-			if (iy < 0 || iy >= h)
-				continue;
+			size_t row = (size_t)(oy * s + ky * d) * wp;
 			for (kx = 0; kx < kw; kx++) {
-				int xoff = kx * d - p, lo, hi;
-				size_t base = (size_t)iy * w + xoff;
-				valid_range(w, s, xoff, wo, &lo, &hi);
-				if (gx) {
+				size_t base = row + (size_t)kx * d;
+				if (gxp) {
 					float wv = wk[ky * kw + kx];
-					float *xg = gx + base;
+					float *restrict xg = gxp + base;
 					if (s == 1)
-						for (ox = lo; ox < hi; ox++)
+						for (ox = 0; ox < wo; ox++)
 							xg[ox] += wv * gr[ox];
 					else
-						for (ox = lo; ox < hi; ox++)
+						for (ox = 0; ox < wo; ox++)
 							xg[ox * s] += wv * gr[ox];
 				}
 				if (dwk) {
-					const float *xr = x + base;
+					const float *restrict xr = xp + base;
 					float acc = 0;
 					if (s == 1)
-						for (ox = lo; ox < hi; ox++)
+						for (ox = 0; ox < wo; ox++)
 							acc += gr[ox] * xr[ox];
 					else
-						for (ox = lo; ox < hi; ox++)
+						for (ox = 0; ox < wo; ox++)
 							acc += gr[ox] * xr[ox * s];
 					dwk[ky * kw + kx] += acc;
 				}
@@ -228,29 +239,45 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 	dca_tensor *x = nd->in[0], *wt = nd->in[1], *b = nd->in[2], *y = nd->out;
 	int s = nd->iarg[A_STRIDE], p = nd->iarg[A_PAD], d = nd->iarg[A_DIL];
 	int n = x->n, c = x->c, h = x->h, w = x->w, kh = wt->h, kw = wt->w;
-	int ho = y->h, wo = y->w, kk = kh * kw;
+	int ho = y->h, wo = y->w, kk = kh * kw, wp = w + 2 * p;
 	size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
+	size_t psz = (size_t)(h + 2 * p) * wp;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
 	int want_b = b && b->requires_grad;
-	float *part = NULL;
+	int nt = max_threads();
+	float *part = NULL, *scratch = NULL;
 	long i, planes = (long)n * c;
 
 	/* per-plane dW partials, summed over samples in order afterwards */
-	if (want_w) {
+	if (want_w)
 		part = dca_graph_alloc(g, (size_t)planes * kk * sizeof *part);
-		if (!part) {
-			fprintf(stderr, "dca_conv2d: out of memory in backward\n");
-			abort();
-		}
+	if (want_x || want_w)
+		scratch = dca_graph_alloc(g, (size_t)nt * 2 * psz * sizeof *scratch);
+	if ((want_w && !part) || ((want_x || want_w) && !scratch)) {
+		fprintf(stderr, "dca_conv2d: out of memory in backward\n");
+		abort();
 	}
 	if (want_x || want_w) {
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < planes; i++) {
-			int ci = (int)(i % c);
-			dw_backward_plane(x->data + i * hw, wt->data + (size_t)ci * kk,
-					  y->grad + i * ohw, h, w, kh, kw, s, p, d, ho, wo,
-					  want_x ? x->grad + i * hw : NULL,
-					  want_w ? part + i * kk : NULL);
+			int ci = (int)(i % c), yy, xx;
+			float *xp = scratch + (size_t)thread_id() * 2 * psz;
+			float *gxp = want_x ? xp + psz : NULL;
+			pad_plane(x->data + i * hw, h, w, p, xp);
+			if (gxp)
+				memset(gxp, 0, psz * sizeof *gxp);
+			dw_backward_plane(xp, wt->data + (size_t)ci * kk,
+					  y->grad + i * ohw, wp, kh, kw, s, d, ho, wo,
+					  gxp, want_w ? part + i * kk : NULL);
+			if (gxp) {
+				float *xg = x->grad + i * hw;
+				for (yy = 0; yy < h; yy++) {
+					const float *src = gxp + (size_t)(yy + p) * wp + p;
+					float *dst = xg + (size_t)yy * w;
+					for (xx = 0; xx < w; xx++)
+						dst[xx] += src[xx];
+				}
+			}
 		}
 	}
 	if (want_w) {
@@ -421,12 +448,20 @@ dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 
 	if (depthwise) {
 		long planes = (long)n * cin;
+		int wp = wd + 2 * pad;
+		size_t psz = (size_t)(h + 2 * pad) * wp;
+		float *scratch = dca_graph_alloc(g, (size_t)max_threads() * psz *
+						    sizeof *scratch);
+		if (!scratch)
+			return NULL;
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < planes; i++) {
 			int ci = (int)(i % cin);
-			dw_forward_plane(x->data + i * hw, w->data + (size_t)ci * kh * kw,
-					 b ? b->data[ci] : 0.0f, h, wd, kh, kw, stride,
-					 pad, dilation, ho, wo, y->data + i * (size_t)P);
+			float *xp = scratch + (size_t)thread_id() * psz;
+			pad_plane(x->data + i * hw, h, wd, pad, xp);
+			dw_forward_plane(xp, w->data + (size_t)ci * kh * kw,
+					 b ? b->data[ci] : 0.0f, wp, kh, kw, stride,
+					 dilation, ho, wo, y->data + i * (size_t)P);
 		}
 	} else {
 		int pw = is_pointwise(kh, kw, stride, pad);

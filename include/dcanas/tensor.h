@@ -24,7 +24,8 @@ extern "C" {
 
 typedef struct dca_tensor {
 	float *data;
-	float *grad;          /* NULL unless requires_grad */
+	float *grad;          /* parameters: always when requires_grad;
+			       * activations: only during backward */
 	int n, c, h, w;       /* NCHW; a matrix N x F is n=N, c=F, h=w=1 */
 	size_t size;          /* n*c*h*w */
 	int requires_grad;
@@ -80,8 +81,13 @@ int dca_any_requires_grad(dca_tensor *const *in, int n_in);
 /* Seed d(loss)/d(loss) = 1 (loss has size 1) and run the tape backwards. */
 int dca_backward(dca_graph *g, dca_tensor *loss);
 /* Run the tape backwards with the output gradients as they are (the caller
- * has seeded them); used by gradient checks. */
-void dca_graph_backward(dca_graph *g);
+ * has seeded them with dca_tensor_grad); used by gradient checks. Before a
+ * node runs, its inputs' gradient buffers exist (zeroed); after it runs, its
+ * output's buffer is recycled, so read activation gradients only from
+ * inside backward functions. Returns -1 on out of memory. */
+int dca_graph_backward(dca_graph *g);
+/* t's gradient buffer, made (zeroed) from the arena when absent. */
+float *dca_tensor_grad(dca_graph *g, dca_tensor *t);
 
 /* Deterministic random numbers (xoshiro128+ style), one stream per use. */
 typedef struct dca_rng {
