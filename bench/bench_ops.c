@@ -94,6 +94,10 @@ int main(int argc, char **argv)
 			y = dca_conv2d(g, x, w, b, sh->stride, sh->pad, sh->dil, sh->groups);
 			if (it >= 0)
 				tf += now() - t0;
+			if (!y || !dca_tensor_grad(g, y)) {
+				fprintf(stderr, "bench_ops: out of memory\n");
+				return 1;
+			}
 			for (j = 0; j < y->size; j++)
 				y->grad[j] = 1e-3f;
 			t0 = now();

@@ -281,10 +281,11 @@ static void conv_run(int groups, int cin, int cout, dca_tensor *x, dca_tensor *w
 	dca_param_zero_grad(b);
 	y = dca_conv2d(g, x, w, b, 1, 1, 1, groups);
 	dca_rng_seed(&r, 5);
+	ck_assert_ptr_nonnull(dca_tensor_grad(g, y));
 	for (i = 0; i < y->size; i++)
 		y->grad[i] = dca_rng_uniform(&r) - 0.5f;
 	memcpy(out, y->data, y->size * sizeof *out);
-	dca_graph_backward(g);
+	ck_assert_int_eq(dca_graph_backward(g), 0);
 	memcpy(gx, x->grad, x->size * sizeof *gx);
 	memcpy(gw, w->grad, w->size * sizeof *gw);
 	memcpy(gb, b->grad, b->size * sizeof *gb);
@@ -544,8 +545,9 @@ START_TEST(test_pool_forward)
 
 	/* ties: the first maximum (row-major) takes the gradient */
 	y = dca_maxpool(g, t, 2, 2, 0);
+	ck_assert_ptr_nonnull(dca_tensor_grad(g, y));
 	y->grad[0] = 1;
-	dca_graph_backward(g);
+	ck_assert_int_eq(dca_graph_backward(g), 0);
 	expect(y, (const float[]){1}, 1, 0);
 	ck_assert(t->grad[0] == 1 && t->grad[1] == 0 && t->grad[2] == 0 &&
 		  t->grad[3] == 0);
@@ -609,9 +611,10 @@ static void run_seeded(gc_fn f, dca_tensor **in, void *ctx)
 	size_t i;
 
 	dca_rng_seed(&r, 77);
+	ck_assert_ptr_nonnull(dca_tensor_grad(g, y));
 	for (i = 0; i < y->size; i++)
 		y->grad[i] = dca_rng_uniform(&r) - 0.5f;
-	dca_graph_backward(g);
+	ck_assert_int_eq(dca_graph_backward(g), 0);
 	dca_graph_free(g);
 }
 

@@ -181,6 +181,7 @@ static void dw_forward_plane(const float *restrict xp, const float *restrict wk,
 				const float *restrict xr = xrow + kx * d;
 				float wv = wk[ky * kw + kx];
 				if (s == 1)
+#pragma omp simd
 					for (ox = 0; ox < wo; ox++)
 						yr[ox] += wv * xr[ox];
 				else
@@ -212,6 +213,7 @@ static void dw_backward_plane(const float *restrict xp, const float *restrict wk
 					float wv = wk[ky * kw + kx];
 					float *restrict xg = gxp + base;
 					if (s == 1)
+#pragma omp simd
 						for (ox = 0; ox < wo; ox++)
 							xg[ox] += wv * gr[ox];
 					else
@@ -222,6 +224,7 @@ static void dw_backward_plane(const float *restrict xp, const float *restrict wk
 					const float *restrict xr = xp + base;
 					float acc = 0;
 					if (s == 1)
+#pragma omp simd reduction(+ : acc)
 						for (ox = 0; ox < wo; ox++)
 							acc += gr[ox] * xr[ox];
 					else
