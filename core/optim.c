@@ -13,40 +13,7 @@
 #include <dcanas/error.h>
 #include <dcanas/optim.h>
 
-#define PAR_MIN 32768
-#define SUM_CHUNK 16384
-
-static double sumsq_fixed(const float *a, size_t n)
-{
-	size_t nchunk = (n + SUM_CHUNK - 1) / SUM_CHUNK;
-	double stackpart[64], *part = stackpart, s = 0;
-	long c;
-
-	if (nchunk > 64)
-		part = malloc(nchunk * sizeof *part);
-	if (nchunk <= 1 || !part) {
-		size_t i;
-		part = stackpart;
-		for (i = 0; i < n; i++)
-			s += (double)a[i] * a[i];
-		return s;
-	}
-#pragma omp parallel for schedule(static)
-	for (c = 0; c < (long)nchunk; c++) {
-		size_t lo = (size_t)c * SUM_CHUNK, hi = lo + SUM_CHUNK, i;
-		double t = 0;
-		if (hi > n)
-			hi = n;
-		for (i = lo; i < hi; i++)
-			t += (double)a[i] * a[i];
-		part[c] = t;
-	}
-	for (c = 0; c < (long)nchunk; c++)
-		s += part[c];
-	if (part != stackpart)
-		free(part);
-	return s;
-}
+#include "ops/op_common.h"
 
 float dca_grad_norm(dca_tensor *const *params, int n)
 {
@@ -55,7 +22,7 @@ float dca_grad_norm(dca_tensor *const *params, int n)
 
 	for (k = 0; k < n; k++)
 		if (params[k]->grad)
-			s += sumsq_fixed(params[k]->grad, params[k]->size);
+			s += dcap_dot_fixed(params[k]->grad, params[k]->grad, params[k]->size);
 	return (float)sqrt(s);
 }
 

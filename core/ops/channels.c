@@ -13,25 +13,10 @@
 #include <dcanas/ops.h>
 #include <dcanas/tensor.h>
 
-#define PAR_MIN 32768
+#include "op_common.h"
 
-#define OP_REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "dcanas: %s: ", __func__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
 
-static int record(dca_graph *g, dca_tensor *out,
-		  void (*backward)(dca_graph *, dca_node *),
-		  dca_tensor *const *in, int n_in, dca_node **nd)
-{
-	*nd = dca_graph_record(g, out, backward, in, n_in);
-	return *nd || !dca_any_requires_grad(in, n_in);
-}
+
 
 static void plane_add(float *dst, const float *src, size_t hw)
 {

@@ -12,17 +12,9 @@
 #include <dcanas/ops.h>
 #include <dcanas/tensor.h>
 
-#define PAR_MIN 32768
+#include "op_common.h"
 
-#define OP_REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "dcanas: %s: ", __func__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
+
 
 /* 1/(1-p), or 0 when everything is dropped (p = 1) */
 static float keep_scale(float p)

@@ -13,72 +13,16 @@
 #include <dcanas/ops.h>
 #include <dcanas/tensor.h>
 
-#define PAR_MIN 32768
-#define DOT_CHUNK 16384
+#include "op_common.h"
 
-/* Programmer errors (mismatched shapes) abort with the place named. */
-#define OP_REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "dcanas: %s: ", __func__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
 
-/* Record out's node; false only when one was needed and memory ran out. */
-static int record(dca_graph *g, dca_tensor *out,
-		  void (*backward)(dca_graph *, dca_node *),
-		  dca_tensor *const *in, int n_in, dca_node **nd)
-{
-	*nd = dca_graph_record(g, out, backward, in, n_in);
-	return *nd || !dca_any_requires_grad(in, n_in);
-}
+
 
 static int same_shape(const dca_tensor *a, const dca_tensor *b)
 {
 	return a->n == b->n && a->c == b->c && a->h == b->h && a->w == b->w;
 }
 
-/* sum a[i]*b[i] in a fixed order: double per chunk, then chunks in order */
-static double dot_fixed(const float *a, const float *b, size_t n)
-{
-	size_t nchunk = (n + DOT_CHUNK - 1) / DOT_CHUNK;
-	double stackpart[64], *part = stackpart, s = 0;
-	long c;
-
-	if (nchunk <= 1) {
-		size_t i;
-		for (i = 0; i < n; i++)
-			s += (double)a[i] * b[i];
-		return s;
-	}
-	if (nchunk > 64) {
-		part = malloc(nchunk * sizeof *part);
-		if (!part) {
-			size_t i;
-			for (i = 0; i < n; i++)
-				s += (double)a[i] * b[i];
-			return s;
-		}
-	}
-#pragma omp parallel for schedule(static)
-	for (c = 0; c < (long)nchunk; c++) {
-		size_t lo = (size_t)c * DOT_CHUNK, hi = lo + DOT_CHUNK, i;
-		double t = 0;
-		if (hi > n)
-			hi = n;
-		for (i = lo; i < hi; i++)
-			t += (double)a[i] * b[i];
-		part[c] = t;
-	}
-	for (c = 0; c < (long)nchunk; c++)
-		s += part[c];
-	if (part != stackpart)
-		free(part);
-	return s;
-}
 
 /* --- relu --- */
 
@@ -167,7 +111,7 @@ static void scale_backward(dca_graph *g, dca_node *nd)
 			x->grad[i] += go[i] * sv;
 	}
 	if (s->requires_grad)
-		s->grad[0] += (float)dot_fixed(go, x->data, x->size);
+		s->grad[0] += (float)dcap_dot_fixed(go, x->data, x->size);
 }
 
 dca_tensor *dca_scale(dca_graph *g, dca_tensor *x, dca_tensor *s)
@@ -210,7 +154,7 @@ static void weighted_sum_backward(dca_graph *g, dca_node *nd)
 				x->grad[j] += wi * go[j];
 		}
 		if (w->requires_grad)
-			w->grad[i] += (float)dot_fixed(go, x->data, x->size);
+			w->grad[i] += (float)dcap_dot_fixed(go, x->data, x->size);
 	}
 }
 

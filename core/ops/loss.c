@@ -13,15 +13,8 @@
 #include <dcanas/ops.h>
 #include <dcanas/tensor.h>
 
-#define OP_REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "dcanas: %s: ", __func__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
+#include "op_common.h"
+
 
 /* p = softmax(x) over one row of c logits; returns log(sum(exp(x - max))) + max */
 static double softmax_row(const float *x, float *p, int c)

@@ -1,0 +1,38 @@
+/* dcanas — what the engine's op files share (private to libdcanas). */
+#ifndef DCANAS_OP_COMMON_H
+#define DCANAS_OP_COMMON_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <dcanas/tensor.h>
+
+/* Loops shorter than this run on one thread: forking costs more. */
+#define PAR_MIN 32768
+
+/* Programmer errors (mismatched shapes, bad arguments) abort with the
+ * function named; out of memory is reported by returning NULL instead. */
+#define OP_REQUIRE(cond, ...) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "dcanas: %s: ", __func__); \
+			fprintf(stderr, __VA_ARGS__); \
+			fputc('\n', stderr); \
+			abort(); \
+		} \
+	} while (0)
+
+/* Record out's node; false only when one was needed and memory ran out. */
+static inline int record(dca_graph *g, dca_tensor *out,
+			 void (*backward)(dca_graph *, dca_node *),
+			 dca_tensor *const *in, int n_in, dca_node **nd)
+{
+	*nd = dca_graph_record(g, out, backward, in, n_in);
+	return *nd || !dca_any_requires_grad(in, n_in);
+}
+
+/* sum a[i]*b[i] in an order fixed by n alone (double per chunk, chunks in
+ * order), so the result does not depend on the thread count. */
+double dcap_dot_fixed(const float *a, const float *b, size_t n);
+
+#endif
