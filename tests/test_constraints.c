@@ -1,6 +1,7 @@
 /* Constraint models: per-op params/MACs by hand, the peak-memory schedule
  * on a hand-built network, and latency through a device. */
 #include "config.h"
+#include "check_main.h"
 #include <math.h>
 #include "testutil.h"
 
@@ -101,17 +102,11 @@ int main(void)
 {
 	Suite *s = suite_create("constraints");
 	TCase *tc = tcase_create("costs");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, op_counts_by_hand);
 	tcase_add_test(tc, peak_memory_by_hand);
 	tcase_add_test(tc, latency_from_device_table);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

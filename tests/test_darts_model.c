@@ -5,6 +5,7 @@
  * registry (the build tree's module); the file is included for its private
  * shift helper. */
 #include "config.h"
+#include "check_main.h"
 
 #include "testutil.h"
 #include "gradcheck.h"
@@ -375,8 +376,6 @@ int main(void)
 {
 	Suite *s = suite_create("darts_model");
 	TCase *tc = tcase_create("darts_model");
-	SRunner *sr;
-	int failed;
 
 	dca_engine_init(2);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -391,9 +390,5 @@ int main(void)
 	tcase_add_test(tc, shift_values_and_gradient);
 	tcase_add_test(tc, rejects_bad_input);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

@@ -1,5 +1,6 @@
 /* Experiment configs: validation, units, positions of errors. */
 #include "config.h"
+#include "check_main.h"
 #include "testutil.h"
 
 static dca_registry *reg;
@@ -107,8 +108,6 @@ int main(void)
 {
 	Suite *s = suite_create("experiment");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, good_config);
@@ -117,9 +116,5 @@ int main(void)
 	tcase_add_test(tc, other_errors);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

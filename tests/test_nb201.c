@@ -1,6 +1,7 @@
 /* NAS-Bench-201: arch strings, and params/FLOPs of all 15,625 architectures
  * against the benchmark's table (../shared/data/nb201). */
 #include "config.h"
+#include "check_main.h"
 #include <math.h>
 #include "testutil.h"
 
@@ -121,8 +122,6 @@ int main(void)
 {
 	Suite *s = suite_create("nb201");
 	TCase *tc = tcase_create("space");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -131,9 +130,5 @@ int main(void)
 	if (!test_skip_without_data())
 		tcase_add_test(tc, all_archs_match_table);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

@@ -1,5 +1,6 @@
 /* The plugin registry: loading, listing, and every load error. */
 #include "config.h"
+#include "check_main.h"
 #include "testutil.h"
 
 static const char *load_err(const char *module)
@@ -111,8 +112,6 @@ int main(void)
 {
 	Suite *s = suite_create("registry");
 	TCase *tc = tcase_create("load");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, loads_build_tree_modules);
 	tcase_add_test(tc, wrong_abi);
@@ -122,9 +121,5 @@ int main(void)
 	tcase_add_test(tc, not_a_module);
 	tcase_add_test(tc, duplicate_name);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

@@ -1,6 +1,7 @@
 /* Training end to end: weight files, learning on digits8x8 and on the
  * CIFAR-10 mini set, determinism, and resume after an interruption. */
 #include "config.h"
+#include "check_main.h"
 #include <math.h>
 #include <sys/stat.h>
 #include "testutil.h"
@@ -230,8 +231,6 @@ int main(void)
 {
 	Suite *s = suite_create("train");
 	TCase *tc = tcase_create("train");
-	SRunner *sr;
-	int failed;
 
 	dca_engine_init(2);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -241,9 +240,5 @@ int main(void)
 	tcase_add_test(tc, deterministic_and_resumable);
 	tcase_add_test(tc, cifar_mini_loss_falls);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

@@ -1,5 +1,6 @@
 /* Budgets with units. */
 #include "config.h"
+#include "check_main.h"
 #include "testutil.h"
 
 static double parse_ok(dca_unit u, const char *text)
@@ -72,17 +73,11 @@ int main(void)
 {
 	Suite *s = suite_create("units");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, counts);
 	tcase_add_test(tc, bytes_time_energy);
 	tcase_add_test(tc, bad_units);
 	tcase_add_test(tc, formatting);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }
