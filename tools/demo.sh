@@ -2,7 +2,8 @@
 # The main job, on a fresh Debian 12 machine: install what is needed, build,
 # and show what dcanas can do today — the exact costs of architectures from
 # the field on real devices, and an experiment file validated with its
-# budgets resolved. (Search, training and the host device are open issues.)
+# budgets resolved, and training from scratch. (Search and the host device
+# are open issues.)
 set -eu
 cd "$(dirname "$0")/.."
 sh tools/install-deps.sh
@@ -19,3 +20,8 @@ echo; echo "== DARTS_V2 at C=36, 20 cells"
 ./dcanas cost --space darts --genotype "$V2"
 echo; echo "== an experiment file, validated"
 ./dcanas check-config examples/nb201-raspi4.json
+echo; echo "== train that NAS-Bench-201 cell (narrow: width 8, 1 cell per stage) on a"
+echo "   slice of Fashion-MNIST (Debian's dataset-fashion-mnist), 2 epochs"
+./dcanas train --space nb201 --arch "$NB" --width 8 --cells 1 \
+	--data fashion-mnist:/usr/share/datasets/fashion-mnist --per-class 200 \
+	--epochs 2 --lr 0.05
