@@ -13,7 +13,7 @@ libdir=$(dirname "$(dirname "$pc")")
 mkdir -p "$tmp/mod"
 # only the installed headers: no -I into the source tree
 ${CC:-cc} -std=c11 -Wall -Werror -shared -fPIC -o "$tmp/mod/roofline_device.so" \
-	"$DCANAS_SRCDIR/tests/outoftree/roofline_device.c" \
+	"$DCANAS_SRCDIR/examples/roofline_device.c" \
 	$(pkg-config --cflags --libs dcanas) -Wl,-z,defs
 echo "ok - built out of tree: $(pkg-config --cflags --libs dcanas)"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
