@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <dcanas/jsonfile.h>
+
+#include "atomic_file.h"
 
 json_t *dca_json_load_file(const char *path, dca_error *err)
 {
@@ -74,33 +75,11 @@ json_t *dca_json_load_file(const char *path, dca_error *err)
 int dca_json_save_file(const json_t *j, const char *path, size_t flags,
 		       dca_error *err)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	FILE *f;
-	int rc = 0;
+	dcap_atomic_file af;
+	int rc = dcap_atomic_open(&af, path, err);
 
-	if (!tmp)
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	f = fopen(tmp, "w");
-	if (!f) {
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: cannot write: %s", tmp,
-				   strerror(errno));
-		free(tmp);
+	if (rc)
 		return rc;
-	}
-	if (json_dumpf(j, f, flags) != 0 || fputc('\n', f) == EOF ||
-	    fflush(f) != 0 || fsync(fileno(f)) != 0)
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: write failed: %s", tmp,
-				   strerror(errno));
-	if (fclose(f) != 0 && rc == 0)
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: write failed: %s", tmp,
-				   strerror(errno));
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: cannot rename into place: %s",
-				   path, strerror(errno));
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	return dcap_atomic_commit(&af, json_dumpf(j, af.f, flags) != 0 ||
+				  fputc('\n', af.f) == EOF, err);
 }

@@ -5,11 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <dcanas/model.h>
 #include <dcanas/weights.h>
+
+#include "atomic_file.h"
 
 static const char MAGIC[4] = { 'D', 'C', 'A', 'W' };
 
@@ -38,21 +39,13 @@ static void put_u32(struct writer *w, uint32_t v)
 int dca_weights_save(const char *path, const dca_named_array *arrays, int count,
 		     const char *meta, dca_error *err)
 {
-	size_t n = strlen(path) + 24;
-	char *tmp = malloc(n);
+	dcap_atomic_file af;
 	struct writer w = { NULL, 0, 0 };
-	int i, rc = 0;
+	int i, rc = dcap_atomic_open(&af, path, err);
 
-	if (!tmp)
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	w.f = fopen(tmp, "wb");
-	if (!w.f) {
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: cannot write: %s", tmp,
-				   strerror(errno));
-		free(tmp);
+	if (rc)
 		return rc;
-	}
+	w.f = af.f;
 	w.crc = crc32(0L, Z_NULL, 0);
 	if (!meta)
 		meta = "{}";
@@ -78,19 +71,7 @@ int dca_weights_save(const char *path, const dca_named_array *arrays, int count,
 		uLong crc = w.crc;
 		put_u32(&w, (uint32_t)crc);
 	}
-	if (w.bad || fflush(w.f) != 0 || fsync(fileno(w.f)) != 0)
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: write failed: %s", tmp,
-				   strerror(errno));
-	if (fclose(w.f) != 0 && rc == 0)
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: write failed: %s", tmp,
-				   strerror(errno));
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: cannot rename into place: %s",
-				   path, strerror(errno));
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	return dcap_atomic_commit(&af, w.bad, err);
 }
 
 static uint32_t get_u32(const unsigned char *p)
