@@ -10,6 +10,8 @@
 
 #include <dcanas/data.h>
 
+#include "zlib_message.h"
+
 #define CIFAR_PIXELS 3072   /* 3 x 32 x 32 */
 
 /* Grow the dataset's arrays to hold at least want records. */
@@ -35,17 +37,6 @@ static int cifar_reserve(dca_dataset *d, int *cap, int want, dca_error *err)
 	d->labels = lab;
 	*cap = nc;
 	return 0;
-}
-
-/* zlib prefixes its messages with the path; drop it, we print it once. */
-static const char *cifar_zmsg(const char *zmsg, const char *path)
-{
-	size_t n = strlen(path);
-	if (!zmsg)
-		return "read error";
-	if (strncmp(zmsg, path, n) == 0 && zmsg[n] == ':' && zmsg[n + 1] == ' ')
-		return zmsg + n + 2;
-	return zmsg;
 }
 
 /* Append every record of one file. */
@@ -74,7 +65,7 @@ static int cifar_read_file(dca_dataset *d, int *cap, const char *path,
 					   "%s: corrupt or truncated gzip data at compressed byte "
 					   "offset %ld (decompressed offset %ld): %s",
 					   path, (long)gzoffset(gz), offset + (got > 0 ? got : 0),
-					   cifar_zmsg(zmsg, path));
+					   dcap_zlib_message(zmsg, path));
 			break;
 		}
 		if (got == 0)

@@ -9,19 +9,10 @@
 
 #include <dcanas/data.h>
 
+#include "zlib_message.h"
+
 #define IDX_IMAGES 0x00000803u
 #define IDX_LABELS 0x00000801u
-
-/* zlib prefixes its messages with the path; drop it, we print it once. */
-static const char *idx_zmsg(const char *zmsg, const char *path)
-{
-	size_t n = strlen(path);
-	if (!zmsg)
-		return "read error";
-	if (strncmp(zmsg, path, n) == 0 && zmsg[n] == ':' && zmsg[n + 1] == ' ')
-		return zmsg + n + 2;
-	return zmsg;
-}
 
 /* Read exactly len bytes; *got receives what was read. 0, or an error
  * naming the file and the decompressed offset reached. */
@@ -44,7 +35,7 @@ static int idx_read(gzFile gz, const char *path, void *buf, size_t len, size_t *
 					     "%s: corrupt or truncated gzip data at compressed "
 					     "byte offset %ld (decompressed offset %ld): %s", path,
 					     (long)gzoffset(gz), base + (long)*got + (r > 0 ? r : 0),
-					     idx_zmsg(zmsg, path));
+					     dcap_zlib_message(zmsg, path));
 		if (r == 0)
 			break;
 		*got += (size_t)r;
