@@ -23,5 +23,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 #endif

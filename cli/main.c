@@ -15,6 +15,7 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "search", cmd_search, "search an architecture within budgets (DCA-NAS) and derive it" },
 	{ "train", cmd_train, "train an architecture from scratch on a dataset" },
 	{ "eval", cmd_eval, "measure a trained network on the test split" },
 	{ "cost", cmd_cost, "print the exact costs of an architecture on a device" },
@@ -58,6 +59,7 @@ static void use_build_tree_when_uninstalled(void)
 		return;
 	setenv("DCANAS_PLUGIN_PATH", DCA_BUILD_PLUGIN_PATH, 0);
 	setenv("DCANAS_PROFILE_PATH", DCA_BUILD_PROFILE_PATH, 0);
+	setenv("DCANAS_BENCHMARK_PATH", DCA_BUILD_BENCHMARK_PATH, 0);
 	setenv("DCANAS_NO_SYSTEM_PLUGINS", "1", 0);
 }
 

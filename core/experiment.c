@@ -244,7 +244,7 @@ static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
 		       struct dca_registry *reg)
 {
 	static const char *const keys[] = { "name", "width", "cells", "input",
-		"classes", "auxiliary", NULL };
+		"classes", "auxiliary", "search_width", "search_cells", NULL };
 	json_t *in;
 	int rc, aux = 0;
 
@@ -255,8 +255,11 @@ static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
 		    (rc = get_string(c, v, "space", "name", e->space, sizeof e->space, 1)) ||
 		    (rc = get_int(c, v, "space", "width", &e->shape.width, 1, 4096)) ||
 		    (rc = get_int(c, v, "space", "cells", &e->shape.cells, 1, 1000)) ||
-		    (rc = get_int(c, v, "space", "classes", &e->shape.classes, 2, 1000000)))
+		    (rc = get_int(c, v, "space", "classes", &e->shape.classes, 2, 1000000)) ||
+		    (rc = get_int(c, v, "space", "search_width", &e->search_shape.width, 1, 4096)) ||
+		    (rc = get_int(c, v, "space", "search_cells", &e->search_shape.cells, 1, 1000)))
 			return rc;
+		e->classes_given = json_object_get(v, "classes") != NULL;
 		if ((in = json_object_get(v, "input"))) {
 			if (!json_is_array(in) || json_array_size(in) != 3 ||
 			    !json_is_integer(json_array_get(in, 0)) ||
@@ -270,6 +273,7 @@ static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
 			e->shape.in_c = (int)json_integer_value(json_array_get(in, 0));
 			e->shape.in_h = (int)json_integer_value(json_array_get(in, 1));
 			e->shape.in_w = (int)json_integer_value(json_array_get(in, 2));
+			e->input_given = 1;
 		}
 		if ((in = json_object_get(v, "auxiliary"))) {
 			if (!json_is_boolean(in))
@@ -295,7 +299,7 @@ static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 {
 	static const char *const keys[] = { "name", "epochs", "batch_size",
 		"warmup_epochs", "bottleneck_k", "lr", "arch_lr", "lambda_lr",
-		"seed", NULL };
+		"seed", "time_limit", "candidate_epochs", NULL };
 	json_t *seed;
 	int rc;
 
@@ -313,7 +317,9 @@ static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 	    (rc = get_int(c, v, "optimizer", "bottleneck_k", &e->bottleneck_k, 1, 64)) ||
 	    (rc = get_real(c, v, "optimizer", "lr", &e->lr, 0, 100)) ||
 	    (rc = get_real(c, v, "optimizer", "arch_lr", &e->arch_lr, 0, 100)) ||
-	    (rc = get_real(c, v, "optimizer", "lambda_lr", &e->lambda_lr, 0, 100)))
+	    (rc = get_real(c, v, "optimizer", "lambda_lr", &e->lambda_lr, 0, 100)) ||
+	    (rc = get_real(c, v, "optimizer", "time_limit", &e->time_limit, 0, 1e9)) ||
+	    (rc = get_int(c, v, "optimizer", "candidate_epochs", &e->candidate_epochs, 1, 100000)))
 		return rc;
 	if ((seed = json_object_get(v, "seed"))) {
 		if (!json_is_integer(seed))
@@ -325,7 +331,8 @@ static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 
 static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 {
-	static const char *const keys[] = { "dataset", "path", "val_fraction", NULL };
+	static const char *const keys[] = { "dataset", "path", "val_fraction",
+		"per_class", NULL };
 	static const char *const datasets[] = { "cifar10", "cifar100", "mnist",
 		"fashion-mnist", "digits8x8", NULL };
 	const char *const *d;
@@ -336,7 +343,8 @@ static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 	if ((rc = only_keys(c, v, "data", keys)) ||
 	    (rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
 	    (rc = get_string(c, v, "data", "path", e->data_path, sizeof e->data_path, 0)) ||
-	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 0.0, 0.99)))
+	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 0.0, 0.99)) ||
+	    (rc = get_int(c, v, "data", "per_class", &e->per_class, 0, 1 << 30)))
 		return rc;
 	for (d = datasets; *d; d++)
 		if (strcmp(*d, e->dataset) == 0)
@@ -414,6 +422,7 @@ static void defaults(dca_experiment *e)
 	e->lambda_lr = 0.1;
 	e->seed = 1;
 	e->val_fraction = 0.5;
+	e->candidate_epochs = 1;
 	snprintf(e->device, sizeof e->device, "host");
 }
 
@@ -527,9 +536,9 @@ json_t *dca_experiment_to_json(const dca_experiment *e)
 			"name", b->name, "max", b->text, "max_value", b->max,
 			"unit", b->constraint ? dca_unit_name(b->constraint->unit) : "?"));
 	}
-	return json_pack("{s:{s:s, s:i, s:i, s:[i,i,i], s:i, s:b}, "
-			 "s:{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:I}, "
-			 "s:{s:s, s:s, s:f}, s:s, s:o}",
+	json_t *j = json_pack("{s:{s:s, s:i, s:i, s:[i,i,i], s:i, s:b}, "
+			 "s:{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:I, s:f, s:i}, "
+			 "s:{s:s, s:s, s:f, s:i}, s:s, s:o}",
 		"space", "name", e->space, "width", e->shape.width,
 		"cells", e->shape.cells, "input", e->shape.in_c, e->shape.in_h,
 		e->shape.in_w, "classes", e->shape.classes, "auxiliary",
@@ -538,7 +547,15 @@ json_t *dca_experiment_to_json(const dca_experiment *e)
 		"batch_size", e->batch_size, "warmup_epochs", e->warmup_epochs,
 		"bottleneck_k", e->bottleneck_k, "lr", e->lr, "arch_lr", e->arch_lr,
 		"lambda_lr", e->lambda_lr, "seed", (json_int_t)e->seed,
+		"time_limit", e->time_limit, "candidate_epochs", e->candidate_epochs,
 		"data", "dataset", e->dataset, "path", e->data_path,
-		"val_fraction", e->val_fraction,
+		"val_fraction", e->val_fraction, "per_class", e->per_class,
 		"device", e->device, "constraints", cons);
+	json_t *sp = json_object_get(j, "space");
+
+	if (e->search_shape.width)
+		json_object_set_new(sp, "search_width", json_integer(e->search_shape.width));
+	if (e->search_shape.cells)
+		json_object_set_new(sp, "search_cells", json_integer(e->search_shape.cells));
+	return j;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include <dcanas/plugin.h>
+#include <dcanas/search.h>
 
 struct dca_registry {
 	dca_registry_entry *entries;
@@ -140,10 +141,14 @@ int dca_registry_add_device(dca_registry *reg, const dca_device *d, dca_error *e
 	return rc;
 }
 
-int dca_registry_add_optimizer(dca_registry *reg, const char *name,
-			       const void *opt, dca_error *err)
+int dca_registry_add_optimizer(dca_registry *reg, const dca_optimizer *o,
+			       dca_error *err)
 {
-	return add_entry(reg, DCA_KIND_OPTIMIZER, name, "", opt, err);
+	if (!o->name || !o->run)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: an optimizer lacks its name or run() callback",
+			reg->loading ? reg->loading : "(built-in)");
+	return add_entry(reg, DCA_KIND_OPTIMIZER, o->name, o->summary, o, err);
 }
 
 static const void *lookup(const dca_registry *reg, dca_kind kind,
@@ -186,6 +191,12 @@ const dca_device *dca_registry_device(const dca_registry *reg, const char *name,
 				      dca_error *err)
 {
 	return lookup(reg, DCA_KIND_DEVICE, name, err);
+}
+
+const dca_optimizer *dca_registry_optimizer(const dca_registry *reg,
+					    const char *name, dca_error *err)
+{
+	return lookup(reg, DCA_KIND_OPTIMIZER, name, err);
 }
 
 size_t dca_registry_count(const dca_registry *reg)

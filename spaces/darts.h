@@ -12,6 +12,36 @@
 #define DARTS_STEPS 4                   /* intermediate nodes per cell */
 #define DARTS_PAIRS (2 * DARTS_STEPS)   /* (op, input) pairs per cell */
 #define DARTS_STATES (DARTS_STEPS + 2)  /* states a concat may name */
+/* Search edges: node i of a cell has an edge from each of its 2+i inputs;
+ * 14 per cell type, normal cell's first, so 28 in all. */
+#define DARTS_CELL_EDGES 14
+
+/* first edge into node i within a cell type */
+static inline int darts_node_edge0(int node)
+{
+	return node * (node + 3) / 2;
+}
+
+/* global edge index of input j of node i in cell type t (0 normal, 1 reduce) */
+static inline int darts_edge(int t, int node, int j)
+{
+	return t * DARTS_CELL_EDGES + darts_node_edge0(node) + j;
+}
+
+/* node and input of a within-cell edge index */
+static inline int darts_edge_node(int e)
+{
+	int i = 0;
+
+	while (i + 1 < DARTS_STEPS && darts_node_edge0(i + 1) <= e)
+		i++;
+	return i;
+}
+
+static inline int darts_edge_input(int e)
+{
+	return e - darts_node_edge0(darts_edge_node(e));
+}
 
 enum {
 	OP_NONE = 0,
@@ -42,5 +72,8 @@ struct dca_arch {
  * fields must be resolved (non-zero) */
 int dcap_darts_build_model(const dca_arch *arch, const dca_net_shape *shape,
 			   uint64_t seed, struct dca_model **out, dca_error *err);
+/* the search supernet with channel bottleneck k */
+int dcap_darts_build_supernet(const dca_net_shape *shape, int k, uint64_t seed,
+			      struct dca_supernet **out, dca_error *err);
 
 #endif

@@ -12,13 +12,21 @@
  *   global average pool, linear classifier.
  *
  * Parameter names follow the reference code's PyTorch state_dict keys
- * ("cells.3._ops.1.op.5.weight", ...). */
+ * ("cells.3._ops.1.op.5.weight", ...).
+ *
+ * The supernet (dcap_darts_build_supernet) is the search network on the same
+ * skeleton: every node sums, over all its 2+i inputs, a mixed edge holding
+ * the 7 non-'none' candidates at the bottleneck width (BN without affine
+ * parameters, pools followed by BN), weighted by softmax(alpha); the inputs
+ * of a node are weighted by softmax(beta) (edge normalisation); the cell
+ * output is the concat of its 4 nodes. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <dcanas/ops.h>
+#include <dcanas/search.h>
 
 #include "darts.h"
 
@@ -41,6 +49,8 @@ typedef struct edge {
 	int op, stride, in;
 	dwpw a, b;                  /* sep_conv: a then b; dil_conv: a */
 	freduce fr;                 /* skip_connect at stride 2 */
+	int pool_bn_on;             /* supernet: BN after a pool */
+	dca_bn pool_bn;
 } edge;
 
 typedef struct cell {
@@ -51,6 +61,7 @@ typedef struct cell {
 	freduce pre0_fr;            /* reduction_prev */
 	rcb pre1;
 	edge e[DARTS_PAIRS];
+	edge (*mix)[DARTS_N_OPS];   /* supernet: [edge][op], DARTS_EDGES rows */
 } cell;
 
 typedef struct aux_head {
@@ -61,6 +72,7 @@ typedef struct aux_head {
 
 typedef struct darts_net {
 	dca_arch arch;
+	dca_supernet *super;        /* NULL: a fixed genotype */
 	int n_cells, red2, auxiliary;
 	dca_conv stem;
 	dca_bn stem_bn;
@@ -91,7 +103,8 @@ static dca_tensor *shift_hw1(dca_graph *g, dca_tensor *x)
 	return dca_conv2d(g, x, k, NULL, 1, 0, 1, x->c);
 }
 
-static int rcb_init(dca_model *m, rcb *r, int cin, int cout, const char *name)
+static int rcb_init(dca_model *m, rcb *r, int cin, int cout, int affine,
+		    const char *name)
 {
 	char buf[160];
 	int rc;
@@ -99,7 +112,7 @@ static int rcb_init(dca_model *m, rcb *r, int cin, int cout, const char *name)
 	snprintf(buf, sizeof buf, "%s.op.1", name);
 	rc = dca_conv_init(m, &r->conv, cin, cout, 1, 1, 0, 1, 1, 0, buf);
 	snprintf(buf, sizeof buf, "%s.op.2", name);
-	return rc ? rc : dca_bn_init(m, &r->bn, cout, 1, buf);
+	return rc ? rc : dca_bn_init(m, &r->bn, cout, affine, buf);
 }
 
 static dca_tensor *rcb_apply(dca_graph *g, const rcb *r, dca_tensor *x, int training)
@@ -111,7 +124,8 @@ static dca_tensor *rcb_apply(dca_graph *g, const rcb *r, dca_tensor *x, int trai
 	return x ? dca_bn_apply(g, &r->bn, x, training) : NULL;
 }
 
-static int fr_init(dca_model *m, freduce *f, int cin, int cout, const char *name)
+static int fr_init(dca_model *m, freduce *f, int cin, int cout, int affine,
+		   const char *name)
 {
 	char buf[160];
 	int rc;
@@ -122,7 +136,7 @@ static int fr_init(dca_model *m, freduce *f, int cin, int cout, const char *name
 	if (!rc)
 		rc = dca_conv_init(m, &f->c2, cin, cout / 2, 1, 2, 0, 1, 1, 0, buf);
 	snprintf(buf, sizeof buf, "%s.bn", name);
-	return rc ? rc : dca_bn_init(m, &f->bn, 2 * (cout / 2), 1, buf);
+	return rc ? rc : dca_bn_init(m, &f->bn, 2 * (cout / 2), affine, buf);
 }
 
 static dca_tensor *fr_apply(dca_graph *g, const freduce *f, dca_tensor *x, int training)
@@ -143,7 +157,7 @@ static dca_tensor *fr_apply(dca_graph *g, const freduce *f, dca_tensor *x, int t
 
 /* first: the indices of the reference Sequential (1: dw, 2: pw, 3: bn) */
 static int dwpw_init(dca_model *m, dwpw *d, int C, int k, int stride, int pad,
-		     int dil, const char *name, int first)
+		     int dil, int affine, const char *name, int first)
 {
 	char buf[160];
 	int rc;
@@ -154,7 +168,7 @@ static int dwpw_init(dca_model *m, dwpw *d, int C, int k, int stride, int pad,
 	if (!rc)
 		rc = dca_conv_init(m, &d->pw, C, C, 1, 1, 0, 1, 1, 0, buf);
 	snprintf(buf, sizeof buf, "%s.op.%d", name, first + 2);
-	return rc ? rc : dca_bn_init(m, &d->bn, C, 1, buf);
+	return rc ? rc : dca_bn_init(m, &d->bn, C, affine, buf);
 }
 
 static dca_tensor *dwpw_apply(dca_graph *g, const dwpw *d, dca_tensor *x, int training)
@@ -168,24 +182,36 @@ static dca_tensor *dwpw_apply(dca_graph *g, const dwpw *d, dca_tensor *x, int tr
 	return x ? dca_bn_apply(g, &d->bn, x, training) : NULL;
 }
 
-static int edge_init(dca_model *m, edge *e, int op, int C, int stride, const char *name)
+/* affine = 0: the search network's edge (BN without gamma/beta, and a BN
+ * after each pool, as the reference MixedOp) */
+static int edge_init(dca_model *m, edge *e, int op, int C, int stride,
+		     int affine, const char *name)
 {
+	char buf[160];
+
 	e->op = op;
 	e->stride = stride;
 	switch (op) {
+	case OP_MAX_POOL_3X3:
+	case OP_AVG_POOL_3X3:
+		if (affine)
+			return 0;
+		e->pool_bn_on = 1;
+		snprintf(buf, sizeof buf, "%s.1", name);
+		return dca_bn_init(m, &e->pool_bn, C, 0, buf);
 	case OP_SKIP_CONNECT:
-		return stride == 1 ? 0 : fr_init(m, &e->fr, C, C, name);
+		return stride == 1 ? 0 : fr_init(m, &e->fr, C, C, affine, name);
 	case OP_SEP_CONV_3X3:
 	case OP_SEP_CONV_5X5: {
 		int k = op == OP_SEP_CONV_3X3 ? 3 : 5;
-		int rc = dwpw_init(m, &e->a, C, k, stride, k / 2, 1, name, 1);
-		return rc ? rc : dwpw_init(m, &e->b, C, k, 1, k / 2, 1, name, 5);
+		int rc = dwpw_init(m, &e->a, C, k, stride, k / 2, 1, affine, name, 1);
+		return rc ? rc : dwpw_init(m, &e->b, C, k, 1, k / 2, 1, affine, name, 5);
 	}
 	case OP_DIL_CONV_3X3:
-		return dwpw_init(m, &e->a, C, 3, stride, 2, 2, name, 1);
+		return dwpw_init(m, &e->a, C, 3, stride, 2, 2, affine, name, 1);
 	case OP_DIL_CONV_5X5:
-		return dwpw_init(m, &e->a, C, 5, stride, 4, 2, name, 1);
-	default:                    /* none and the pools have no parameters */
+		return dwpw_init(m, &e->a, C, 5, stride, 4, 2, affine, name, 1);
+	default:                    /* none has no parameters */
 		return 0;
 	}
 }
@@ -201,9 +227,10 @@ static dca_tensor *edge_apply(dca_graph *g, const edge *e, dca_tensor *x,
 	case OP_NONE:
 		return dca_zero(g, x, e->stride);
 	case OP_MAX_POOL_3X3:
-		return dca_maxpool(g, x, 3, e->stride, 1);
 	case OP_AVG_POOL_3X3:
-		return dca_avgpool(g, x, 3, e->stride, 1);
+		x = e->op == OP_MAX_POOL_3X3 ? dca_maxpool(g, x, 3, e->stride, 1)
+					     : dca_avgpool(g, x, 3, e->stride, 1);
+		return x && e->pool_bn_on ? dca_bn_apply(g, &e->pool_bn, x, training) : x;
 	case OP_SKIP_CONNECT:
 		if (e->stride == 1) {
 			*identity = 1;
@@ -256,6 +283,55 @@ static dca_tensor *cell_apply(dca_model *m, dca_graph *g, const cell *c,
 	return dca_concat(g, cat, c->geno->n_concat);
 }
 
+typedef struct candidate_ctx {
+	const edge *ops;            /* the mixed edge's [op] row */
+	int training;
+} candidate_ctx;
+
+static dca_tensor *candidate(void *p, int op, dca_graph *g, dca_tensor *x)
+{
+	const candidate_ctx *k = p;
+	int identity;
+
+	return edge_apply(g, &k->ops[op], x, k->training, &identity);
+}
+
+static dca_tensor *super_cell_apply(const darts_net *net, dca_graph *g,
+				    const cell *c, dca_tensor *s0, dca_tensor *s1,
+				    dca_tensor *probs, int training)
+{
+	const dca_supernet *s = net->super;
+	dca_tensor *st[DARTS_STATES], *in[DARTS_STATES], *w;
+	candidate_ctx k = { NULL, training };
+	int t = c->reduction, i, j;
+
+	st[0] = c->reduction_prev ? fr_apply(g, &c->pre0_fr, s0, training)
+				  : rcb_apply(g, &c->pre0, s0, training);
+	st[1] = rcb_apply(g, &c->pre1, s1, training);
+	if (!st[0] || !st[1])
+		return NULL;
+	for (i = 0; i < DARTS_STEPS; i++) {
+		for (j = 0; j < i + 2; j++) {
+			int e = darts_edge(t, i, j);
+
+			k.ops = c->mix[e - t * DARTS_CELL_EDGES];
+			w = dca_flat_slice(g, probs, e * DARTS_N_OPS + 1, DARTS_N_OPS - 1);
+			in[j] = w ? dca_mixed_edge(g, st[j], s->bottleneck_k,
+						   t && j < 2 ? 2 : 1, DARTS_N_OPS, w,
+						   candidate, &k) : NULL;
+			if (!in[j])
+				return NULL;
+		}
+		/* edge normalisation over the node's inputs */
+		w = dca_flat_slice(g, s->beta, darts_edge(t, i, 0), i + 2);
+		w = w ? dca_softmax(g, w) : NULL;
+		st[i + 2] = w ? dca_weighted_sum(g, in, i + 2, w) : NULL;
+		if (!st[i + 2])
+			return NULL;
+	}
+	return dca_concat(g, st + 2, DARTS_STEPS);
+}
+
 static dca_tensor *aux_apply(dca_graph *g, const aux_head *a, dca_tensor *x, int training)
 {
 	if (x)
@@ -281,11 +357,13 @@ static dca_tensor *darts_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 				 int training, dca_tensor **aux)
 {
 	const darts_net *net = m->state;
-	dca_tensor *s0, *s1;
+	dca_tensor *s0, *s1, *probs = NULL;
 	int i;
 
 	if (aux)
 		*aux = NULL;
+	if (net->super && !(probs = dca_softmax(g, net->super->alpha)))
+		return NULL;
 	x = dca_conv_apply(g, &net->stem, x);
 	if (x)
 		x = dca_bn_apply(g, &net->stem_bn, x, training);
@@ -293,7 +371,9 @@ static dca_tensor *darts_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 		return NULL;
 	s0 = s1 = x;
 	for (i = 0; i < net->n_cells; i++) {
-		dca_tensor *y = cell_apply(m, g, &net->cells[i], s0, s1, training);
+		dca_tensor *y = net->super
+			? super_cell_apply(net, g, &net->cells[i], s0, s1, probs, training)
+			: cell_apply(m, g, &net->cells[i], s0, s1, training);
 
 		if (!y)
 			return NULL;
@@ -313,6 +393,11 @@ static void darts_net_free(void *p)
 {
 	darts_net *net = p;
 
+	int i;
+
+	if (net && net->cells)
+		for (i = 0; i < net->n_cells; i++)
+			free(net->cells[i].mix);
 	if (net)
 		free(net->cells);
 	free(net);
@@ -387,10 +472,11 @@ static int check_shape(const dca_net_shape *sh, dca_error *err)
 	return 0;
 }
 
-static int build_cells(dca_model *m, darts_net *net, const dca_net_shape *sh)
+/* k: the supernet's channel bottleneck; 0 for a fixed genotype */
+static int build_cells(dca_model *m, darts_net *net, const dca_net_shape *sh, int k)
 {
 	int C = sh->width, c_pp = 3 * C, c_p = 3 * C, red_prev = 0;
-	int red1 = sh->cells / 3, c_aux = 0, i, j, rc = 0;
+	int red1 = sh->cells / 3, c_aux = 0, i, j, o, rc = 0, affine = k == 0;
 	char name[128];
 
 	rc = dca_conv_init(m, &net->stem, sh->in_c, 3 * C, 3, 1, 1, 1, 1, 0, "stem.0");
@@ -407,18 +493,28 @@ static int build_cells(dca_model *m, darts_net *net, const dca_net_shape *sh)
 		c->C = C;
 		c->geno = &net->arch.cell[red ? 1 : 0];
 		snprintf(name, sizeof name, "cells.%d.preprocess0", i);
-		rc = red_prev ? fr_init(m, &c->pre0_fr, c_pp, C, name)
-			      : rcb_init(m, &c->pre0, c_pp, C, name);
+		rc = red_prev ? fr_init(m, &c->pre0_fr, c_pp, C, affine, name)
+			      : rcb_init(m, &c->pre0, c_pp, C, affine, name);
 		snprintf(name, sizeof name, "cells.%d.preprocess1", i);
 		if (!rc)
-			rc = rcb_init(m, &c->pre1, c_p, C, name);
-		for (j = 0; j < DARTS_PAIRS && !rc; j++) {
+			rc = rcb_init(m, &c->pre1, c_p, C, affine, name);
+		if (k && !rc && !(c->mix = calloc(DARTS_CELL_EDGES, sizeof *c->mix)))
+			rc = DCA_ERR_NOMEM;
+		for (j = 0; k && j < DARTS_CELL_EDGES && !rc; j++) {
+			int stride = red && darts_edge_input(j) < 2 ? 2 : 1;
+
+			for (o = 1; o < DARTS_N_OPS && !rc; o++) {
+				snprintf(name, sizeof name, "cells.%d._ops.%d._ops.%d", i, j, o);
+				rc = edge_init(m, &c->mix[j][o], o, C / k, stride, 0, name);
+			}
+		}
+		for (j = 0; !k && j < DARTS_PAIRS && !rc; j++) {
 			int in = c->geno->in[j];
 
 			c->e[j].in = in;
 			snprintf(name, sizeof name, "cells.%d._ops.%d", i, j);
 			rc = edge_init(m, &c->e[j], c->geno->op[j], C,
-				       red && in < 2 ? 2 : 1, name);
+				       red && in < 2 ? 2 : 1, 1, name);
 		}
 		c_pp = c_p;
 		c_p = C * c->geno->n_concat;
@@ -477,10 +573,53 @@ int dcap_darts_build_model(const dca_arch *arch, const dca_net_shape *shape,
 	m->state = net;
 	m->state_free = darts_net_free;
 	m->forward = darts_forward;
-	if (build_cells(m, net, shape)) {
+	if (build_cells(m, net, shape, 0)) {
 		dca_model_free(m);
 		return dca_error_set(err, DCA_ERR_NOMEM, "darts: out of memory building the model");
 	}
 	*out = m;
+	return 0;
+}
+
+int dcap_darts_build_supernet(const dca_net_shape *shape, int k, uint64_t seed,
+			      dca_supernet **out, dca_error *err)
+{
+	dca_model *m;
+	darts_net *net;
+	int rc, t;
+
+	*out = NULL;
+	if ((rc = check_shape(shape, err)))
+		return rc;
+	/* FactorizedReduce on the bottleneck halves its channels */
+	if (k < 1 || shape->width % (2 * k))
+		return dca_error_set(err, DCA_ERR_INVALID, "darts: the width %d must "
+				     "be a multiple of 2k = %d (channel bottleneck k=%d)",
+				     shape->width, 2 * k, k);
+	m = dca_model_new(seed);
+	net = calloc(1, sizeof *net);
+	if (net)
+		net->cells = calloc((size_t)shape->cells, sizeof *net->cells);
+	if (!m || !net || !net->cells) {
+		darts_net_free(net);
+		dca_model_free(m);
+		return dca_error_set(err, DCA_ERR_NOMEM, "darts: out of memory building the supernet");
+	}
+	for (t = 0; t < 2; t++) {     /* every cell joins its four nodes */
+		net->arch.cell[t].n_concat = DARTS_STEPS;
+		for (rc = 0; rc < DARTS_STEPS; rc++)
+			net->arch.cell[t].concat[rc] = rc + 2;
+	}
+	net->n_cells = shape->cells;
+	net->red2 = 2 * shape->cells / 3;
+	m->state = net;
+	m->state_free = darts_net_free;
+	m->forward = darts_forward;
+	if (build_cells(m, net, shape, k) ||
+	    !(net->super = dca_supernet_new(m, 2 * DARTS_CELL_EDGES, DARTS_N_OPS, k))) {
+		dca_model_free(m);
+		return dca_error_set(err, DCA_ERR_NOMEM, "darts: out of memory building the supernet");
+	}
+	*out = net->super;
 	return 0;
 }

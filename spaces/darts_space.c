@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,12 +496,80 @@ static void darts_arch_free(dca_arch *a)
 	free(a);
 }
 
-/* DARTS chooses the input nodes of every edge too: no fixed edge set. */
+/* The genotype as the op kept on each of the 28 search edges (-1: not
+ * kept). A genotype that feeds one node the same input twice, or joins
+ * other states than the four nodes, has no such form. */
 static int darts_arch_choices(const dca_arch *a, int *choice)
 {
-	(void)a;
-	(void)choice;
-	return -1;
+	int t, i, j;
+
+	for (i = 0; i < 2 * DARTS_CELL_EDGES; i++)
+		choice[i] = -1;
+	for (t = 0; t < 2; t++) {
+		const darts_cell *c = &a->cell[t];
+
+		if (c->n_concat != DARTS_STEPS)
+			return -1;
+		for (i = 0; i < DARTS_STEPS; i++)
+			if (c->concat[i] != i + 2)
+				return -1;
+		for (i = 0; i < DARTS_PAIRS; i++) {
+			int e = darts_edge(t, i / 2, c->in[i]);
+
+			if (choice[e] >= 0)
+				return -1;
+			choice[e] = c->op[i];
+		}
+	}
+	(void)j;
+	return 0;
+}
+
+static dca_arch *darts_from_choices(const int *choice, dca_error *err)
+{
+	static const char *const key[2] = { "normal", "reduce" };
+	dca_arch *a = calloc(1, sizeof *a);
+	int t, i, j;
+
+	if (!a) {
+		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (t = 0; t < 2; t++) {
+		darts_cell *c = &a->cell[t];
+
+		for (i = 0; i < DARTS_STEPS; i++) {
+			int n = 0;
+
+			for (j = 0; j < i + 2; j++) {
+				int op = choice[darts_edge(t, i, j)];
+
+				if (op < 0)
+					continue;
+				if (op == OP_NONE || op >= DARTS_N_OPS || n == 2) {
+					dca_error_set(err, DCA_ERR_INVALID, "darts: %s node %d "
+						      "%s", key[t], i, op == OP_NONE ?
+						      "keeps a 'none' edge" : n == 2 ?
+						      "keeps more than two inputs" : "has a bad op");
+					free(a);
+					return NULL;
+				}
+				c->op[2 * i + n] = op;
+				c->in[2 * i + n] = j;
+				n++;
+			}
+			if (n != 2) {
+				dca_error_set(err, DCA_ERR_INVALID, "darts: %s node %d keeps "
+					      "%d inputs; a genotype keeps exactly two",
+					      key[t], i, n);
+				free(a);
+				return NULL;
+			}
+			c->concat[i] = i + 2;
+		}
+		c->n_concat = DARTS_STEPS;
+	}
+	return a;
 }
 
 /* ------------------------------------------------------------------ */
@@ -765,6 +834,192 @@ oom:
 }
 
 /* ------------------------------------------------------------------ */
+/* Searching                                                           */
+
+/* Walk the evaluation network's cells as build_net does: for each cell,
+ * its type, channels and the spatial size of its inputs. */
+typedef struct cell_walk {
+	int type, C, h, w;
+} cell_walk;
+
+static int walk_cells(const dca_net_shape *sh, cell_walk *out)
+{
+	int i, C = sh->width, h = sh->in_h, w = sh->in_w;
+
+	for (i = 0; i < sh->cells; i++) {
+		int red = i == sh->cells / 3 || i == 2 * sh->cells / 3;
+
+		if (red)
+			C *= 2;
+		out[i] = (cell_walk){ red, C, h, w };
+		if (red) {
+			h /= 2;
+			w /= 2;
+		}
+	}
+	return sh->cells;
+}
+
+/* The ops candidate `op` on search edge `edge` adds to every cell of that
+ * type (each on a placeholder input of the state's shape). */
+static int darts_candidate_net(const dca_net_shape *shape, int edge, int op,
+			       dca_net *net, dca_error *err)
+{
+	int t = edge / DARTS_CELL_EDGES, j = darts_edge_input(edge % DARTS_CELL_EDGES);
+	cell_walk *cells;
+	int i, n;
+
+	if (edge < 0 || edge >= 2 * DARTS_CELL_EDGES || op < 0 || op >= DARTS_N_OPS ||
+	    shape->cells < 3)
+		return dca_error_set(err, DCA_ERR_INVALID, "darts: no edge %d op %d "
+				     "(or fewer than 3 cells)", edge, op);
+	if (!(cells = calloc((size_t)shape->cells, sizeof *cells)))
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	n = walk_cells(shape, cells);
+	for (i = 0; i < n; i++) {
+		const cell_walk *c = &cells[i];
+		int stride = c->type && j < 2 ? 2 : 1, x;
+		/* the cell inputs keep the cell's input size, nodes have its output's */
+		int h = j < 2 || !c->type ? c->h : c->h / 2;
+		int w = j < 2 || !c->type ? c->w : c->w / 2;
+
+		if (c->type != t)
+			continue;
+		x = dca_net_input(net, c->C, h, w);
+		if (x < 0 || (op != OP_NONE &&
+			      edge_op(net, x, op, c->C, stride, darts_op_names[op]) < 0)) {
+			free(cells);
+			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		}
+	}
+	free(cells);
+	return 0;
+}
+
+/* The derivation rule (DARTS, with PC-DARTS's edge normalisation): an
+ * edge's strength is its strongest non-'none' op's softmax weight times its
+ * softmax(beta) weight among the node's inputs; each node keeps its two
+ * strongest edges, each with its strongest non-'none' op. */
+static void darts_keep(const float *alpha, const float *beta, int t, int node,
+		       int kept[2])
+{
+	double pb[DARTS_STATES], pa[DARTS_N_OPS], strength[DARTS_STATES];
+	int j, o, e0 = darts_edge(t, node, 0);
+
+	dca_softmax_logits(beta + e0, node + 2, pb);
+	for (j = 0; j < node + 2; j++) {
+		double best = 0;
+
+		dca_softmax_logits(alpha + (size_t)(e0 + j) * DARTS_N_OPS, DARTS_N_OPS, pa);
+		for (o = 1; o < DARTS_N_OPS; o++)
+			if (pa[o] > best)
+				best = pa[o];
+		strength[j] = best * pb[j];
+	}
+	kept[0] = 0;
+	for (j = 1; j < node + 2; j++)
+		if (strength[j] > strength[kept[0]])
+			kept[0] = j;
+	kept[1] = kept[0] == 0 ? 1 : 0;
+	for (j = 0; j < node + 2; j++)
+		if (j != kept[0] && strength[j] > strength[kept[1]])
+			kept[1] = j;
+}
+
+static void darts_derive(const float *alpha, const float *beta, int *choice)
+{
+	int t, i, k, o;
+
+	for (i = 0; i < 2 * DARTS_CELL_EDGES; i++)
+		choice[i] = -1;
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < DARTS_STEPS; i++) {
+			int kept[2];
+
+			darts_keep(alpha, beta, t, i, kept);
+			for (k = 0; k < 2; k++) {
+				int e = darts_edge(t, i, kept[k]);
+				const float *a = alpha + (size_t)e * DARTS_N_OPS;
+				int best = 1;
+
+				for (o = 2; o < DARTS_N_OPS; o++)
+					if (a[o] > a[best])
+						best = o;
+				choice[e] = best;
+			}
+		}
+}
+
+/* Over the edges the rule keeps now, the expected cost under the softmax of
+ * the non-'none' ops (the ops the rule may keep). The choice of edges is
+ * piecewise constant in alpha: its gradient is zero almost everywhere. */
+static double darts_estimate(const float *alpha, const float *beta,
+			     const double *table, float scale, float *grad)
+{
+	double total = 0, q[DARTS_N_OPS];
+	int t, i, k, o;
+
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < DARTS_STEPS; i++) {
+			int kept[2];
+
+			darts_keep(alpha, beta, t, i, kept);
+			for (k = 0; k < 2; k++) {
+				int e = darts_edge(t, i, kept[k]);
+				const double *c = table + (size_t)e * DARTS_N_OPS;
+				double mean = 0;
+
+				dca_softmax_logits(alpha + (size_t)e * DARTS_N_OPS + 1, DARTS_N_OPS - 1, q);
+				for (o = 1; o < DARTS_N_OPS; o++)
+					mean += q[o - 1] * c[o];
+				total += mean;
+				if (grad)
+					for (o = 1; o < DARTS_N_OPS; o++)
+						grad[(size_t)e * DARTS_N_OPS + o] +=
+							(float)(scale * q[o - 1] * (c[o] - mean));
+			}
+		}
+	return total;
+}
+
+/* Graphviz: one cluster per cell type, as the DARTS paper draws them */
+static char *darts_dot(const dca_arch *a)
+{
+	static const char *const key[2] = { "normal", "reduce" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int t, i;
+
+	if (!f)
+		return NULL;
+	fprintf(f, "digraph darts_genotype {\n  rankdir=LR;\n"
+		"  node [shape=box, style=\"rounded,filled\", fillcolor=lightblue];\n");
+	for (t = 0; t < 2; t++) {
+		const darts_cell *c = &a->cell[t];
+
+		fprintf(f, "  subgraph cluster_%s {\n    label=\"%s cell\";\n", key[t], key[t]);
+		fprintf(f, "    %s_s0 [label=\"c_{k-2}\", fillcolor=darkseagreen2];\n", key[t]);
+		fprintf(f, "    %s_s1 [label=\"c_{k-1}\", fillcolor=darkseagreen2];\n", key[t]);
+		for (i = 0; i < DARTS_STEPS; i++)
+			fprintf(f, "    %s_s%d [label=\"%d\"];\n", key[t], i + 2, i);
+		fprintf(f, "    %s_out [label=\"c_{k}\", fillcolor=palegoldenrod];\n", key[t]);
+		for (i = 0; i < DARTS_PAIRS; i++)
+			fprintf(f, "    %s_s%d -> %s_s%d [label=\"%s\"];\n", key[t],
+				c->in[i], key[t], i / 2 + 2, darts_op_names[c->op[i]]);
+		for (i = 0; i < c->n_concat; i++)
+			fprintf(f, "    %s_s%d -> %s_out;\n", key[t], c->concat[i], key[t]);
+		fprintf(f, "  }\n");
+	}
+	fprintf(f, "}\n");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
 /* Module                                                              */
 
 static const dca_space darts_space = {
@@ -777,13 +1032,20 @@ static const dca_space darts_space = {
 	},
 	.n_ops = DARTS_N_OPS,
 	.op_names = darts_op_names,
-	.n_edges = 14,
+	.n_edges = 2 * DARTS_CELL_EDGES,
 	.arch_parse = darts_arch_parse,
 	.arch_format = darts_arch_format,
 	.arch_free = darts_arch_free,
 	.arch_choices = darts_arch_choices,
 	.build_net = darts_build_net,
 	.build_model = dcap_darts_build_model,
+	.search_shape = { .width = 16, .cells = 8 },
+	.build_supernet = dcap_darts_build_supernet,
+	.candidate_net = darts_candidate_net,
+	.derive = darts_derive,
+	.estimate = darts_estimate,
+	.arch_from_choices = darts_from_choices,
+	.arch_dot = darts_dot,
 };
 
 static int register_plugins(dca_registry *reg, dca_error *err)

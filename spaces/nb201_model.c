@@ -1,12 +1,16 @@
 /* dcanas — the trainable NAS-Bench-201 network (same structure as the op
  * descriptors of nb201_space.c: stem, 3 stages of N cells joined by residual
- * reductions, BN + ReLU, global pool, linear). */
+ * reductions, BN + ReLU, global pool, linear), and the supernet: the same
+ * skeleton whose cells hold every candidate op on every edge (mixed edges
+ * with the channel bottleneck, BN without affine parameters inside them,
+ * edges into a node normalised by softmax(beta)). */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <dcanas/ops.h>
+#include <dcanas/search.h>
 
 #include "nb201.h"
 
@@ -16,7 +20,9 @@ typedef struct relu_conv_bn {
 } relu_conv_bn;
 
 typedef struct cell {
-	relu_conv_bn edge[NB201_EDGES]; /* used by conv edges only */
+	/* op[e][OP_CONV1 or OP_CONV3]: the conv ops on edge e (a fixed arch
+	 * fills the one it uses, the supernet both) */
+	relu_conv_bn op[NB201_EDGES][NB201_OPS];
 } cell;
 
 typedef struct reduction {
@@ -26,6 +32,7 @@ typedef struct reduction {
 
 typedef struct nb201_net {
 	dca_arch arch;
+	dca_supernet *super;     /* NULL: a fixed arch */
 	int n_cells;             /* per stage */
 	dca_conv stem;
 	dca_bn stem_bn;
@@ -36,7 +43,7 @@ typedef struct nb201_net {
 } nb201_net;
 
 static int rcb_init(dca_model *m, relu_conv_bn *r, int cin, int cout, int k,
-		    int stride, const char *name)
+		    int stride, int affine, const char *name)
 {
 	char buf[128];
 	int rc;
@@ -44,7 +51,7 @@ static int rcb_init(dca_model *m, relu_conv_bn *r, int cin, int cout, int k,
 	snprintf(buf, sizeof buf, "%s.conv", name);
 	rc = dca_conv_init(m, &r->conv, cin, cout, k, stride, k / 2, 1, 1, 0, buf);
 	snprintf(buf, sizeof buf, "%s.bn", name);
-	return rc ? rc : dca_bn_init(m, &r->bn, cout, 1, buf);
+	return rc ? rc : dca_bn_init(m, &r->bn, cout, affine, buf);
 }
 
 static dca_tensor *rcb(dca_graph *g, const relu_conv_bn *r, dca_tensor *x, int training)
@@ -72,7 +79,7 @@ static dca_tensor *cell_forward(dca_graph *g, const nb201_net *net, const cell *
 				break;
 			case OP_CONV1:
 			case OP_CONV3:
-				y = rcb(g, &c->edge[e], node[from], training);
+				y = rcb(g, &c->op[e][op], node[from], training);
 				break;
 			case OP_AVGPOOL:
 				y = dca_avgpool(g, node[from], 3, 1, 1);
@@ -87,14 +94,69 @@ static dca_tensor *cell_forward(dca_graph *g, const nb201_net *net, const cell *
 	return node[NB201_NODES - 1];
 }
 
+/* a candidate op of a mixed edge, at the bottleneck width */
+typedef struct candidate_ctx {
+	const cell *c;
+	int e, training;
+} candidate_ctx;
+
+static dca_tensor *candidate(void *p, int op, dca_graph *g, dca_tensor *x)
+{
+	const candidate_ctx *k = p;
+
+	switch (op) {
+	case OP_SKIP:
+		return x;
+	case OP_CONV1:
+	case OP_CONV3:
+		return rcb(g, &k->c->op[k->e][op], x, k->training);
+	case OP_AVGPOOL:
+		return dca_avgpool(g, x, 3, 1, 1);
+	default:
+		return NULL;
+	}
+}
+
+static dca_tensor *super_cell_forward(dca_graph *g, const nb201_net *net,
+				      const cell *c, dca_tensor *x,
+				      dca_tensor *probs, int training)
+{
+	const dca_supernet *s = net->super;
+	dca_tensor *node[NB201_NODES], *in[NB201_NODES], *w;
+	candidate_ctx k = { c, 0, training };
+	int to, from;
+
+	node[0] = x;
+	for (to = 1; to < NB201_NODES; to++) {
+		for (from = 0; from < to; from++) {
+			k.e = edge_index(to, from);
+			w = dca_flat_slice(g, probs, k.e * NB201_OPS + 1, NB201_OPS - 1);
+			in[from] = w ? dca_mixed_edge(g, node[from], s->bottleneck_k, 1,
+						      NB201_OPS, w, candidate, &k) : NULL;
+			if (!in[from])
+				return NULL;
+		}
+		/* edge normalisation: the edges into `to` weighted by softmax(beta) */
+		w = dca_flat_slice(g, s->beta, edge_index(to, 0), to);
+		w = w ? dca_softmax(g, w) : NULL;
+		node[to] = w ? dca_weighted_sum(g, in, to, w) : NULL;
+		if (!node[to])
+			return NULL;
+	}
+	return node[NB201_NODES - 1];
+}
+
 static dca_tensor *nb201_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 				 int training, dca_tensor **aux)
 {
 	const nb201_net *net = m->state;
+	dca_tensor *probs = NULL;
 	int stage, i;
 
 	if (aux)
 		*aux = NULL;
+	if (net->super && !(probs = dca_softmax(g, net->super->alpha)))
+		return NULL;
 	x = dca_conv_apply(g, &net->stem, x);
 	x = dca_bn_apply(g, &net->stem_bn, x, training);
 	for (stage = 0; stage < 3; stage++) {
@@ -106,9 +168,13 @@ static dca_tensor *nb201_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 			s = dca_conv_apply(g, &r->shortcut, s);
 			x = dca_add(g, s, b);
 		}
-		for (i = 0; i < net->n_cells; i++)
-			x = cell_forward(g, net, &net->cells[stage * net->n_cells + i],
-					 x, training);
+		for (i = 0; i < net->n_cells && x; i++) {
+			const cell *c = &net->cells[stage * net->n_cells + i];
+			x = net->super ? super_cell_forward(g, net, c, x, probs, training)
+				       : cell_forward(g, net, c, x, training);
+		}
+		if (!x)
+			return NULL;
 	}
 	x = dca_bn_apply(g, &net->last_bn, x, training);
 	x = dca_relu(g, x);
@@ -125,12 +191,13 @@ static void nb201_net_free(void *p)
 	free(net);
 }
 
-int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
-			   uint64_t seed, dca_model **out, dca_error *err)
+/* arch: a fixed network; NULL: the supernet's cells with bottleneck k */
+static int build(const dca_arch *arch, int k, const dca_net_shape *shape,
+		 uint64_t seed, dca_model **out, nb201_net **net_out, dca_error *err)
 {
 	dca_model *m = dca_model_new(seed);
 	nb201_net *net = calloc(1, sizeof *net);
-	int c = shape->width, stage, i, e, rc = 0;
+	int c = shape->width, stage, i, e, op, rc = 0;
 	char name[128];
 
 	*out = NULL;
@@ -141,7 +208,8 @@ int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
 				     "nb201: cannot build a model (width %d, cells %d)",
 				     shape->width, shape->cells);
 	}
-	net->arch = *arch;
+	if (arch)
+		net->arch = *arch;
 	net->n_cells = shape->cells;
 	net->cells = calloc((size_t)3 * shape->cells, sizeof *net->cells);
 	m->state = net;
@@ -157,10 +225,10 @@ int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
 		if (stage > 0) {
 			reduction *r = &net->red[stage - 1];
 			snprintf(name, sizeof name, "reduction%d.a", stage);
-			rc = rcb_init(m, &r->a, c, 2 * c, 3, 2, name);
+			rc = rcb_init(m, &r->a, c, 2 * c, 3, 2, 1, name);
 			snprintf(name, sizeof name, "reduction%d.b", stage);
 			if (!rc)
-				rc = rcb_init(m, &r->b, 2 * c, 2 * c, 3, 1, name);
+				rc = rcb_init(m, &r->b, 2 * c, 2 * c, 3, 1, 1, name);
 			snprintf(name, sizeof name, "reduction%d.shortcut", stage);
 			if (!rc)
 				rc = dca_conv_init(m, &r->shortcut, c, 2 * c, 1, 1, 0, 1, 1, 0, name);
@@ -169,12 +237,21 @@ int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
 		for (i = 0; i < shape->cells && !rc; i++) {
 			cell *cl = &net->cells[stage * shape->cells + i];
 			for (e = 0; e < NB201_EDGES && !rc; e++) {
-				int op = arch->op[e];
-				if (op != OP_CONV1 && op != OP_CONV3)
-					continue;
-				snprintf(name, sizeof name, "cell%d.edge%d",
-					 stage * shape->cells + i, e);
-				rc = rcb_init(m, &cl->edge[e], c, c, op == OP_CONV3 ? 3 : 1, 1, name);
+				for (op = OP_CONV1; op <= OP_CONV3 && !rc; op++) {
+					int cb = c / k;
+					if (arch && op != arch->op[e])
+						continue;
+					if (arch)
+						snprintf(name, sizeof name, "cell%d.edge%d",
+							 stage * shape->cells + i, e);
+					else
+						snprintf(name, sizeof name, "cell%d.edge%d.%s",
+							 stage * shape->cells + i, e,
+							 nb201_op_names[op]);
+					rc = rcb_init(m, &cl->op[e][op], arch ? c : cb,
+						      arch ? c : cb, op == OP_CONV3 ? 3 : 1,
+						      1, arch != NULL, name);
+				}
 			}
 		}
 	}
@@ -187,5 +264,36 @@ int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
 		return dca_error_set(err, DCA_ERR_NOMEM, "nb201: out of memory building the model");
 	}
 	*out = m;
+	*net_out = net;
+	return 0;
+}
+
+int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
+			   uint64_t seed, dca_model **out, dca_error *err)
+{
+	nb201_net *net;
+
+	return build(arch, 1, shape, seed, out, &net, err);
+}
+
+int dcap_nb201_build_supernet(const dca_net_shape *shape, int k, uint64_t seed,
+			      dca_supernet **out, dca_error *err)
+{
+	dca_model *m;
+	nb201_net *net;
+	int rc;
+
+	*out = NULL;
+	if (k < 1 || shape->width % k)
+		return dca_error_set(err, DCA_ERR_INVALID, "nb201: the channel "
+				     "bottleneck k=%d must divide the width %d",
+				     k, shape->width);
+	if ((rc = build(NULL, k, shape, seed, &m, &net, err)))
+		return rc;
+	net->super = *out = dca_supernet_new(m, NB201_EDGES, NB201_OPS, k);
+	if (!*out) {
+		dca_model_free(m);
+		return dca_error_set(err, DCA_ERR_NOMEM, "nb201: out of memory");
+	}
 	return 0;
 }

@@ -7,6 +7,7 @@
  * residual reduction blocks, BN + ReLU, global pool, linear. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 
 #include "nb201.h"
 
-static const char *const op_names[NB201_OPS] = {
+const char *const nb201_op_names[NB201_OPS] = {
 	"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
 };
 
@@ -51,8 +52,8 @@ static dca_arch *nb201_parse(const char *text, dca_error *err)
 			if (!tilde)
 				goto syntax;
 			for (k = 0; k < NB201_OPS; k++)
-				if ((size_t)(tilde - p) == strlen(op_names[k]) &&
-				    strncmp(p, op_names[k], strlen(op_names[k])) == 0)
+				if ((size_t)(tilde - p) == strlen(nb201_op_names[k]) &&
+				    strncmp(p, nb201_op_names[k], strlen(nb201_op_names[k])) == 0)
 					break;
 			if (k == NB201_OPS) {
 				dca_error_set(err, DCA_ERR_INVALID,
@@ -92,7 +93,7 @@ fail:
 	return NULL;
 }
 
-static char *nb201_format(const dca_arch *a)
+char *nb201_space_format(const dca_arch *a)
 {
 	char buf[256];
 	size_t n = 0;
@@ -102,7 +103,7 @@ static char *nb201_format(const dca_arch *a)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s|", to > 1 ? "+" : "");
 		for (from = 0; from < to; from++)
 			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s~%d|",
-					      op_names[a->op[edge_index(to, from)]], from);
+					      nb201_op_names[a->op[edge_index(to, from)]], from);
 	}
 	return strdup(buf);
 }
@@ -158,7 +159,7 @@ static int build_cell(dca_net *net, const dca_arch *a, int x, int c, int index)
 				return -1;
 			if (op != OP_SKIP)
 				dca_net_label_last(net, "cell%d/edge%d<-%d/%s", index, to,
-						   from, op_names[op]);
+						   from, nb201_op_names[op]);
 			terms[n++] = y;
 		}
 		if (n == 0)
@@ -230,20 +231,148 @@ static int nb201_build(const dca_arch *a, const dca_net_shape *shape,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Searching                                                           */
+
+/* The ops that candidate `op` on `edge` adds to every cell of the
+ * evaluation network (the input of each is a placeholder tensor of the
+ * cell's shape). */
+static int nb201_candidate_net(const dca_net_shape *shape, int edge, int op,
+			       dca_net *net, dca_error *err)
+{
+	int stage, i, c = shape->width, h = shape->in_h, w = shape->in_w, x;
+
+	if (edge < 0 || edge >= NB201_EDGES || op < 0 || op >= NB201_OPS)
+		return dca_error_set(err, DCA_ERR_INVALID, "nb201: no edge %d op %d",
+				     edge, op);
+	for (stage = 0; stage < 3; stage++) {
+		if (stage > 0) {    /* after each 3x3 stride-2 reduction */
+			c *= 2;
+			h = (h - 1) / 2 + 1;
+			w = (w - 1) / 2 + 1;
+		}
+		for (i = 0; i < shape->cells; i++) {
+			x = dca_net_input(net, c, h, w);
+			if (op == OP_CONV1 || op == OP_CONV3)
+				x = relu_conv_bn(net, x, c, op == OP_CONV3 ? 3 : 1, 1,
+						 op == OP_CONV3);
+			else if (op == OP_AVGPOOL)
+				x = dca_net_pool(net, x, DCA_OP_AVGPOOL, 3, 1, 1);
+			if (x < 0)
+				return dca_error_set(err, DCA_ERR_NOMEM, "nb201: out of memory");
+		}
+	}
+	return 0;
+}
+
+/* every edge is kept; it takes its most likely op ('none' included) */
+static void nb201_derive(const float *alpha, const float *beta, int *choice)
+{
+	int e, o;
+
+	(void)beta;
+	for (e = 0; e < NB201_EDGES; e++) {
+		choice[e] = 0;
+		for (o = 1; o < NB201_OPS; o++)
+			if (alpha[e * NB201_OPS + o] > alpha[e * NB201_OPS + choice[e]])
+				choice[e] = o;
+	}
+}
+
+/* sum over edges of E_{op ~ softmax(alpha_e)} table[e][op] */
+static double nb201_estimate(const float *alpha, const float *beta,
+			     const double *table, float scale, float *grad)
+{
+	double total = 0, p[NB201_OPS];
+	int e, o;
+
+	(void)beta;
+	for (e = 0; e < NB201_EDGES; e++) {
+		const double *t = table + e * NB201_OPS;
+		double mean = 0;
+
+		dca_softmax_logits(alpha + e * NB201_OPS, NB201_OPS, p);
+		for (o = 0; o < NB201_OPS; o++)
+			mean += p[o] * t[o];
+		total += mean;
+		if (grad)
+			for (o = 0; o < NB201_OPS; o++)
+				grad[e * NB201_OPS + o] += (float)(scale * p[o] * (t[o] - mean));
+	}
+	return total;
+}
+
+static dca_arch *nb201_from_choices(const int *choice, dca_error *err)
+{
+	dca_arch *a = calloc(1, sizeof *a);
+	int e;
+
+	if (!a) {
+		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (e = 0; e < NB201_EDGES; e++) {
+		if (choice[e] < 0 || choice[e] >= NB201_OPS) {
+			dca_error_set(err, DCA_ERR_INVALID, "nb201: edge %d has no op "
+				      "(every edge keeps one; 'none' is op 0)", e);
+			free(a);
+			return NULL;
+		}
+		a->op[e] = choice[e];
+	}
+	return a;
+}
+
+static char *nb201_dot(const dca_arch *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int to, from;
+
+	if (!f)
+		return NULL;
+	fprintf(f, "digraph nb201_cell {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+	for (to = 0; to < NB201_NODES; to++)
+		fprintf(f, "  n%d [label=\"%s\"];\n", to,
+			to == 0 ? "input" : to == NB201_NODES - 1 ? "output (node 3)" :
+			to == 1 ? "node 1" : "node 2");
+	for (to = 1; to < NB201_NODES; to++)
+		for (from = 0; from < to; from++) {
+			int op = a->op[edge_index(to, from)];
+			if (op != OP_NONE)
+				fprintf(f, "  n%d -> n%d [label=\"%s\"];\n", from, to,
+					nb201_op_names[op]);
+		}
+	fprintf(f, "}\n");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static const dca_space nb201_space = {
 	.name = "nb201",
 	.summary = "NAS-Bench-201 cell space: 6 edges x 5 ops, C=16, N=5",
 	.default_shape = { .in_c = 3, .in_h = 32, .in_w = 32, .classes = 10,
 			   .width = 16, .cells = 5 },
 	.n_ops = NB201_OPS,
-	.op_names = op_names,
+	.op_names = nb201_op_names,
 	.n_edges = NB201_EDGES,
 	.arch_parse = nb201_parse,
-	.arch_format = nb201_format,
+	.arch_format = nb201_space_format,
 	.arch_free = nb201_free,
 	.arch_choices = nb201_choices,
 	.build_net = nb201_build,
 	.build_model = dcap_nb201_build_model,
+	.build_supernet = dcap_nb201_build_supernet,
+	.candidate_net = nb201_candidate_net,
+	.derive = nb201_derive,
+	.estimate = nb201_estimate,
+	.arch_from_choices = nb201_from_choices,
+	.arch_dot = nb201_dot,
+	.arch_report = dcap_nb201_report,
 };
 
 static int register_plugins(dca_registry *reg, dca_error *err)

@@ -206,6 +206,12 @@ static dca_tensor *f_slice(dca_graph *g, dca_tensor **in, void *ctx)
 	return dca_channel_slice(g, in[0], 1, 3);
 }
 
+static dca_tensor *f_flat_slice(dca_graph *g, dca_tensor **in, void *ctx)
+{
+	(void)ctx;
+	return dca_flat_slice(g, in[0], 5, 7);
+}
+
 static dca_tensor *f_shuffle(dca_graph *g, dca_tensor **in, void *ctx)
 {
 	return dca_channel_shuffle(g, in[0], *(int *)ctx);
@@ -238,6 +244,19 @@ START_TEST(test_concat_slice)
 
 	t[0] = param(2, 5, 3, 7, 33, -1, 1);
 	gradcheck("slice", f_slice, t, 1, NULL);
+	dca_param_free(t[0]);
+
+	/* flat slice: a row of an edges x ops matrix, by hand and by FD */
+	g = dca_graph_new();
+	t[0] = param_of(2, 2, 1, 2, av);
+	c = dca_flat_slice(g, t[0], 2, 3);
+	ck_assert_int_eq(c->n, 1);
+	ck_assert_int_eq(c->c, 3);
+	expect_data(c, av + 2, 3, 0);
+	dca_graph_free(g);
+	dca_param_free(t[0]);
+	t[0] = param(3, 5, 1, 1, 34, -1, 1);
+	gradcheck("flat_slice", f_flat_slice, t, 1, NULL);
 	dca_param_free(t[0]);
 }
 END_TEST

@@ -196,3 +196,35 @@ dca_tensor *dca_channel_shuffle(dca_graph *g, dca_tensor *x, int groups)
 		nd->iarg[0] = groups;
 	return out;
 }
+
+/* --- flat slice: elements [start, start+count) of x as a 1 x count row
+ * (the softmax weights of one edge, out of an edges x ops matrix) --- */
+
+static void flat_slice_backward(dca_graph *g, dca_node *nd)
+{
+	dca_tensor *x = nd->in[0];
+	size_t i;
+
+	(void)g;
+	for (i = 0; i < nd->out->size; i++)
+		x->grad[(size_t)nd->iarg[0] + i] += nd->out->grad[i];
+}
+
+dca_tensor *dca_flat_slice(dca_graph *g, dca_tensor *x, int start, int count)
+{
+	dca_tensor *out;
+	dca_node *nd;
+
+	OP_REQUIRE(start >= 0 && count >= 1 && (size_t)start + (size_t)count <= x->size,
+		   "elements [%d, %d) out of a tensor of %zu", start, start + count,
+		   x->size);
+	out = dca_tensor_new(g, 1, count, 1, 1, 0);
+	if (!out)
+		return NULL;
+	memcpy(out->data, x->data + start, (size_t)count * sizeof *out->data);
+	if (!record(g, out, flat_slice_backward, &x, 1, &nd))
+		return NULL;
+	if (nd)
+		nd->iarg[0] = start;
+	return out;
+}

@@ -36,6 +36,15 @@ int dca_cifar10_load_dir(dca_dataset *d, const char *dir, int train, dca_error *
 int dca_idx_load(dca_dataset *d, const char *images_path, const char *labels_path,
 		 dca_error *err);
 
+/* Train and test sets of a dataset by kind: cifar10 (a CIFAR-10 binary
+ * folder), cifar100 (train.bin, test.bin), fashion-mnist and mnist (IDX
+ * files, gzip or not), digits8x8 (its IDX files; a fixed 20% held out as
+ * test). aug receives the standard augmentation of the kind (crop + flip
+ * for CIFAR) and the training set's normalisation. */
+struct dca_augment;
+int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
+		     dca_dataset *test, struct dca_augment *aug, dca_error *err);
+
 /* Class-balanced split: for each class, the first (1 - val) of its samples
  * in a seeded shuffle go to train, the rest to val. Give a fraction in (0,1)
  * or, when val_count > 0, a total count. Both outputs own copies. */

@@ -16,4 +16,5 @@
 #include <dcanas/model.h>
 #include <dcanas/weights.h>
 #include <dcanas/train.h>
+#include <dcanas/search.h>
 #endif

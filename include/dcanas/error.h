@@ -17,7 +17,8 @@ enum {
 	DCA_ERR_NOMEM = -3,
 	DCA_ERR_NOTFOUND = -4,  /* unknown plugin, device, arch */
 	DCA_ERR_PLUGIN = -5,    /* a module could not be loaded */
-	DCA_ERR_UNSUPPORTED = -6 /* e.g. latency asked of a device without a table for it */
+	DCA_ERR_UNSUPPORTED = -6, /* e.g. latency asked of a device without a table for it */
+	DCA_ERR_INFEASIBLE = -7 /* a budget no architecture can meet */
 };
 
 typedef struct dca_error {

@@ -2,10 +2,12 @@
  *
  * {
  *   "space":       {"name": "nb201", "width": 16, "cells": 5,
- *                   "input": [3, 32, 32], "classes": 10, "auxiliary": false},
+ *                   "input": [3, 32, 32], "classes": 10, "auxiliary": false,
+ *                   "search_width": 16, "search_cells": 5},
  *   "optimizer":   {"name": "dcanas", "epochs": 50, "batch_size": 64,
- *                   "seed": 1, ...},
- *   "data":        {"dataset": "cifar10", "path": "DIR", "val_fraction": 0.5},
+ *                   "seed": 1, "time_limit": 1200, ...},
+ *   "data":        {"dataset": "cifar10", "path": "DIR", "val_fraction": 0.5,
+ *                   "per_class": 500},
  *   "device":      "raspi4",
  *   "constraints": [{"name": "params", "max": "3.5M"},
  *                   {"name": "latency", "max": "20ms"}]
@@ -37,14 +39,19 @@ typedef struct dca_budget {
 typedef struct dca_experiment {
 	char source[512];        /* file name, for messages */
 	char space[64];
-	dca_net_shape shape;
+	dca_net_shape shape;     /* the deployed network (budgets apply to it) */
+	int input_given, classes_given; /* else taken from the dataset */
+	dca_net_shape search_shape; /* supernet width/cells; 0: the space's */
 	char optimizer[64];
 	int epochs, batch_size, warmup_epochs, bottleneck_k;
 	double lr, arch_lr, lambda_lr;
 	long seed;
+	double time_limit;       /* seconds of search (0: epochs decide) */
+	int candidate_epochs;    /* random search: training epochs per sample */
 	char dataset[64];
 	char data_path[512];
 	double val_fraction;
+	int per_class;           /* first n training images per class (0: all) */
 	char device[64];
 	int n_budgets;
 	dca_budget budgets[DCA_MAX_CONSTRAINTS];

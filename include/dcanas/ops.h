@@ -42,6 +42,8 @@ dca_tensor *dca_zero(dca_graph *g, dca_tensor *x, int stride);
 dca_tensor *dca_concat(dca_graph *g, dca_tensor *const *xs, int n);
 dca_tensor *dca_channel_slice(dca_graph *g, dca_tensor *x, int start, int count);
 dca_tensor *dca_channel_shuffle(dca_graph *g, dca_tensor *x, int groups);
+/* elements [start, start + count) of x, flattened, as a 1 x count tensor */
+dca_tensor *dca_flat_slice(dca_graph *g, dca_tensor *x, int start, int count);
 
 /* --- loss.c --- softmax over the c dimension of an N x C tensor */
 dca_tensor *dca_softmax(dca_graph *g, dca_tensor *x);

@@ -26,6 +26,7 @@ extern "C" {
 #define DCA_MODULE_ENTRY_NAME "dca_module_entry"
 
 typedef struct dca_registry dca_registry;
+struct dca_optimizer;   /* search.h */
 
 typedef enum dca_kind {
 	DCA_KIND_SPACE = 0,
@@ -72,9 +73,8 @@ int dca_registry_load_default(dca_registry *reg, dca_error *err);
 int dca_registry_add_space(dca_registry *reg, const dca_space *space, dca_error *err);
 int dca_registry_add_constraint(dca_registry *reg, const dca_constraint *c, dca_error *err);
 int dca_registry_add_device(dca_registry *reg, const dca_device *dev, dca_error *err);
-/* Optimizers are opaque until the search issue defines their ABI. */
-int dca_registry_add_optimizer(dca_registry *reg, const char *name,
-			       const void *optimizer, dca_error *err);
+int dca_registry_add_optimizer(dca_registry *reg, const struct dca_optimizer *o,
+			       dca_error *err);
 /* File of the module being loaded now (NULL outside registration): lets a
  * module locate data shipped next to it. */
 const char *dca_registry_loading_file(const dca_registry *reg);
@@ -83,6 +83,8 @@ const char *dca_registry_loading_file(const dca_registry *reg);
 const dca_space *dca_registry_space(const dca_registry *reg, const char *name, dca_error *err);
 const dca_constraint *dca_registry_constraint(const dca_registry *reg, const char *name, dca_error *err);
 const dca_device *dca_registry_device(const dca_registry *reg, const char *name, dca_error *err);
+const struct dca_optimizer *dca_registry_optimizer(const dca_registry *reg, const char *name,
+						   dca_error *err);
 
 /* Enumerate everything registered. Entries are borrowed. */
 typedef struct dca_registry_entry {

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include <dcanas/error.h>
 #include <dcanas/net.h>
 
@@ -30,6 +32,7 @@ typedef struct dca_net_shape {
  * in op_names. Spaces that are not edge/op shaped may leave these unset. */
 typedef struct dca_arch dca_arch; /* opaque, owned by the space */
 struct dca_model;
+struct dca_supernet;
 
 typedef struct dca_space {
 	const char *name;
@@ -46,8 +49,10 @@ typedef struct dca_space {
 	/* Print in the field's format; returns a new malloc'ed string. */
 	char *(*arch_format)(const dca_arch *arch);
 	void (*arch_free)(dca_arch *arch);
-	/* Fill choice[n_edges] with op indices (edge-op spaces only); -1 if the
-	 * arch has no fixed edge set (DARTS chooses its input nodes too). */
+	/* Fill choice[n_edges] with the op kept on each edge, or -1 for an edge
+	 * the arch does not keep (DARTS keeps 2 of the edges into each node).
+	 * Returns -1 when the arch cannot be written so (a DARTS genotype that
+	 * takes one input twice, or a concat other than the four nodes). */
 	int (*arch_choices)(const dca_arch *arch, int *choice);
 	/* Append the evaluation network of arch at shape to net (initialised). */
 	int (*build_net)(const dca_arch *arch, const dca_net_shape *shape,
@@ -56,6 +61,35 @@ typedef struct dca_space {
 	 * seed; *out is new. NULL where the space cannot train. */
 	int (*build_model)(const dca_arch *arch, const dca_net_shape *shape,
 			   uint64_t seed, struct dca_model **out, dca_error *err);
+
+	/* --- searching (search.h); NULL where the space cannot be searched --- */
+	/* The supernet's default shape (the search proxy, e.g. DARTS C=16 with
+	 * 8 cells); zero fields take default_shape's. */
+	dca_net_shape search_shape;
+	/* The weight-sharing supernet at shape (the search proxy) with channel
+	 * bottleneck k; alpha/beta laid out as n_edges x n_ops / n_edges. */
+	int (*build_supernet)(const dca_net_shape *shape, int k, uint64_t seed,
+			      struct dca_supernet **out, dca_error *err);
+	/* Append to net the op descriptors that op `op` on edge `edge` adds to
+	 * the evaluation network at shape (summed over the cells sharing it). */
+	int (*candidate_net)(const dca_net_shape *shape, int edge, int op,
+			     dca_net *net, dca_error *err);
+	/* The derivation rule: choice[e] = op kept on edge e, or -1. */
+	void (*derive)(const float *alpha, const float *beta, int *choice);
+	/* The differentiable estimate that follows the derivation rule: over
+	 * the edges the rule keeps at (alpha, beta), the expected candidate
+	 * cost table[e * n_ops + op] under the softmax of the ops the rule may
+	 * keep. grad (may be NULL) += scale * d(estimate)/d(alpha). */
+	double (*estimate)(const float *alpha, const float *beta,
+			   const double *table, float scale, float *grad);
+	/* The arch keeping choice[e] on each edge (inverse of arch_choices);
+	 * NULL with err set when the choice is not a valid arch. */
+	dca_arch *(*arch_from_choices)(const int *choice, dca_error *err);
+	/* Graphviz DOT drawing of the arch's cells (new malloc'ed string). */
+	char *(*arch_dot)(const dca_arch *arch);
+	/* Add what published benchmarks say about arch to report (NB201: the
+	 * table's test accuracies); may be NULL. Never used by a search. */
+	int (*arch_report)(const dca_arch *arch, json_t *report, dca_error *err);
 } dca_space;
 
 /* Fill zero fields of *shape from the space's defaults. */

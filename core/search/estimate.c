@@ -1,0 +1,170 @@
+/* dcanas — the differentiable cost estimate Ĉ_c(α) of one budget, and the
+ * λ update.
+ *
+ * A cost model is additive over the derived network's edges:
+ *     cost(arch) ~= fixed + Σ_e table[e][op(e)],
+ * where table[e][o] is the cost of the ops that candidate o on edge e adds
+ * to the deployed network (the space's candidate_net, costed by the
+ * constraint op by op) and fixed is everything else (stem, preprocessing,
+ * reductions, classifier: the deployed network of a reference arch minus
+ * its edges). For params, MACs and per-op latency sums this is exact. A
+ * device with a whole-network table (HW-NAS-Bench) gives its fitted
+ * per-edge model instead. Ĉ then follows the space's derivation rule
+ * (dca_space.estimate). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dcanas/search.h>
+
+#include "search_internal.h"
+
+void dca_softmax_logits(const float *a, int n, double *p)
+{
+	double mx = a[0], z = 0;
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (a[i] > mx)
+			mx = a[i];
+	for (i = 0; i < n; i++)
+		z += p[i] = exp((double)a[i] - mx);
+	for (i = 0; i < n; i++)
+		p[i] /= z;
+}
+
+double dca_cost_estimate(const dca_space *space, const dca_cost_model *cm,
+			 const float *alpha, const float *beta, float scale,
+			 float *grad)
+{
+	if (!cm->additive)
+		return NAN;
+	return cm->fixed + space->estimate(alpha, beta, cm->table, scale, grad);
+}
+
+double dca_lambda_update(double lambda, double estimate, double budget, double eta)
+{
+	double v = lambda + eta * (estimate - budget) / budget;
+
+	return v > 0 ? v : 0;
+}
+
+/* the constraint's cost of every op of net */
+static int net_cost(const dca_constraint *c, const dca_device *dev,
+		    const dca_net *net, double *out, dca_error *err)
+{
+	size_t i;
+	double s = 0, v;
+	int rc;
+
+	for (i = 0; i < net->n_ops; i++) {
+		if ((rc = c->op_cost(&net->ops[i], dev, &v, err)))
+			return rc;
+		s += v;
+	}
+	*out = s;
+	return 0;
+}
+
+/* table from candidate descriptors; fixed from a reference arch */
+static int descriptor_model(dcap_cost_env *env, dca_cost_model *cm, dca_error *err)
+{
+	const dca_space *sp = env->space;
+	const dca_constraint *c = cm->budget->constraint;
+	int n = sp->n_edges * sp->n_ops, e, o, rc = 0;
+	int *ref = calloc((size_t)sp->n_edges, sizeof *ref);
+	float *zero_a = calloc((size_t)n, sizeof *zero_a);
+	float *zero_b = calloc((size_t)sp->n_edges, sizeof *zero_b);
+	dca_arch *arch = NULL;
+	dca_net net;
+	double total;
+
+	if (!ref || !zero_a || !zero_b) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (e = 0; e < sp->n_edges && !rc; e++)
+		for (o = 0; o < sp->n_ops && !rc; o++) {
+			dca_net_init(&net);
+			rc = sp->candidate_net(env->final_shape, e, o, &net, err);
+			if (!rc)
+				rc = net_cost(c, env->dev, &net, &cm->table[e * sp->n_ops + o], err);
+			dca_net_free(&net);
+		}
+	if (rc)
+		goto out;
+	sp->derive(zero_a, zero_b, ref);
+	if (!(arch = sp->arch_from_choices(ref, err))) {
+		rc = DCA_ERR_INVALID;
+		goto out;
+	}
+	dca_net_init(&net);
+	rc = sp->build_net(arch, env->final_shape, &net, err);
+	if (!rc)
+		rc = net_cost(c, env->dev, &net, &total, err);
+	dca_net_free(&net);
+	if (rc)
+		goto out;
+	cm->fixed = total;
+	for (e = 0; e < sp->n_edges; e++)
+		if (ref[e] >= 0)
+			cm->fixed -= cm->table[e * sp->n_ops + ref[e]];
+	cm->additive = 1;
+	cm->source = "op descriptors";
+out:
+	if (arch)
+		sp->arch_free(arch);
+	free(ref);
+	free(zero_a);
+	free(zero_b);
+	return rc;
+}
+
+int dcap_cost_model_init(dcap_cost_env *env, dca_cost_model *cm,
+			 const dca_budget *b, dca_error *err)
+{
+	const dca_space *sp = env->space;
+	const dca_constraint *c = b->constraint;
+	dca_error local = { 0 };
+	int rc;
+
+	memset(cm, 0, sizeof *cm);
+	cm->budget = b;
+	cm->source = "none: checked exactly on the derived network only";
+	cm->table = calloc((size_t)sp->n_edges * sp->n_ops, sizeof *cm->table);
+	if (!cm->table)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	/* a device's fitted per-edge model for a whole-network table */
+	if (c->needs_device && env->dev && env->dev->edge_model &&
+	    (c->unit == DCA_UNIT_SECONDS || c->unit == DCA_UNIT_JOULES)) {
+		dca_metric m = c->unit == DCA_UNIT_SECONDS ? DCA_METRIC_LATENCY
+							   : DCA_METRIC_ENERGY;
+		rc = env->dev->edge_model(env->dev, m, sp, cm->table, &cm->fixed, &local);
+		if (rc == 0) {
+			cm->additive = 1;
+			cm->source = "device edge model (least-squares fit to its table)";
+			return 0;
+		}
+		if (rc != DCA_ERR_UNSUPPORTED)
+			return dca_error_set(err, rc, "%s", local.msg);
+	}
+	if (!c->op_cost)
+		return 0;
+	rc = descriptor_model(env, cm, &local);
+	if (rc == DCA_ERR_UNSUPPORTED) {   /* no per-op table: exact checks only */
+		memset(cm->table, 0, (size_t)sp->n_edges * sp->n_ops * sizeof *cm->table);
+		cm->fixed = 0;
+		return 0;
+	}
+	if (rc)
+		return dca_error_set(err, rc, "%s", local.msg);
+	return 0;
+}
+
+void dcap_cost_model_free(dca_cost_model *cm)
+{
+	free(cm->table);
+	cm->table = NULL;
+}
