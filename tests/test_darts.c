@@ -73,7 +73,7 @@ START_TEST(test_space_fields)
 	ck_assert_str_eq(S->op_names[0], "none");
 	ck_assert_str_eq(S->op_names[3], "skip_connect");
 	ck_assert_str_eq(S->op_names[7], "dil_conv_5x5");
-	ck_assert_int_eq(S->n_edges, 14);
+	ck_assert_int_eq(S->n_edges, 28);   /* 14 search edges per cell type */
 	ck_assert_int_eq(S->default_shape.width, 36);
 	ck_assert_int_eq(S->default_shape.cells, 20);
 	ck_assert_int_eq(S->default_shape.classes, 10);
@@ -336,7 +336,23 @@ START_TEST(test_net_structure)
 	ck_assert_int_eq(net.ops[net.n_ops - 2].cin, 576);
 	ck_assert_int_eq(net.ops[net.n_ops - 2].h, 8);
 	dca_net_free(&net);
-	ck_assert_int_eq(S->arch_choices(a, NULL), -1);
+	{
+		/* the genotype as the op kept on each search edge, and back */
+		int ch[28], ch2[28], i, kept = 0;
+		dca_arch *b;
+
+		ck_assert_int_eq(S->arch_choices(a, ch), 0);
+		for (i = 0; i < 28; i++)
+			kept += ch[i] >= 0;
+		ck_assert_int_eq(kept, 16);
+		b = S->arch_from_choices(ch, NULL);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_int_eq(S->arch_choices(b, ch2), 0);
+		ck_assert_mem_eq(ch, ch2, sizeof ch);
+		S->arch_free(b);
+		ch[0] = 0;   /* a kept 'none' edge is no genotype */
+		ck_assert_ptr_null(S->arch_from_choices(ch, NULL));
+	}
 	S->arch_free(a);
 }
 END_TEST
