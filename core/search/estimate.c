@@ -19,7 +19,13 @@
 
 #include <dcanas/search.h>
 
-#include "search_internal.h"
+
+/* what building a cost model needs */
+typedef struct cost_env {
+	const dca_space *space;
+	const dca_net_shape *final_shape;
+	const dca_device *dev;
+} cost_env;
 
 void dca_softmax_logits(const float *a, int n, double *p)
 {
@@ -69,7 +75,7 @@ static int net_cost(const dca_constraint *c, const dca_device *dev,
 }
 
 /* table from candidate descriptors; fixed from a reference arch */
-static int descriptor_model(dcap_cost_env *env, dca_cost_model *cm, dca_error *err)
+static int descriptor_model(const cost_env *env, dca_cost_model *cm, dca_error *err)
 {
 	const dca_space *sp = env->space;
 	const dca_constraint *c = cm->budget->constraint;
@@ -122,10 +128,11 @@ out:
 	return rc;
 }
 
-int dcap_cost_model_init(dcap_cost_env *env, dca_cost_model *cm,
-			 const dca_budget *b, dca_error *err)
+int dca_cost_model_init(dca_cost_model *cm, const dca_space *sp,
+			const dca_net_shape *final_shape, const dca_device *dev,
+			const dca_budget *b, dca_error *err)
 {
-	const dca_space *sp = env->space;
+	cost_env envs = { sp, final_shape, dev }, *env = &envs;
 	const dca_constraint *c = b->constraint;
 	dca_error local = { 0 };
 	int rc;
@@ -163,7 +170,7 @@ int dcap_cost_model_init(dcap_cost_env *env, dca_cost_model *cm,
 	return 0;
 }
 
-void dcap_cost_model_free(dca_cost_model *cm)
+void dca_cost_model_free(dca_cost_model *cm)
 {
 	free(cm->table);
 	cm->table = NULL;

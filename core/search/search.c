@@ -151,7 +151,6 @@ int dca_search_open(dca_search **out, const dca_experiment *exp,
 		    dca_error *err)
 {
 	dca_search *s = calloc(1, sizeof *s);
-	dcap_cost_env env;
 	int i, rc = 0, need_dev = 0;
 
 	*out = NULL;
@@ -183,9 +182,9 @@ int dca_search_open(dca_search **out, const dca_experiment *exp,
 	if ((rc = open_data(s, err)))
 		goto fail;
 	resolve_shapes(s);
-	env = (dcap_cost_env){ s->space, &s->final, s->dev };
 	for (i = 0; i < exp->n_budgets; i++) {
-		if ((rc = dcap_cost_model_init(&env, &s->costs[i], &s->exp.budgets[i], err)))
+		if ((rc = dca_cost_model_init(&s->costs[i], s->space, &s->final, s->dev,
+					      &s->exp.budgets[i], err)))
 			goto fail;
 		s->n_costs = i + 1;
 	}
@@ -207,7 +206,7 @@ void dca_search_close(dca_search *s)
 	if (!s)
 		return;
 	for (i = 0; i < s->n_costs; i++)
-		dcap_cost_model_free(&s->costs[i]);
+		dca_cost_model_free(&s->costs[i]);
 	dca_dataset_free(&s->train);
 	dca_dataset_free(&s->val);
 	free(s->res_alpha);

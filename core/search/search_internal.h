@@ -5,17 +5,6 @@
 #include <dcanas/plugin.h>
 #include <dcanas/search.h>
 
-/* what building a cost model needs */
-typedef struct dcap_cost_env {
-	const dca_space *space;
-	const dca_net_shape *final_shape;
-	const dca_device *dev;
-} dcap_cost_env;
-
-int dcap_cost_model_init(dcap_cost_env *env, dca_cost_model *cm,
-			 const dca_budget *b, dca_error *err);
-void dcap_cost_model_free(dca_cost_model *cm);
-
 struct dca_search {
 	dca_experiment exp;
 	const dca_space *space;

@@ -76,6 +76,16 @@ typedef struct dca_cost_model {
 	double estimate;             /* last Ĉ */
 } dca_cost_model;
 
+/* The model of budget b for the network deployed at final_shape: from the
+ * device's fitted edge model (a whole-network table), else from the
+ * constraint's per-op costs of the space's candidate descriptors; a
+ * non-additive constraint (peak_memory) gets additive = 0. dev may be NULL
+ * when the constraint needs none. */
+int dca_cost_model_init(dca_cost_model *cm, const dca_space *space,
+			const dca_net_shape *final_shape, const dca_device *dev,
+			const dca_budget *b, dca_error *err);
+void dca_cost_model_free(dca_cost_model *cm);
+
 /* Ĉ of the budget at (alpha, beta) through the space's derivation rule;
  * when grad is given, adds scale * dĈ/dα into it. */
 double dca_cost_estimate(const dca_space *space, const dca_cost_model *cm,

@@ -1,0 +1,730 @@
+/* The search: supernets (sizes against the PyTorch reference, gradients to
+ * α and β), the cost estimate Ĉ (exact at one-hot α, gradient by finite
+ * differences), the λ update, derivation, repair, infeasible budgets, and
+ * short searches on digits8x8 that meet mixed budgets and resume exactly. */
+#include "config.h"
+#include "check_main.h"
+#include <math.h>
+#include <sys/stat.h>
+#include "testutil.h"
+
+#define NB201_V "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+static dca_registry *reg;
+
+static void setup(void) { reg = test_registry(); }
+static void teardown(void) { dca_registry_free(reg); }
+
+static const dca_space *space(const char *name)
+{
+	dca_error err = { 0 };
+	const dca_space *s = dca_registry_space(reg, name, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	return s;
+}
+
+static dca_budget budget(const char *name, double max)
+{
+	dca_budget b;
+	dca_error err = { 0 };
+
+	memset(&b, 0, sizeof b);
+	snprintf(b.name, sizeof b.name, "%s", name);
+	snprintf(b.text, sizeof b.text, "%g", max);
+	b.max = max;
+	b.constraint = dca_registry_constraint(reg, name, &err);
+	ck_assert_msg(b.constraint != NULL, "%s", err.msg);
+	return b;
+}
+
+/* ------------------------------------------------------------------ */
+/* Supernets                                                           */
+
+static size_t supernet_weights(const char *name, int k)
+{
+	const dca_space *sp = space(name);
+	dca_net_shape sh = sp->default_shape;
+	dca_supernet *s = NULL;
+	dca_error err = { 0 };
+	size_t n;
+
+	if (sp->search_shape.width)
+		sh.width = sp->search_shape.width;
+	if (sp->search_shape.cells)
+		sh.cells = sp->search_shape.cells;
+	ck_assert_msg(sp->build_supernet(&sh, k, 1, &s, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(s->alpha->size, (size_t)sp->n_edges * sp->n_ops);
+	ck_assert_int_eq(s->beta->size, (size_t)sp->n_edges);
+	n = dca_model_param_count(s->model);
+	dca_supernet_free(s);
+	return n;
+}
+
+/* the weight counts of bench/torch_search_step.py --count (PyTorch 1.13) */
+START_TEST(test_supernet_sizes)
+{
+	ck_assert_uint_eq(supernet_weights("nb201", 1), 1686106);
+	ck_assert_uint_eq(supernet_weights("nb201", 4), 174106);
+	ck_assert_uint_eq(supernet_weights("darts", 1), 1930618);
+	ck_assert_uint_eq(supernet_weights("darts", 4), 299578);
+}
+END_TEST
+
+/* a forward/backward reaches every α row and every β, for K = 1 and 4 */
+static void supernet_grads(const char *name, int k, int width, int cells)
+{
+	const dca_space *sp = space(name);
+	dca_net_shape sh = { 3, 8, 8, 5, width, cells, 0 };
+	dca_supernet *s = NULL;
+	dca_error err = { 0 };
+	dca_graph *g = dca_graph_new();
+	dca_tensor *x, *logits, *loss;
+	dca_rng rng;
+	int labels[4] = { 0, 1, 2, 3 }, e, o;
+	size_t i;
+
+	ck_assert_msg(sp->build_supernet(&sh, k, 3, &s, &err) == 0, "%s", err.msg);
+	x = dca_tensor_new(g, 4, 3, 8, 8, 0);
+	dca_rng_seed(&rng, 5);
+	for (i = 0; i < x->size; i++)
+		x->data[i] = dca_rng_normal(&rng);
+	logits = s->model->forward(s->model, g, x, 1, NULL);
+	ck_assert_ptr_nonnull(logits);
+	ck_assert_int_eq(logits->c, 5);
+	loss = dca_cross_entropy(g, logits, labels, 0);
+	ck_assert(isfinite(loss->data[0]));
+	ck_assert_int_eq(dca_backward(g, loss), 0);
+	for (e = 0; e < sp->n_edges; e++) {
+		double row = 0;
+		for (o = 1; o < sp->n_ops; o++)
+			row += fabs(s->alpha->grad[e * sp->n_ops + o]);
+		ck_assert_msg(row > 0, "%s k=%d: no gradient reaches alpha row %d", name, k, e);
+	}
+	for (e = 0; e < sp->n_edges; e++)
+		if (strcmp(name, "darts") == 0 || e > 0)  /* nb201 node 1 has one input */
+			ck_assert_msg(s->beta->grad[e] != 0, "%s k=%d: beta %d", name, k, e);
+	dca_graph_free(g);
+	dca_supernet_free(s);
+}
+
+START_TEST(test_supernet_grads)
+{
+	supernet_grads("nb201", 1, 4, 1);
+	supernet_grads("nb201", 4, 8, 1);
+	supernet_grads("darts", 1, 4, 3);
+	supernet_grads("darts", 2, 4, 3);
+}
+END_TEST
+
+START_TEST(test_supernet_bad_k)
+{
+	const dca_space *sp = space("darts");
+	dca_net_shape sh = { 3, 32, 32, 10, 16, 8, 0 };
+	dca_supernet *s = NULL;
+	dca_error err = { 0 };
+
+	ck_assert_int_ne(sp->build_supernet(&sh, 3, 1, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "bottleneck"));
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Ĉ                                                                   */
+
+/* α that derives choice (-1 edges weak), logits peaked by `peak` */
+static void peaked_alpha(const dca_space *sp, const int *choice, float peak,
+			 float *alpha, float *beta)
+{
+	int e, o;
+
+	for (e = 0; e < sp->n_edges; e++) {
+		beta[e] = choice[e] >= 0 ? 5.0f : -5.0f;
+		for (o = 0; o < sp->n_ops; o++)
+			alpha[e * sp->n_ops + o] = choice[e] >= 0 && o == choice[e] ? peak : 0;
+	}
+}
+
+/* the estimate at a peaked α equals the exact cost of the arch it derives */
+static void estimate_exact(const char *name, const char *arch_text, const char *cname,
+			   dca_net_shape sh)
+{
+	const dca_space *sp = space(name);
+	dca_error err = { 0 };
+	dca_arch *a = sp->arch_parse(arch_text, &err);
+	dca_budget b = budget(cname, 1e12);
+	dca_cost_model cm;
+	int choice[64], derived[64], e;
+	float alpha[64 * 8], beta[64];
+	double exact, est, direct;
+	dca_net net;
+
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	dca_space_resolve_shape(sp, &sh);
+	ck_assert_int_eq(sp->arch_choices(a, choice), 0);
+	ck_assert_msg(dca_cost_model_init(&cm, sp, &sh, NULL, &b, &err) == 0, "%s", err.msg);
+	ck_assert(cm.additive);
+	dca_net_init(&net);
+	ck_assert_int_eq(sp->build_net(a, &sh, &net, &err), 0);
+	ck_assert_int_eq(b.constraint->exact(&net, sp, a, NULL, &exact, &err), 0);
+	dca_net_free(&net);
+	/* the additive form is exact */
+	direct = cm.fixed;
+	for (e = 0; e < sp->n_edges; e++)
+		if (choice[e] >= 0)
+			direct += cm.table[e * sp->n_ops + choice[e]];
+	ck_assert_msg(fabs(direct - exact) < 1e-6 * exact, "%s %s: fixed + table = %.1f, "
+		      "exact %.1f", name, cname, direct, exact);
+	/* and Ĉ follows the derivation rule */
+	peaked_alpha(sp, choice, 30, alpha, beta);
+	sp->derive(alpha, beta, derived);
+	ck_assert_mem_eq(derived, choice, (size_t)sp->n_edges * sizeof *choice);
+	est = dca_cost_estimate(sp, &cm, alpha, beta, 0, NULL);
+	ck_assert_msg(fabs(est - exact) < 1e-5 * exact, "%s %s: Ĉ %.1f, exact %.1f",
+		      name, cname, est, exact);
+	dca_cost_model_free(&cm);
+	sp->arch_free(a);
+}
+
+START_TEST(test_estimate_exact)
+{
+	dca_net_shape nb = { 0 }, darts = { 0 }, small = { 3, 16, 16, 7, 8, 2, 0 };
+
+	estimate_exact("nb201", NB201_V, "params", nb);
+	estimate_exact("nb201", NB201_V, "flops", nb);
+	estimate_exact("nb201", "|none~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|",
+		       "params", small);
+	/* DARTS_V2 at C=36, 20 cells: 3,349,342 params (the field's figure) */
+	estimate_exact("darts", "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "
+		       "('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), "
+		       "('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], "
+		       "normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+		       "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), "
+		       "('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), "
+		       "('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])", "params", darts);
+	estimate_exact("darts", "Genotype(normal=[('sep_conv_5x5', 1), ('dil_conv_5x5', 0), "
+		       "('avg_pool_3x3', 2), ('skip_connect', 1), ('sep_conv_3x3', 3), "
+		       "('dil_conv_3x3', 0), ('max_pool_3x3', 4), ('sep_conv_5x5', 2)], "
+		       "normal_concat=[2, 3, 4, 5], reduce=[('skip_connect', 0), "
+		       "('sep_conv_5x5', 1), ('dil_conv_3x3', 2), ('skip_connect', 1), "
+		       "('avg_pool_3x3', 0), ('sep_conv_3x3', 3), ('dil_conv_5x5', 4), "
+		       "('skip_connect', 2)], reduce_concat=[2, 3, 4, 5])", "flops", darts);
+}
+END_TEST
+
+/* dĈ/dα by central differences at random α (skipping coordinates where a
+ * step changes which edges the rule keeps: Ĉ is not smooth there) */
+static void estimate_grad(const char *name, const char *cname)
+{
+	const dca_space *sp = space(name);
+	dca_net_shape sh = { 0 };
+	dca_budget b = budget(cname, 1e12);
+	dca_cost_model cm;
+	dca_error err = { 0 };
+	float alpha[64 * 8], beta[64], grad[64 * 8] = { 0 };
+	int n = sp->n_edges * sp->n_ops, i, k0[64], k1[64], checked = 0;
+	double scale;
+	dca_rng rng;
+
+	dca_space_resolve_shape(sp, &sh);
+	ck_assert_msg(dca_cost_model_init(&cm, sp, &sh, NULL, &b, &err) == 0, "%s", err.msg);
+	dca_rng_seed(&rng, 11);
+	for (i = 0; i < n; i++)
+		alpha[i] = dca_rng_normal(&rng);
+	for (i = 0; i < sp->n_edges; i++)
+		beta[i] = dca_rng_normal(&rng);
+	scale = 1.0 / (cm.fixed + 1);
+	dca_cost_estimate(sp, &cm, alpha, beta, (float)scale, grad);
+	for (i = 0; i < n; i++) {
+		const float h = 1e-2f, a0 = alpha[i];
+		double up, down, fd;
+
+		alpha[i] = a0 + h;
+		sp->derive(alpha, beta, k0);
+		up = dca_cost_estimate(sp, &cm, alpha, beta, 0, NULL);
+		alpha[i] = a0 - h;
+		sp->derive(alpha, beta, k1);
+		down = dca_cost_estimate(sp, &cm, alpha, beta, 0, NULL);
+		alpha[i] = a0;
+		if (memcmp(k0, k1, (size_t)sp->n_edges * sizeof *k0) != 0)
+			continue;
+		fd = (up - down) / (2 * h) * scale;
+		ck_assert_msg(fabs(fd - grad[i]) <= 1e-3 * fabs(fd) + 1e-6,
+			      "%s %s: dĈ/dα[%d] = %g, finite difference %g", name, cname,
+			      i, grad[i], fd);
+		checked++;
+	}
+	ck_assert_int_ge(checked, n / 2);
+	dca_cost_model_free(&cm);
+}
+
+START_TEST(test_estimate_grad)
+{
+	estimate_grad("nb201", "params");
+	estimate_grad("nb201", "flops");
+	estimate_grad("darts", "params");
+	estimate_grad("darts", "flops");
+}
+END_TEST
+
+START_TEST(test_estimate_device_model)
+{
+	/* raspi4's HW-NAS-Bench table: Ĉ comes from its fitted edge model */
+	const dca_space *sp = space("nb201");
+	const dca_device *dev = dca_registry_device(reg, "raspi4", NULL);
+	dca_net_shape sh = { 0 };
+	dca_budget b = budget("latency", 25.68);
+	dca_cost_model cm;
+	dca_error err = { 0 };
+	dca_arch *a = sp->arch_parse(NB201_V, &err);
+	float alpha[30], beta[6];
+	int choice[6];
+	double table, est;
+
+	ck_assert_ptr_nonnull(dev);
+	dca_space_resolve_shape(sp, &sh);
+	ck_assert_msg(dca_cost_model_init(&cm, sp, &sh, dev, &b, &err) == 0, "%s", err.msg);
+	ck_assert(cm.additive);
+	ck_assert_ptr_nonnull(strstr(cm.source, "edge model"));
+	/* at a peaked α, Ĉ is the fit's value: near the table's (68.4 ms; the
+	 * fit's RMSE on raspi4 is 4.7 ms) */
+	ck_assert_int_eq(sp->arch_choices(a, choice), 0);
+	peaked_alpha(sp, choice, 30, alpha, beta);
+	est = dca_cost_estimate(sp, &cm, alpha, beta, 0, NULL);
+	ck_assert_int_eq(dev->arch_cost(dev, DCA_METRIC_LATENCY, sp, a, &table, &err), 0);
+	ck_assert_msg(fabs(est - table) < 10, "Ĉ %.2f ms, table %.2f ms", est, table);
+	sp->arch_free(a);
+	dca_cost_model_free(&cm);
+
+	/* peak memory is not additive: exact checks only */
+	b = budget("peak_memory", 1e6);
+	ck_assert_int_eq(dca_cost_model_init(&cm, sp, &sh, NULL, &b, &err), 0);
+	ck_assert(!cm.additive);
+	ck_assert(isnan(dca_cost_estimate(sp, &cm, NULL, NULL, 0, NULL)));
+	dca_cost_model_free(&cm);
+}
+END_TEST
+
+START_TEST(test_lambda_update)
+{
+	/* λ ← max(0, λ + η (Ĉ − B)/B) */
+	ck_assert_double_eq_tol(dca_lambda_update(0, 150, 100, 0.1), 0.05, 1e-12);
+	ck_assert_double_eq_tol(dca_lambda_update(0.3, 50, 100, 0.1), 0.25, 1e-12);
+	ck_assert_double_eq(dca_lambda_update(0.01, 0, 100, 0.1), 0);
+	ck_assert_double_eq(dca_lambda_update(0, 80, 100, 1), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Derivation                                                          */
+
+START_TEST(test_derive_darts)
+{
+	const dca_space *sp = space("darts");
+	float alpha[28 * 8] = { 0 }, beta[28] = { 0 };
+	int choice[28], e;
+	char *text;
+	dca_arch *a;
+
+	/* normal node 0: both inputs, sep_conv_3x3 on s0 and skip on s1;
+	 * 'none' is never kept however large */
+	alpha[0 * 8 + 4] = 2;
+	alpha[1 * 8 + 3] = 1;
+	alpha[1 * 8 + 0] = 9;
+	/* normal node 1 (edges 2..4): strongest are s1 (dil_conv_3x3) and n0
+	 * (max_pool); β demotes s0 although its op is strong */
+	alpha[2 * 8 + 5] = 3;
+	beta[2] = -10;
+	alpha[3 * 8 + 6] = 2;
+	alpha[4 * 8 + 1] = 2;
+	sp->derive(alpha, beta, choice);
+	ck_assert_int_eq(choice[0], 4);
+	ck_assert_int_eq(choice[1], 3);
+	ck_assert_int_eq(choice[2], -1);
+	ck_assert_int_eq(choice[3], 6);
+	ck_assert_int_eq(choice[4], 1);
+	for (e = 0; e < 28; e++)
+		ck_assert(choice[e] != 0);
+	a = sp->arch_from_choices(choice, NULL);
+	ck_assert_ptr_nonnull(a);
+	text = sp->arch_format(a);
+	ck_assert_ptr_nonnull(strstr(text, "normal=[('sep_conv_3x3', 0), ('skip_connect', 1), "
+				     "('dil_conv_3x3', 1), ('max_pool_3x3', 2)"));
+	free(text);
+	sp->arch_free(a);
+}
+END_TEST
+
+START_TEST(test_derive_nb201)
+{
+	const dca_space *sp = space("nb201");
+	float alpha[30] = { 0 }, beta[6] = { 0 };
+	int choice[6], want[6] = { 3, 0, 1, 4, 2, 3 }, e;
+
+	for (e = 0; e < 6; e++)
+		alpha[e * 5 + want[e]] = 1;
+	sp->derive(alpha, beta, choice);
+	ck_assert_mem_eq(choice, want, sizeof want);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Searches on digits8x8 (need the shared data)                        */
+
+static int have_digits(char *dir, size_t n)
+{
+	char f[1024];
+
+	if (!test_data_file("digits8x8/digits8x8-images-idx3-ubyte.gz", f, sizeof f))
+		return 0;
+	snprintf(dir, n, "%s/digits8x8", test_data_dir());
+	return 1;
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/dcanas-search-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
+}
+
+/* an experiment from JSON text with %s replaced by the digits folder */
+static void experiment(dca_experiment *e, const char *fmt, const char *dir)
+{
+	char text[4096];
+	dca_error err = { 0 };
+
+	snprintf(text, sizeof text, fmt, dir);
+	ck_assert_msg(dca_experiment_parse(e, text, "(test)", reg, &err) == 0, "%s", err.msg);
+}
+
+static json_t *run_search(const dca_experiment *e, const char *run_dir, int resume,
+			  int stop_after, int *rc_out, dca_error *err)
+{
+	dca_search_opts o = { 0 };
+	dca_search *s = NULL;
+	char path[1100];
+	int rc;
+
+	o.run_dir = run_dir;
+	o.resume = resume;
+	o.stop_after = stop_after;
+	rc = dca_search_open(&s, e, reg, &o, err);
+	if (!rc)
+		rc = dca_search_run(s, err);
+	dca_search_close(s);
+	*rc_out = rc;
+	snprintf(path, sizeof path, "%s/arch.json", run_dir);
+	return rc == 0 ? dca_json_load_file(path, err) : NULL;
+}
+
+static void assert_all_met(json_t *arch)
+{
+	json_t *b;
+	size_t i;
+
+	ck_assert_ptr_nonnull(arch);
+	ck_assert(json_is_true(json_object_get(arch, "all_met")));
+	json_array_foreach(json_object_get(arch, "budgets"), i, b) {
+		ck_assert(json_number_value(json_object_get(b, "exact")) <=
+			  json_number_value(json_object_get(b, "budget")));
+		ck_assert(json_is_true(json_object_get(b, "met")));
+	}
+}
+
+#define NB201_DIGITS \
+	"{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1}," \
+	" \"optimizer\": {\"name\": \"%s\", \"epochs\": 3, \"warmup_epochs\": 1," \
+	" \"batch_size\": 32, \"bottleneck_k\": 2, \"seed\": 3, \"lambda_lr\": 1}," \
+	" \"data\": {\"dataset\": \"digits8x8\", \"path\": \"%%s\", \"per_class\": 60}," \
+	" \"device\": \"fpga\"," \
+	" \"constraints\": [{\"name\": \"params\", \"max\": \"%s\"}," \
+	"   {\"name\": \"flops\", \"max\": \"%s\"}," \
+	"   {\"name\": \"peak_memory\", \"max\": \"8KiB\"}," \
+	"   {\"name\": \"latency\", \"max\": \"%s\"}]}"
+
+START_TEST(test_search_mixed_budgets)
+{
+	char dir[1024], fmt[2048];
+	dca_experiment e;
+	dca_error err = { 0 };
+	char *run;
+	json_t *arch;
+	int rc;
+
+	if (!have_digits(dir, sizeof dir))
+		return;
+	/* tight: the skeleton alone has 18.6K params; a 3x3 edge adds 12.2K */
+	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "25K", "500K", "3.725ms");
+	experiment(&e, fmt, dir);
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	ck_assert_ptr_nonnull(json_object_get(arch, "benchmark"));
+	ck_assert(json_is_number(json_object_get(arch, "device_latency_ms")));
+	json_decref(arch);
+	free(run);
+}
+END_TEST
+
+START_TEST(test_search_resume)
+{
+	char dir[1024], fmt[2048], p1[1200], p2[1200];
+	dca_experiment e;
+	dca_error err = { 0 };
+	dca_weights_file f1, f2;
+	char *r1, *r2;
+	json_t *a1, *a2;
+	int rc, i;
+
+	if (!have_digits(dir, sizeof dir))
+		return;
+	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "40K", "2M", "20ms");
+	experiment(&e, fmt, dir);
+	r1 = tmpdir();
+	r2 = tmpdir();
+	a1 = run_search(&e, r1, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	/* interrupted after one epoch, then resumed twice */
+	ck_assert_ptr_null(run_search(&e, r2, 0, 1, &rc, &err));
+	ck_assert_int_eq(rc, 1);
+	ck_assert_ptr_null(run_search(&e, r2, 1, 1, &rc, &err));
+	ck_assert_int_eq(rc, 1);
+	a2 = run_search(&e, r2, 1, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	ck_assert_str_eq(json_string_value(json_object_get(a1, "arch")),
+			 json_string_value(json_object_get(a2, "arch")));
+	/* every weight, α, β, momentum and Adam moment is bit-identical */
+	snprintf(p1, sizeof p1, "%s/checkpoint.dcaw", r1);
+	snprintf(p2, sizeof p2, "%s/checkpoint.dcaw", r2);
+	ck_assert_int_eq(dca_weights_open(p1, &f1, &err), 0);
+	ck_assert_int_eq(dca_weights_open(p2, &f2, &err), 0);
+	ck_assert_int_eq(f1.count, f2.count);
+	for (i = 0; i < f1.count; i++) {
+		const dca_named_array *x = &f1.arrays[i], *y = dca_weights_find(&f2, x->name);
+		ck_assert_ptr_nonnull(y);
+		ck_assert_msg(memcmp(x->data, y->data, (size_t)x->n * x->c * x->h * x->w *
+				     sizeof(float)) == 0, "%s differs after resume", x->name);
+	}
+	dca_weights_close(&f1);
+	dca_weights_close(&f2);
+	/* one log line per epoch, none repeated */
+	snprintf(p2, sizeof p2, "%s/log.jsonl", r2);
+	{
+		FILE *f = fopen(p2, "r");
+		char line[65536];
+		int n = 0;
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof line, f))
+			n++;
+		fclose(f);
+		ck_assert_int_eq(n, 3);
+	}
+	/* a finished run directory is not reused */
+	ck_assert_ptr_null(run_search(&e, r1, 0, 0, &rc, &err));
+	ck_assert_int_ne(rc, 0);
+	json_decref(a1);
+	json_decref(a2);
+	free(r1);
+	free(r2);
+}
+END_TEST
+
+START_TEST(test_search_random_and_darts)
+{
+	char dir[1024], fmt[2048];
+	dca_experiment e;
+	dca_error err = { 0 };
+	char *run;
+	json_t *arch;
+	int rc;
+
+	if (!have_digits(dir, sizeof dir))
+		return;
+	snprintf(fmt, sizeof fmt, NB201_DIGITS, "random", "25K", "500K", "3.725ms");
+	experiment(&e, fmt, dir);
+	e.epochs = 2;     /* samples */
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(arch,
+			 "optimizer_info"), "samples")), 2);
+	json_decref(arch);
+	free(run);
+
+	/* darts (no cost terms): whatever it finds is repaired into the budgets */
+	snprintf(fmt, sizeof fmt, NB201_DIGITS, "darts", "20K", "500K", "3.725ms");
+	experiment(&e, fmt, dir);
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	json_decref(arch);
+	free(run);
+}
+END_TEST
+
+START_TEST(test_search_darts_space)
+{
+	char dir[1024];
+	dca_experiment e;
+	dca_error err = { 0 };
+	const dca_space *sp = space("darts");
+	char *run;
+	json_t *arch;
+	dca_arch *a;
+	int rc;
+
+	if (!have_digits(dir, sizeof dir))
+		return;
+	experiment(&e, "{\"space\": {\"name\": \"darts\", \"width\": 8, \"cells\": 5,"
+		   " \"search_width\": 4, \"search_cells\": 3},"
+		   " \"optimizer\": {\"name\": \"dcanas\", \"epochs\": 2, \"warmup_epochs\": 1,"
+		   " \"batch_size\": 32, \"bottleneck_k\": 2},"
+		   " \"data\": {\"dataset\": \"digits8x8\", \"path\": \"%s\", \"per_class\": 30},"
+		   " \"constraints\": [{\"name\": \"params\", \"max\": \"40K\"},"
+		   "   {\"name\": \"flops\", \"max\": \"3M\"}]}", dir);
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	a = sp->arch_parse(json_string_value(json_object_get(arch, "arch")), &err);
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	sp->arch_free(a);
+	json_decref(arch);
+	free(run);
+}
+END_TEST
+
+START_TEST(test_search_infeasible)
+{
+	char dir[1024], fmt[2048];
+	dca_experiment e;
+	dca_error err = { 0 };
+	dca_search_opts o = { 0 };
+	dca_search *s = NULL;
+
+	if (!have_digits(dir, sizeof dir))
+		return;
+	/* below the stem and classifier alone */
+	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "100", "500K", "20ms");
+	experiment(&e, fmt, dir);
+	ck_assert_int_eq(dca_search_open(&s, &e, reg, &o, &err), DCA_ERR_INFEASIBLE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "smallest params"));
+	ck_assert_ptr_null(s);
+
+	/* a FLOPs budget below the skeleton's own MACs */
+	dca_error_clear(&err);
+	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "1M", "1", "20ms");
+	experiment(&e, fmt, dir);
+	ck_assert_int_eq(dca_search_open(&s, &e, reg, &o, &err), DCA_ERR_INFEASIBLE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "flops"));
+}
+END_TEST
+
+/* an optimizer that hands back a fixed α: all nor_conv_3x3, which a
+ * params budget forces the repair step to trade */
+static int fixed_run(dca_search *s, dca_error *err)
+{
+	float alpha[30] = { 0 }, beta[6] = { 0 };
+	int e;
+
+	for (e = 0; e < 6; e++) {
+		alpha[e * 5 + 3] = 2;              /* nor_conv_3x3 */
+		alpha[e * 5 + 2] = e == 4 ? 1.9f : 0.5f;  /* 1x1 nearly as likely on edge 4 */
+	}
+	return dca_search_set_result_alpha(s, alpha, beta, err);
+}
+
+static const dca_optimizer fixed_opt = { "fixed-test", "test", fixed_run };
+
+START_TEST(test_repair)
+{
+	char dir[1024];
+	dca_experiment e;
+	dca_error err = { 0 };
+	char *run;
+	json_t *arch, *rep, *step;
+	int rc;
+
+	if (!have_digits(dir, sizeof dir))
+		return;
+	ck_assert_int_eq(dca_registry_add_optimizer(reg, &fixed_opt, &err), 0);
+	/* the budget leaves room for all 3x3 but one, which must become a 1x1 */
+	experiment(&e, "{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1},"
+		   " \"optimizer\": \"fixed-test\","
+		   " \"data\": {\"dataset\": \"digits8x8\", \"path\": \"%s\", \"per_class\": 20},"
+		   " \"constraints\": [{\"name\": \"params\", \"max\": \"1\"}]}", dir);
+	{
+		/* the budget: the all-3x3 arch minus one edge's 3x3 -> 1x1 saving */
+		const dca_space *sp = space("nb201");
+		dca_arch *a3 = sp->arch_parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+					      "|nor_conv_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|", &err);
+		dca_net net;
+		double p;
+
+		dca_net_init(&net);
+		ck_assert_int_eq(sp->build_net(a3, &e.shape, &net, &err), 0);
+		ck_assert_int_eq(e.budgets[0].constraint->exact(&net, sp, a3, NULL, &p, &err), 0);
+		e.budgets[0].max = p;
+		dca_net_free(&net);
+		sp->arch_free(a3);
+	}
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	ck_assert_str_eq(json_string_value(json_object_get(arch, "derived")),
+			 "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+			 "|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|");
+	/* one change, on the edge where 1x1 gives up the least α-weight */
+	rep = json_object_get(arch, "repaired");
+	ck_assert_int_eq(json_array_size(rep), 1);
+	step = json_array_get(rep, 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(step, "from_edge")), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(step, "to_op")), "nor_conv_1x1");
+	ck_assert_str_eq(json_string_value(json_object_get(arch, "arch")),
+			 "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+			 "|nor_conv_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|");
+	json_decref(arch);
+	free(run);
+}
+END_TEST
+
+static Suite *search_suite(void)
+{
+	Suite *s = suite_create("search");
+	TCase *tc = tcase_create("estimate");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_supernet_sizes);
+	tcase_add_test(tc, test_supernet_grads);
+	tcase_add_test(tc, test_supernet_bad_k);
+	tcase_add_test(tc, test_estimate_exact);
+	tcase_add_test(tc, test_estimate_grad);
+	tcase_add_test(tc, test_estimate_device_model);
+	tcase_add_test(tc, test_lambda_update);
+	tcase_add_test(tc, test_derive_darts);
+	tcase_add_test(tc, test_derive_nb201);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("runs");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_search_mixed_budgets);
+	tcase_add_test(tc, test_search_resume);
+	tcase_add_test(tc, test_search_random_and_darts);
+	tcase_add_test(tc, test_search_darts_space);
+	tcase_add_test(tc, test_search_infeasible);
+	tcase_add_test(tc, test_repair);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	dca_engine_init(0);
+	return test_run(search_suite());
+}
