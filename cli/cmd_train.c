@@ -11,7 +11,8 @@
 #include "cli.h"
 
 typedef struct train_args {
-	const char *space, *arch, *data, *run_dir, *weights;
+	const char *space, *arch, *data, *run_dir, *weights, *arch_json;
+	json_t *from_search;    /* the --arch-json document (owns space, arch) */
 	dca_net_shape shape;
 	dca_train_opts opts;
 	int threads, per_class, resume;
@@ -32,6 +33,7 @@ static void usage(FILE *f, int eval)
 "accuracy. KIND is cifar10, fashion-mnist, mnist or digits8x8.\n\n"
 "  --space NAME        nb201 or darts (see `dcanas plugins`)\n"
 "  --arch TEXT         arch string or DARTS Genotype(...); --genotype too\n"
+"  --arch-json FILE    a search's arch.json: its space, arch, width and cells\n"
 "  --data KIND:PATH    e.g. cifar10:DIR, fashion-mnist:/usr/share/datasets/fashion-mnist\n"
 "  --epochs N          (10)      --batch-size N (64)    --lr X (0.025)\n"
 "  --weight-decay X    (3e-4)    --grad-clip X (5)      --seed N (1)\n"
@@ -59,6 +61,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		{ "per-class", required_argument, 0, 'P' }, { "threads", required_argument, 0, 't' },
 		{ "run-dir", required_argument, 0, 'r' }, { "resume", no_argument, 0, 'R' },
 		{ "weights", required_argument, 0, 'F' }, { "help", no_argument, 0, 'h' },
+		{ "arch-json", required_argument, 0, 'J' },
 		{ 0, 0, 0, 0 }
 	};
 	int o;
@@ -96,12 +99,33 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		case 'r': a->run_dir = optarg; break;
 		case 'R': a->resume = 1; break;
 		case 'F': a->weights = optarg; break;
+		case 'J': a->arch_json = optarg; break;
 		case 'h': usage(stdout, eval); return 0;
 		default: usage(stderr, eval); return 2;
 		}
 	}
 	if (optind < argc)
 		return cli_fail("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]) + 1;
+	if (a->arch_json) {
+		dca_error err = { 0 };
+		json_t *sh;
+
+		if (a->space || a->arch)
+			return cli_fail("%s: --arch-json gives the space and arch; drop "
+					"--space and --arch", argv[0]) + 1;
+		if (!(a->from_search = dca_json_load_file(a->arch_json, &err)))
+			return cli_fail("%s", err.msg) + 1;
+		a->space = json_string_value(json_object_get(a->from_search, "space"));
+		a->arch = json_string_value(json_object_get(a->from_search, "arch"));
+		sh = json_object_get(a->from_search, "shape");
+		if (!a->space || !a->arch || !json_is_object(sh))
+			return cli_fail("%s: not a search's arch.json (no space, arch "
+					"or shape)", a->arch_json) + 1;
+		if (!a->shape.width)
+			a->shape.width = (int)json_integer_value(json_object_get(sh, "width"));
+		if (!a->shape.cells)
+			a->shape.cells = (int)json_integer_value(json_object_get(sh, "cells"));
+	}
 	if (!a->space || !a->arch || !a->data)
 		return cli_fail("%s: --space, --arch and --data are required (see --help)", argv[0]) + 1;
 	if (eval && !a->weights)
@@ -126,8 +150,10 @@ static int run(int argc, char **argv, int eval)
 	char *canon = NULL, *cfg = NULL;
 	int rc = parse(argc, argv, &a, eval), status = 1;
 
-	if (rc >= 0)
+	if (rc >= 0) {
+		json_decref(a.from_search);
 		return rc;
+	}
 	dca_engine_init(a.threads);
 	reg = cli_registry();
 	if (!reg)
@@ -230,6 +256,7 @@ out:
 	dca_dataset_free(&train);
 	dca_dataset_free(&test);
 	dca_registry_free(reg);
+	json_decref(a.from_search);
 	return status;
 }
 

@@ -50,6 +50,21 @@ double dca_cost_estimate(const dca_space *space, const dca_cost_model *cm,
 	return cm->fixed + space->estimate(alpha, beta, cm->table, scale, grad);
 }
 
+double dca_cost_derived(const dca_space *space, const dca_cost_model *cm,
+			const float *alpha, const float *beta)
+{
+	int choice[256], e;
+	double c = cm->fixed;
+
+	if (!cm->additive || space->n_edges > 256)
+		return NAN;
+	space->derive(alpha, beta, choice);
+	for (e = 0; e < space->n_edges; e++)
+		if (choice[e] >= 0)
+			c += cm->table[e * space->n_ops + choice[e]];
+	return c;
+}
+
 double dca_lambda_update(double lambda, double estimate, double budget, double eta)
 {
 	double v = lambda + eta * (estimate - budget) / budget;

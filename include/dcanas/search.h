@@ -74,6 +74,7 @@ typedef struct dca_cost_model {
 	double *table;               /* n_edges * n_ops, owned */
 	double lambda;               /* Lagrange multiplier, >= 0 */
 	double estimate;             /* last Ĉ */
+	double derived;              /* last model cost of the derived arch */
 } dca_cost_model;
 
 /* The model of budget b for the network deployed at final_shape: from the
@@ -91,6 +92,10 @@ void dca_cost_model_free(dca_cost_model *cm);
 double dca_cost_estimate(const dca_space *space, const dca_cost_model *cm,
 			 const float *alpha, const float *beta, float scale,
 			 float *grad);
+/* The model's cost of the arch the derivation rule gives at (alpha, beta):
+ * fixed + Σ_e table[e][op(e)], the violation λ follows. */
+double dca_cost_derived(const dca_space *space, const dca_cost_model *cm,
+			const float *alpha, const float *beta);
 /* softmax of n logits a into p (double precision) */
 void dca_softmax_logits(const float *a, int n, double *p);
 /* Projected dual ascent: λ ← max(0, λ + η (Ĉ − B) / B). Returns the new λ. */

@@ -3,7 +3,12 @@
  *   dcanas  DCA-NAS: first-order bilevel search on the weight-sharing
  *           supernet; each architecture step minimises the validation loss
  *           plus Σ_c λ_c (Ĉ_c(α) − B_c)/B_c, and each λ_c ≥ 0 follows
- *           projected dual ascent on its violation.
+ *           projected dual ascent on its violation. The violation is that
+ *           of the network the search would derive now (the additive model's
+ *           cost of the current derived arch), not of the softmax-expected
+ *           Ĉ: early in a search α is near uniform, Ĉ is the mean over all
+ *           ops and far above what argmax derivation keeps, and a λ driven
+ *           by it would push a network already within budget to collapse.
  *   darts   the same loop without the cost terms (first-order DARTS with
  *           the channel bottleneck and edge normalisation), a baseline.
  *
@@ -266,9 +271,12 @@ static int arch_step(run *r, dca_tensor *x, const int *labels, float *loss_out,
 	if (r->constrained)
 		for (i = 0; i < nc; i++) {
 			dca_cost_model *cm = dca_search_cost(r->s, i);
-			if (cm->additive)
-				cm->lambda = dca_lambda_update(cm->lambda, cm->estimate,
-							       cm->budget->max, r->exp->lambda_lr);
+			if (!cm->additive)
+				continue;
+			cm->derived = dca_cost_derived(r->sp, cm, r->arch[0]->data,
+						       r->arch[1]->data);
+			cm->lambda = dca_lambda_update(cm->lambda, cm->derived,
+						       cm->budget->max, r->exp->lambda_lr);
 		}
 	*loss_out = loss->data[0];
 	*correct = count_correct(logits, labels);
@@ -282,9 +290,12 @@ static void refresh_estimates(run *r)
 
 	for (i = 0; i < dca_search_n_costs(r->s); i++) {
 		dca_cost_model *cm = dca_search_cost(r->s, i);
-		if (cm->additive)
+		if (cm->additive) {
 			cm->estimate = dca_cost_estimate(r->sp, cm, r->arch[0]->data,
 							 r->arch[1]->data, 0, NULL);
+			cm->derived = dca_cost_derived(r->sp, cm, r->arch[0]->data,
+						       r->arch[1]->data);
+		}
 	}
 }
 
@@ -299,9 +310,10 @@ static int log_epoch(run *r, int epoch, double tl, double ta, double vl,
 	refresh_estimates(r);
 	for (i = 0; i < dca_search_n_costs(r->s); i++) {
 		dca_cost_model *cm = dca_search_cost(r->s, i);
-		json_array_append_new(costs, json_pack("{s:s, s:o, s:f, s:f}",
+		json_array_append_new(costs, json_pack("{s:s, s:o, s:o, s:f, s:f}",
 			"name", cm->budget->name,
 			"estimate", cm->additive ? json_real(cm->estimate) : json_null(),
+			"derived", cm->additive ? json_real(cm->derived) : json_null(),
 			"budget", cm->budget->max, "lambda", cm->lambda));
 	}
 	if (choice) {
@@ -338,7 +350,7 @@ static void progress(run *r, FILE *f, int epoch, int step, int steps, double los
 	for (i = 0; i < dca_search_n_costs(r->s); i++) {
 		dca_cost_model *cm = dca_search_cost(r->s, i);
 		if (cm->additive && r->constrained)
-			fprintf(f, " %s %.3g/%.3g λ%.2f", cm->budget->name, cm->estimate,
+			fprintf(f, " %s %.3g/%.3g λ%.2f", cm->budget->name, cm->derived,
 				cm->budget->max, cm->lambda);
 	}
 	fprintf(f, " left %.0fs   ", left);
