@@ -25,6 +25,7 @@ static void usage(FILE *f)
 "Options override the experiment file:\n"
 "  --out DIR           run directory (default: runs/SPACE-OPTIMIZER-TIME)\n"
 "  --space NAME        nb201 or darts        --width C --cells N (deployed net)\n"
+"  --search-width C --search-cells N         the supernet's (search proxy)\n"
 "  --optimizer NAME    dcanas, darts or random\n"
 "  --data KIND:PATH    cifar10:DIR, fashion-mnist:DIR, mnist:DIR, digits8x8:DIR\n"
 "  --per-class N       search on the first N training images of each class\n"
@@ -44,7 +45,7 @@ typedef struct search_args {
 	int n_budgets, threads, quiet, stop_after, overrides;
 	/* numeric overrides; < 0: not given */
 	double epochs, warmup, batch, k, lr, arch_lr, lambda_lr, seed, time_limit,
-	       per_class, width, cells;
+	       per_class, width, cells, search_width, search_cells;
 } search_args;
 
 static int parse(int argc, char **argv, search_args *a)
@@ -61,6 +62,8 @@ static int parse(int argc, char **argv, search_args *a)
 		{ "per-class", required_argument, 0, 'P' }, { "width", required_argument, 0, 'w' },
 		{ "cells", required_argument, 0, 'c' }, { "threads", required_argument, 0, 't' },
 		{ "quiet", no_argument, 0, 'q' }, { "stop-after", required_argument, 0, 'X' },
+		{ "search-width", required_argument, 0, 'W' },
+		{ "search-cells", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	double *num[128] = { 0 };
@@ -68,11 +71,13 @@ static int parse(int argc, char **argv, search_args *a)
 
 	memset(a, 0, sizeof *a);
 	a->epochs = a->warmup = a->batch = a->k = a->lr = a->arch_lr = a->lambda_lr =
-		a->seed = a->time_limit = a->per_class = a->width = a->cells = -1;
+		a->seed = a->time_limit = a->per_class = a->width = a->cells =
+		a->search_width = a->search_cells = -1;
 	num['e'] = &a->epochs; num['u'] = &a->warmup; num['b'] = &a->batch;
 	num['k'] = &a->k; num['l'] = &a->lr; num['a'] = &a->arch_lr;
 	num['L'] = &a->lambda_lr; num['S'] = &a->seed; num['T'] = &a->time_limit;
 	num['P'] = &a->per_class; num['w'] = &a->width; num['c'] = &a->cells;
+	num['W'] = &a->search_width; num['C'] = &a->search_cells;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (o > 0 && o < 128 && num[o]) {
@@ -180,6 +185,8 @@ static int apply_overrides(dca_experiment *e, dca_registry *reg, const search_ar
 	if (a->per_class >= 0) e->per_class = (int)a->per_class;
 	if (a->width >= 0) e->shape.width = (int)a->width;
 	if (a->cells >= 0) e->shape.cells = (int)a->cells;
+	if (a->search_width >= 0) e->search_shape.width = (int)a->search_width;
+	if (a->search_cells >= 0) e->search_shape.cells = (int)a->search_cells;
 	if (e->batch_size < 1 || e->bottleneck_k < 1 || e->epochs < 1)
 		return cli_fail("search: --epochs, --batch-size and --k must be at least 1");
 	for (i = 0; i < a->n_budgets; i++)
