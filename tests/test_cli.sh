@@ -68,5 +68,37 @@ zcat "$DCANAS_SRCDIR/devices/profiles/fpga.json.gz" | sed 's/"name": *"fpga"/"na
 DCANAS_PROFILE_PATH="$tmp/profiles:$DCANAS_PROFILE_PATH" expect_ok "dropped-in profile" '^latency +' \
 	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device myboard
 
+
+# --- search: bad input, then a short search and training its result ---
+expect_ok "search --help" 'Usage: dcanas search' "$DCANAS" search --help
+expect_err "search: no space" "--space" "$DCANAS" search
+expect_err "search: unknown optimizer" "unknown optimizer 'annealing'" \
+	"$DCANAS" search --space nb201 --optimizer annealing --data digits8x8:/nowhere --out "$tmp/r0"
+expect_err "search: bad budget unit" "params=2 apples" \
+	"$DCANAS" search --space nb201 --budget 'params=2 apples' --data digits8x8:/nowhere
+expect_err "search: latency without a device" "needs a device" \
+	"$DCANAS" search --space nb201 --budget latency=5ms --device toaster --data digits8x8:/nowhere
+expect_err "search: resume a non-run" "no config.json" "$DCANAS" search --resume "$tmp"
+expect_err "search: resume takes no settings" "takes no CONFIG" "$DCANAS" search --resume "$tmp" --epochs 3
+DIGITS="${DCANAS_DATA_DIR:-}/digits8x8"
+if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
+	S="--space nb201 --width 8 --cells 1 --data digits8x8:$DIGITS --per-class 40 --batch-size 32 --k 2 --quiet"
+	expect_err "search: infeasible budget names the smallest cost" \
+		"smallest params of any 'nb201' architecture .* is 18\.594K" \
+		"$DCANAS" search $S --budget params=10K --out "$tmp/r1"
+	[ ! -e "$tmp/r1/arch.json" ] && pass "search: nothing written for an infeasible budget" \
+		|| fail "search: nothing written for an infeasible budget"
+	expect_ok "search: runs and meets its budgets" 'arch\.json' \
+		"$DCANAS" search $S --budget params=40K --budget flops=1M --epochs 2 --warmup 1 --out "$tmp/r2"
+	grep -q '"all_met": true' "$tmp/r2/arch.json" && pass "search: arch.json says all budgets met" \
+		|| fail "search: arch.json says all budgets met"
+	expect_err "search: a used run directory is refused" "not empty.*--resume" \
+		"$DCANAS" search $S --budget params=40K --out "$tmp/r2"
+	expect_ok "train --arch-json trains the result" 'test acc' \
+		"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$DIGITS" --epochs 1
+else
+	echo "# SKIP search runs: no digits8x8 under DCANAS_DATA_DIR"
+fi
+
 [ "$fails" -eq 0 ] || { echo "$fails CLI checks failed"; exit 1; }
 echo "all CLI checks passed"
