@@ -20,7 +20,7 @@ for dev in raspi4:25.68ms fpga:3.725ms; do
 		rm -rf "$run"
 		./dcanas search --space nb201 --optimizer "$opt" \
 			--data "cifar10:$data" --per-class "$per_class" --device "$name" \
-			--budget "latency=$budget" --epochs 100 --warmup 5 --k 2 \
+			--budget "latency=$budget" --epochs 100 --warmup 2 --k 2 \
 			--search-width 8 --search-cells 2 \
 			--time-limit "$secs" --quiet --out "$run" \
 			> "$run.log" 2>&1 || echo "$run failed: see $run.log"
