@@ -5,6 +5,9 @@
 # derived architecture, its exact latency (the device's HW-NAS-Bench table)
 # against the budget, and its NAS-Bench-201 200-epoch CIFAR-10 test accuracy.
 #
+# One thread per search, so a second job on a 2-core machine does not skew
+# the equal-time comparison.
+#
 # usage: bench/nb201_latency_search.sh CIFAR10_DIR OUT_DIR [SECONDS] [PER_CLASS]
 set -eu
 data=$1; out=$2; secs=${3:-360}; per_class=${4:-500}
@@ -22,7 +25,7 @@ for dev in raspi4:25.68ms fpga:3.725ms; do
 			--data "cifar10:$data" --per-class "$per_class" --device "$name" \
 			--budget "latency=$budget" --epochs 100 --warmup 2 --k 2 \
 			--search-width 8 --search-cells 2 \
-			--time-limit "$secs" --quiet --out "$run" \
+			--time-limit "$secs" --threads 1 --quiet --out "$run" \
 			> "$run.log" 2>&1 || echo "$run failed: see $run.log"
 	done
 done

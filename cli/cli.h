@@ -24,5 +24,6 @@ int cmd_cost(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 #endif

@@ -25,7 +25,8 @@ static void usage(FILE *f)
 "  --width C         initial channels (nb201: 16, darts: 36)\n"
 "  --cells N         cells (nb201: per stage, 5; darts: layers, 20)\n"
 "  --auxiliary       include the DARTS auxiliary head\n"
-"  --json            print JSON instead of text\n");
+"  --json            print JSON instead of text\n"
+"  --threads N       cores for the host device's measurements (default: all)\n");
 }
 
 struct metric_out {
@@ -64,6 +65,7 @@ int cmd_cost(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "space", required_argument, 0, 's' },
 		{ "arch", required_argument, 0, 'a' },
+		{ "threads", required_argument, 0, 't' },
 		{ "genotype", required_argument, 0, 'a' },
 		{ "device", required_argument, 0, 'd' },
 		{ "input", required_argument, 0, 'i' },
@@ -79,7 +81,8 @@ int cmd_cost(int argc, char **argv)
 		"latency", "energy" };
 	const char *space_name = NULL, *arch_text = NULL, *device_name = NULL;
 	dca_net_shape shape = { 0 };
-	int json = 0, o, i, status = 1, has_estimate = 0;
+	int json = 0, o, i, status = 1, has_estimate = 0, has_measured = 0;
+	dca_timing measured = { 0 };
 	dca_registry *reg = NULL;
 	const dca_space *space;
 	const dca_device *dev = NULL;
@@ -112,6 +115,7 @@ int cmd_cost(int argc, char **argv)
 			break;
 		case 'x': shape.auxiliary = 1; break;
 		case 'j': json = 1; break;
+		case 't': dca_engine_init(atoi(optarg)); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -155,6 +159,21 @@ int cmd_cost(int argc, char **argv)
 	}
 	if (dev)
 		has_estimate = model_estimate(dev, space, arch, &estimate) == 0;
+	if (dev && dev->runs_here && space->build_model) {
+		/* this machine: run the network end to end beside the estimate */
+		dca_model *model = NULL;
+		dca_timing_opts to;
+
+		dca_timing_opts_default(&to);
+		if (space->build_model(arch, &shape, 1, &model, &err) ||
+		    dca_time_model(model, shape.in_c, shape.in_h, shape.in_w, &to,
+				   &measured, &err)) {
+			dca_model_free(model);
+			goto fail;
+		}
+		dca_model_free(model);
+		has_measured = 1;
+	}
 	canon = space->arch_format(arch);
 	if (json) {
 		json_t *j = json_pack("{s:s, s:s, s:{s:[i,i,i], s:i, s:i, s:i, s:b}}",
@@ -169,6 +188,9 @@ int cmd_cost(int argc, char **argv)
 				json_real(m[i].value) : json_null());
 		if (has_estimate)
 			json_object_set_new(j, "latency_model_estimate", json_real(estimate));
+		if (has_measured)
+			json_object_set_new(j, "latency_measured", json_pack("{s:f, s:f}",
+				"median", measured.median_ms, "spread", measured.spread_ms));
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		putchar('\n');
 		json_decref(j);
@@ -189,7 +211,8 @@ int cmd_cost(int argc, char **argv)
 				if (i < 2)
 					printf(" (%.0f)", m[i].value);
 				if (i == 3 && dev)
-					printf(" (device table)");
+					printf(dev->runs_here ? " (estimate: sum of measured ops"
+						" + overhead)" : " (device table)");
 				putchar('\n');
 			} else if (dev || i < 3) {
 				printf("%-12s n/a: %s\n", m[i].name, m[i].error);
@@ -197,6 +220,10 @@ int cmd_cost(int argc, char **argv)
 			if (i == 3 && has_estimate)
 				printf("%-12s %s (additive per-edge model)\n", "  estimate",
 				       dca_unit_format(DCA_UNIT_SECONDS, estimate, buf, sizeof buf));
+			if (i == 3 && has_measured)
+				printf("%-12s %s (run end to end here, batch 1; spread %.3f ms)\n",
+				       "  measured", dca_unit_format(DCA_UNIT_SECONDS,
+				       measured.median_ms, buf, sizeof buf), measured.spread_ms);
 		}
 	}
 	status = 0;

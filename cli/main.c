@@ -16,6 +16,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "search", cmd_search, "search an architecture within budgets (DCA-NAS) and derive it" },
+	{ "profile", cmd_profile, "measure op latencies on this machine into a device profile" },
 	{ "train", cmd_train, "train an architecture from scratch on a dataset" },
 	{ "eval", cmd_eval, "measure a trained network on the test split" },
 	{ "cost", cmd_cost, "print the exact costs of an architecture on a device" },
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	use_build_tree_when_uninstalled();
+	dca_engine_init(0);   /* every core; commands with --threads change it */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -17,4 +17,5 @@
 #include <dcanas/weights.h>
 #include <dcanas/train.h>
 #include <dcanas/search.h>
+#include <dcanas/profile.h>
 #endif

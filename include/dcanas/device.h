@@ -45,10 +45,18 @@ struct dca_device {
 	int (*edge_model)(const dca_device *dev, dca_metric metric,
 			  const dca_space *space, double *table, double *bias,
 			  dca_error *err);
+	/* Cost of a whole concrete network when the device models more than
+	 * the sum of its ops (the host device adds a measured per-network
+	 * overhead); NULL: the sum of op_cost. */
+	int (*net_cost)(const dca_device *dev, dca_metric metric,
+			const dca_net *net, double *out, dca_error *err);
 	/* Print a human description (fit quality, tables) to f. */
 	void (*describe)(const dca_device *dev, void *file);
 	/* Free dev and its state; NULL for static devices. */
 	void (*release)(const dca_device *dev);
+	/* 1 when the device is this machine: a network can be run here and
+	 * its latency measured end to end (dcanas cost prints both). */
+	int runs_here;
 };
 
 const char *dca_metric_name(dca_metric m);

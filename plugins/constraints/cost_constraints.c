@@ -80,6 +80,8 @@ static int device_exact(dca_metric metric, const dca_net *net,
 			return rc;
 		}
 	}
+	if (dev->net_cost)
+		return dev->net_cost(dev, metric, net, out, err);
 	if (!dev->op_cost)
 		return dca_error_set(err, DCA_ERR_UNSUPPORTED,
 			"device '%s' has no %s model for space '%s' (no network "

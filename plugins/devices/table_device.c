@@ -67,14 +67,17 @@ typedef struct td_net_table {
 } td_net_table;
 
 /* -1 in an int field: wildcard (absent in the profile) */
+#define TD_OP_FIELDS 11
+
 typedef struct td_op_entry {
 	char *kind;
-	int f[9];              /* cin cout h w kernel stride pad dilation groups */
+	int f[TD_OP_FIELDS];   /* td_op_fields; -1: absent (matches anything) */
 	double value;
 } td_op_entry;
 
-static const char *const td_op_fields[9] = {
+static const char *const td_op_fields[TD_OP_FIELDS] = {
 	"cin", "cout", "h", "w", "kernel", "stride", "pad", "dilation", "groups",
+	"bias", "n_in",
 };
 
 typedef struct td_op_table {
@@ -393,7 +396,7 @@ static int td_load_op_table(const json_t *jt, td_op_table *t,
 			return dca_error_set(err, DCA_ERR_INVALID,
 					     "%s: %s.kind: unknown op kind \"%s\"",
 					     file, epath, oe->kind);
-		for (k = 0; k < 9; k++)
+		for (k = 0; k < TD_OP_FIELDS; k++)
 			if ((rc = td_get_int(e, td_op_fields[k], -1, file, epath,
 					     &oe->f[k], err)))
 				return rc;
@@ -1155,13 +1158,14 @@ static int td_arch_cost(const dca_device *dev, dca_metric metric,
 
 static int td_op_matches(const td_op_entry *e, const dca_op_desc *op)
 {
-	const int v[9] = { op->cin, op->cout, op->h, op->w, op->kernel,
-			   op->stride, op->pad, op->dilation, op->groups };
+	const int v[TD_OP_FIELDS] = { op->cin, op->cout, op->h, op->w, op->kernel,
+				      op->stride, op->pad, op->dilation, op->groups,
+				      op->bias, op->n_in };
 	int k;
 
 	if (strcmp(e->kind, dca_op_kind_name(op->kind)) != 0)
 		return 0;
-	for (k = 0; k < 9; k++)
+	for (k = 0; k < TD_OP_FIELDS; k++)
 		if (e->f[k] >= 0 && e->f[k] != v[k])
 			return 0;
 	return 1;
