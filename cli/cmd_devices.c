@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -13,8 +14,14 @@ int cmd_devices(int argc, char **argv)
 	size_t i;
 	int show = argc >= 2 && strcmp(argv[1], "show") == 0;
 
+	/* show NAME --threads N: the host device's table depends on it */
+	if (show && argc == 5 && strcmp(argv[3], "--threads") == 0) {
+		dca_engine_init(atoi(argv[4]));
+		argc = 3;
+	}
+
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: dcanas devices [show NAME]\n"
+		printf("Usage: dcanas devices [show NAME [--threads N]]\n"
 		       "List every device (profiles on DCANAS_PROFILE_PATH and in the\n"
 		       "installed profile folder, and device modules), or describe one:\n"
 		       "its tables, provenance, and the additive latency model's fit\n"

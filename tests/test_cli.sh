@@ -100,5 +100,24 @@ else
 	echo "# SKIP search runs: no digits8x8 under DCANAS_DATA_DIR"
 fi
 
+# --- profile and the host device ---
+expect_ok "profile --help" 'Usage: dcanas profile' "$DCANAS" profile --help
+expect_err "profile: no space" "--space is required" "$DCANAS" profile
+P="--space nb201 --width 4 --cells 1 --runs 2 --warmup 0 --threads 1 --out $tmp/host.json"
+expect_ok "profile: measures and validates" 'Kendall tau' "$DCANAS" profile $P --validate 4
+grep -q '"op_tables"' "$tmp/host.json" && pass "profile: writes a device profile" \
+	|| fail "profile: writes a device profile"
+expect_ok "profile: a second run reuses the table" 'quality' "$DCANAS" profile $P
+grep -q '0 measured now' "$tmp/err" && pass "profile: nothing measured twice" \
+	|| { fail "profile: nothing measured twice"; sed 's/^/# /' "$tmp/err"; }
+expect_ok "devices show host: quality" 'nb201: Kendall tau' \
+	env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" devices show host --threads 1
+expect_ok "cost --device host measures the network" 'measured +[0-9.]+ms' \
+	env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" cost --threads 1 --space nb201 \
+	--width 4 --cells 1 --device host --arch "$ARCH0"
+expect_ok "host: another machine's table is refused" "n/a: host: .*measured on" \
+	env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" cost --threads 2 --space nb201 \
+	--width 4 --cells 1 --device host --arch "$ARCH0"
+
 [ "$fails" -eq 0 ] || { echo "$fails CLI checks failed"; exit 1; }
 echo "all CLI checks passed"
