@@ -121,10 +121,12 @@ static int descriptor_model(const cost_env *env, dca_cost_model *cm, dca_error *
 		rc = DCA_ERR_INVALID;
 		goto out;
 	}
+	/* the reference network's exact cost, so that what the device adds to
+	 * a network beyond its ops (the host's measured overhead) is in fixed */
 	dca_net_init(&net);
 	rc = sp->build_net(arch, env->final_shape, &net, err);
 	if (!rc)
-		rc = net_cost(c, env->dev, &net, &total, err);
+		rc = c->exact(&net, sp, arch, c->needs_device ? env->dev : NULL, &total, err);
 	dca_net_free(&net);
 	if (rc)
 		goto out;
