@@ -13,20 +13,13 @@
 #include <dcanas/ops.h>
 #include <dcanas/profile.h>
 #include <dcanas/tensor.h>
+#include <dcanas/train.h>
 
 void dca_timing_opts_default(dca_timing_opts *o)
 {
 	o->batch = 1;
 	o->warmup = 3;
 	o->runs = 15;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -43,6 +36,36 @@ static void summarise(double *v, int n, dca_timing *t)
 	t->spread_ms = v[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1] - v[n / 4];
 }
 
+/* Run run(ctx, g) warmup + runs times on a rewound graph; time the last
+ * runs. run returns 0 or a negative code (with err set). */
+static int time_runs(int (*run)(void *ctx, dca_graph *g, dca_error *err), void *ctx,
+		     const dca_timing_opts *o, dca_timing *t, dca_error *err)
+{
+	dca_graph *g = dca_graph_new();
+	double *v = calloc((size_t)(o->runs > 0 ? o->runs : 1), sizeof *v);
+	int i, rc = 0;
+
+	if (!g || !v) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "profile: out of memory");
+		goto out;
+	}
+	for (i = -o->warmup; i < o->runs && !rc; i++) {
+		double t0;
+
+		dca_graph_reset(g);
+		t0 = dca_seconds();
+		rc = run(ctx, g, err);
+		if (i >= 0)
+			v[i] = 1e3 * (dca_seconds() - t0);
+	}
+	if (!rc)
+		summarise(v, o->runs, t);
+out:
+	free(v);
+	dca_graph_free(g);
+	return rc;
+}
+
 static dca_tensor *random_tensor(dca_rng *r, int n, int c, int h, int w)
 {
 	dca_tensor *t = dca_param_new(n, c, h, w, 0);
@@ -54,7 +77,23 @@ static dca_tensor *random_tensor(dca_rng *r, int n, int c, int h, int w)
 	return t;
 }
 
-#define MAX_TENSORS (DCA_OP_MAX_INPUTS + 6)
+typedef struct op_run {
+	const dca_op_desc *op;
+	dca_tensor **in, **p;
+	int n_in;
+} op_run;
+
+static dca_tensor *run_op(dca_graph *g, const dca_op_desc *op, dca_tensor **in,
+			  int n_in, dca_tensor **p);
+
+static int op_once(void *ctx, dca_graph *g, dca_error *err)
+{
+	const op_run *r = ctx;
+
+	return run_op(g, r->op, r->in, r->n_in, r->p) ? 0
+	       : dca_error_set(err, DCA_ERR_UNSUPPORTED, "profile: cannot run a %s op",
+			       dca_op_kind_name(r->op->kind));
+}
 
 /* run the op once on g */
 static dca_tensor *run_op(dca_graph *g, const dca_op_desc *op, dca_tensor **in,
@@ -95,9 +134,7 @@ int dca_time_op(const dca_op_desc *op, const dca_timing_opts *o, dca_timing *t,
 		dca_error *err)
 {
 	dca_tensor *in[DCA_OP_MAX_INPUTS] = { 0 }, *p[4] = { 0 };
-	dca_graph *g;
 	dca_rng r;
-	double *v;
 	int n_in = op->n_in > 0 ? op->n_in : 1, i, rc = 0, B = o->batch;
 	int cin = op->cin, h = op->h, w = op->w;
 
@@ -138,29 +175,12 @@ int dca_time_op(const dca_op_desc *op, const dca_timing_opts *o, dca_timing *t,
 	default:
 		break;
 	}
-	g = dca_graph_new();
-	v = calloc((size_t)o->runs, sizeof *v);
-	if (rc || !g || !v) {
+	if (rc) {
 		rc = dca_error_set(err, DCA_ERR_NOMEM, "profile: out of memory");
-		goto out;
+	} else {
+		op_run run = { op, in, p, n_in };
+		rc = time_runs(op_once, &run, o, t, err);
 	}
-	for (i = -o->warmup; i < o->runs; i++) {
-		double t0;
-
-		dca_graph_reset(g);
-		t0 = now_ms();
-		if (!run_op(g, op, in, n_in, p)) {
-			rc = dca_error_set(err, DCA_ERR_UNSUPPORTED, "profile: cannot "
-					   "run a %s op", dca_op_kind_name(op->kind));
-			goto out;
-		}
-		if (i >= 0)
-			v[i] = now_ms() - t0;
-	}
-	summarise(v, o->runs, t);
-out:
-	free(v);
-	dca_graph_free(g);
 	for (i = 0; i < n_in; i++)
 		dca_param_free(in[i]);
 	for (i = 0; i < 4; i++)
@@ -168,40 +188,33 @@ out:
 	return rc;
 }
 
+typedef struct model_run {
+	dca_model *m;
+	dca_tensor *x;
+} model_run;
+
+static int model_once(void *ctx, dca_graph *g, dca_error *err)
+{
+	const model_run *r = ctx;
+
+	return r->m->forward(r->m, g, r->x, 0, NULL) ? 0
+	       : dca_error_set(err, DCA_ERR_NOMEM, "profile: out of memory running "
+			       "the network");
+}
+
 int dca_time_model(dca_model *m, int c, int h, int w, const dca_timing_opts *o,
 		   dca_timing *t, dca_error *err)
 {
-	dca_graph *g = dca_graph_new();
-	double *v = calloc((size_t)(o->runs > 0 ? o->runs : 1), sizeof *v);
-	dca_tensor *x;
-	dca_rng r;
-	int i, rc = 0;
+	model_run r = { m, NULL };
+	dca_rng rng;
+	int rc;
 
 	memset(t, 0, sizeof *t);
-	dca_rng_seed(&r, 54321);
-	x = random_tensor(&r, o->batch, c, h, w);
-	if (!g || !v || !x) {
-		rc = dca_error_set(err, DCA_ERR_NOMEM, "profile: out of memory");
-		goto out;
-	}
-	for (i = -o->warmup; i < o->runs; i++) {
-		double t0;
-
-		dca_graph_reset(g);
-		t0 = now_ms();
-		if (!m->forward(m, g, x, 0, NULL)) {
-			rc = dca_error_set(err, DCA_ERR_NOMEM, "profile: out of memory "
-					   "running the network");
-			goto out;
-		}
-		if (i >= 0)
-			v[i] = now_ms() - t0;
-	}
-	summarise(v, o->runs, t);
-out:
-	dca_param_free(x);
-	free(v);
-	dca_graph_free(g);
+	dca_rng_seed(&rng, 54321);
+	if (!(r.x = random_tensor(&rng, o->batch, c, h, w)))
+		return dca_error_set(err, DCA_ERR_NOMEM, "profile: out of memory");
+	rc = time_runs(model_once, &r, o, t, err);
+	dca_param_free(r.x);
 	return rc;
 }
 

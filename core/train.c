@@ -31,7 +31,7 @@ void dca_train_opts_default(dca_train_opts *o)
 	o->seed = 1;
 }
 
-static double now(void)
+double dca_seconds(void)
 {
 	struct timespec ts;
 
@@ -39,8 +39,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* correct predictions of logits (N x C) against labels */
-static int count_correct(const dca_tensor *logits, const int *labels)
+int dca_count_correct(const dca_tensor *logits, const int *labels)
 {
 	int i, j, correct = 0;
 
@@ -81,7 +80,7 @@ int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
 			dca_graph_free(g);
 			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in evaluation");
 		}
-		correct += count_correct(logits, labels);
+		correct += dca_count_correct(logits, labels);
 		loss_sum += (double)ce->data[0] * b;
 		seen += b;
 	}
@@ -236,7 +235,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	dca_sgd opt;
 	int epoch, start = 0, rc = 0, loader_ok = 0, opt_ok = 0;
 	long steps_per_epoch, total_steps;
-	double t0 = now(), images = 0;
+	double t0 = dca_seconds(), images = 0;
 
 	memset(res, 0, sizeof *res);
 	if (o->epochs < 1 || o->batch_size < 1)
@@ -269,7 +268,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	steps_per_epoch = dca_loader_batches(&l);
 	total_steps = steps_per_epoch * o->epochs;
 	for (epoch = start; epoch < o->epochs; epoch++) {
-		double e0 = now(), loss_sum = 0;
+		double e0 = dca_seconds(), loss_sum = 0;
 		int correct = 0, seen = 0, step = 0, b;
 		dca_tensor *x, *logits, *aux, *loss;
 		int *labels;
@@ -314,12 +313,12 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 			dca_backward(g, loss);
 			dca_sgd_step(&opt);
 			loss_sum += (double)loss->data[0] * b;
-			correct += count_correct(logits, labels);
+			correct += dca_count_correct(logits, labels);
 			seen += b;
 			images += b;
 			step++;
 			if (o->progress) {
-				double el = now() - t0, rate = images / (el > 0 ? el : 1);
+				double el = dca_seconds() - t0, rate = images / (el > 0 ? el : 1);
 				long done = (long)(epoch - start) * steps_per_epoch + step;
 				long left = total_steps - (long)start * steps_per_epoch - done;
 				char eta[32];
@@ -335,7 +334,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		res->train_acc = seen ? 100.0f * correct / seen : 0;
 		line = json_pack("{s:i, s:f, s:f, s:f, s:f}", "epoch", epoch + 1,
 				 "lr", (double)opt.lr, "train_loss", (double)res->train_loss,
-				 "train_acc", (double)res->train_acc, "seconds", now() - e0);
+				 "train_acc", (double)res->train_acc, "seconds", dca_seconds() - e0);
 		if (test) {
 			rc = dca_evaluate(m, test, o->batch_size, &o->aug, &res->test_acc,
 					  &res->test_loss, err);
@@ -353,7 +352,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 				o->epochs, res->train_loss, res->train_acc);
 			if (test)
 				fprintf(o->progress, " test acc %.2f%%", res->test_acc);
-			fprintf(o->progress, " (%.1fs)                    \n", now() - e0);
+			fprintf(o->progress, " (%.1fs)                    \n", dca_seconds() - e0);
 		}
 		if (o->run_dir && (rc = save_checkpoint(m, &opt, epoch + 1, o, err)))
 			goto out;
@@ -370,7 +369,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		free(path);
 	}
 out:
-	res->seconds = now() - t0;
+	res->seconds = dca_seconds() - t0;
 	res->images_per_second = res->seconds > 0 ? images / res->seconds : 0;
 	if (opt_ok)
 		dca_sgd_free(&opt);

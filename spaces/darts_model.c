@@ -544,6 +544,31 @@ static int build_cells(dca_model *m, darts_net *net, const dca_net_shape *sh, in
 	return rc;
 }
 
+/* a model whose state is an empty darts_net of shape's cells */
+static int model_new(const dca_net_shape *shape, uint64_t seed, dca_model **m_out,
+		     darts_net **net_out, dca_error *err)
+{
+	dca_model *m = dca_model_new(seed);
+	darts_net *net = calloc(1, sizeof *net);
+
+	if (net)
+		net->cells = calloc((size_t)shape->cells, sizeof *net->cells);
+	if (!m || !net || !net->cells) {
+		darts_net_free(net);
+		dca_model_free(m);
+		return dca_error_set(err, DCA_ERR_NOMEM, "darts: out of memory building "
+				     "the network");
+	}
+	net->n_cells = shape->cells;
+	net->red2 = 2 * shape->cells / 3;
+	m->state = net;
+	m->state_free = darts_net_free;
+	m->forward = darts_forward;
+	*m_out = m;
+	*net_out = net;
+	return 0;
+}
+
 int dcap_darts_build_model(const dca_arch *arch, const dca_net_shape *shape,
 			   uint64_t seed, dca_model **out, dca_error *err)
 {
@@ -555,24 +580,11 @@ int dcap_darts_build_model(const dca_arch *arch, const dca_net_shape *shape,
 	if (!arch || !shape)
 		return dca_error_set(err, DCA_ERR_INVALID,
 				     "darts: build_model needs an arch and a shape");
-	if ((rc = check_shape(shape, err)) || (rc = check_arch(arch, err)))
+	if ((rc = check_shape(shape, err)) || (rc = check_arch(arch, err)) ||
+	    (rc = model_new(shape, seed, &m, &net, err)))
 		return rc;
-	m = dca_model_new(seed);
-	net = calloc(1, sizeof *net);
-	if (net)
-		net->cells = calloc((size_t)shape->cells, sizeof *net->cells);
-	if (!m || !net || !net->cells) {
-		darts_net_free(net);
-		dca_model_free(m);
-		return dca_error_set(err, DCA_ERR_NOMEM, "darts: out of memory building the model");
-	}
 	net->arch = *arch;
-	net->n_cells = shape->cells;
-	net->red2 = 2 * shape->cells / 3;
 	net->auxiliary = shape->auxiliary != 0;
-	m->state = net;
-	m->state_free = darts_net_free;
-	m->forward = darts_forward;
 	if (build_cells(m, net, shape, 0)) {
 		dca_model_free(m);
 		return dca_error_set(err, DCA_ERR_NOMEM, "darts: out of memory building the model");
@@ -596,25 +608,13 @@ int dcap_darts_build_supernet(const dca_net_shape *shape, int k, uint64_t seed,
 		return dca_error_set(err, DCA_ERR_INVALID, "darts: the width %d must "
 				     "be a multiple of 2k = %d (channel bottleneck k=%d)",
 				     shape->width, 2 * k, k);
-	m = dca_model_new(seed);
-	net = calloc(1, sizeof *net);
-	if (net)
-		net->cells = calloc((size_t)shape->cells, sizeof *net->cells);
-	if (!m || !net || !net->cells) {
-		darts_net_free(net);
-		dca_model_free(m);
-		return dca_error_set(err, DCA_ERR_NOMEM, "darts: out of memory building the supernet");
-	}
+	if ((rc = model_new(shape, seed, &m, &net, err)))
+		return rc;
 	for (t = 0; t < 2; t++) {     /* every cell joins its four nodes */
 		net->arch.cell[t].n_concat = DARTS_STEPS;
 		for (rc = 0; rc < DARTS_STEPS; rc++)
 			net->arch.cell[t].concat[rc] = rc + 2;
 	}
-	net->n_cells = shape->cells;
-	net->red2 = 2 * shape->cells / 3;
-	m->state = net;
-	m->state_free = darts_net_free;
-	m->forward = darts_forward;
 	if (build_cells(m, net, shape, k) ||
 	    !(net->super = dca_supernet_new(m, 2 * DARTS_CELL_EDGES, DARTS_N_OPS, k))) {
 		dca_model_free(m);

@@ -31,46 +31,42 @@ typedef struct move {
 	int e2;           /* and drop edge e2 (-1: none) */
 } move;
 
+/* append mv to *m (n used of *cap); 0, or -1 when out of memory */
+static int push_move(move **m, int *n, int *cap, move mv)
+{
+	if (*n == *cap) {
+		move *t = realloc(*m, (size_t)(*cap = *cap ? 2 * *cap : 64) * sizeof *t);
+		if (!t)
+			return -1;
+		*m = t;
+	}
+	(*m)[(*n)++] = mv;
+	return 0;
+}
+
 /* the moves from choice; returns how many (caller frees *out) */
 static int list_moves(const dca_space *sp, const int *choice, move **out)
 {
-	int E = sp->n_edges, O = sp->n_ops, n = 0, cap = 64, e, e2, o;
-	move *m = malloc((size_t)cap * sizeof *m);
+	int E = sp->n_edges, O = sp->n_ops, n = 0, cap = 0, e, e2, o, rc = 0;
+	move *m = NULL;
 
-	for (e = 0; e < E && m; e++) {
+	for (e = 0; e < E && !rc; e++) {
 		if (choice[e] < 0)
 			continue;
-		for (o = 0; o < O; o++) {
-			if (o != choice[e]) {
-				if (n == cap) {
-					move *t = realloc(m, (size_t)(cap *= 2) * sizeof *m);
-					if (!t) {
-						free(m);
-						m = NULL;
-						break;
-					}
-					m = t;
-				}
-				m[n++] = (move){ e, o, -1 };
-			}
-			for (e2 = 0; e2 < E && m; e2++) {
-				if (choice[e2] >= 0)
-					continue;
-				if (n == cap) {
-					move *t = realloc(m, (size_t)(cap *= 2) * sizeof *m);
-					if (!t) {
-						free(m);
-						m = NULL;
-						break;
-					}
-					m = t;
-				}
-				m[n++] = (move){ e2, o, e };
-			}
+		for (o = 0; o < O && !rc; o++) {
+			if (o != choice[e])
+				rc = push_move(&m, &n, &cap, (move){ e, o, -1 });
+			for (e2 = 0; e2 < E && !rc; e2++)
+				if (choice[e2] < 0)
+					rc = push_move(&m, &n, &cap, (move){ e2, o, e });
 		}
 	}
+	if (rc) {
+		free(m);
+		m = NULL;
+	}
 	*out = m;
-	return m ? n : -1;
+	return rc ? -1 : n;
 }
 
 static void apply_move(int *choice, const move *mv)

@@ -20,17 +20,10 @@
 #include <dcanas/jsonfile.h>
 #include <dcanas/plugin.h>
 #include <dcanas/search.h>
+#include <dcanas/train.h>
 #include <dcanas/weights.h>
 
 #include "search_internal.h"
-
-double dcap_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* ------------------------------------------------------------------ */
 /* Opening                                                             */
@@ -158,7 +151,7 @@ int dca_search_open(dca_search **out, const dca_experiment *exp,
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	s->exp = *exp;
 	s->opts = *opts;
-	s->t0 = dcap_now();
+	s->t0 = dca_seconds();
 	if (!(s->space = dca_registry_space(reg, exp->space, err)) ||
 	    !(s->opt = dca_registry_optimizer(reg, exp->optimizer, err))) {
 		rc = DCA_ERR_NOTFOUND;
@@ -245,7 +238,7 @@ int dca_search_stop_after(const dca_search *s) { return s->opts.stop_after; }
 
 double dca_search_elapsed(const dca_search *s)
 {
-	return s->elapsed_before + (dcap_now() - s->t0);
+	return s->elapsed_before + (dca_seconds() - s->t0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -407,7 +400,7 @@ int dca_search_checkpoint_load(dca_search *s, dca_weights_file *f,
 	}
 	free(path);
 	s->elapsed_before = json_number_value(json_object_get(m, "elapsed"));
-	s->t0 = dcap_now();
+	s->t0 = dca_seconds();
 	*state = json_incref(json_object_get(m, "state"));
 	json_decref(m);
 	rc = trim_log(s, (int)json_integer_value(json_object_get(*state, "epoch")), err);

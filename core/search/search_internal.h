@@ -24,8 +24,6 @@ struct dca_search {
 	json_t *res_info;
 };
 
-double dcap_now(void);
-
 /* derive.c: from the optimizer's result to arch.json */
 int dcap_search_finish(dca_search *s, dca_error *err);
 /* The smallest cost of each budget any arch can have; fails naming the

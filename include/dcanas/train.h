@@ -50,6 +50,11 @@ typedef struct dca_train_result {
 int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	      const dca_train_opts *o, dca_train_result *res, dca_error *err);
 
+/* Correct predictions of logits (N x C) against labels. */
+int dca_count_correct(const dca_tensor *logits, const int *labels);
+/* A monotonic clock, in seconds. */
+double dca_seconds(void);
+
 /* Accuracy (percent) and mean loss of m on d, in eval mode. */
 int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
 		 const dca_augment *norm, float *acc, float *loss, dca_error *err);

@@ -40,32 +40,39 @@ static dca_op_table *table(dca_error *err)
 	return state.table;
 }
 
-static int host_op_cost(const dca_device *dev, dca_metric metric,
-			const dca_op_desc *op, double *out, dca_error *err)
+/* the table for a latency question; NULL with err set otherwise */
+static dca_op_table *latency_table(dca_metric metric, int *rc, dca_error *err)
 {
 	dca_op_table *t;
 
-	(void)dev;
-	if (metric != DCA_METRIC_LATENCY)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "host measures "
-				     "latency only (no energy meter)");
+	if (metric != DCA_METRIC_LATENCY) {
+		*rc = dca_error_set(err, DCA_ERR_UNSUPPORTED, "host measures "
+				    "latency only (no energy meter)");
+		return NULL;
+	}
 	if (!(t = table(err)))
-		return err && err->code ? err->code : DCA_ERR_IO;
-	return dca_op_table_cost(t, op, out, NULL, err);
+		*rc = state.open_err.code ? state.open_err.code : DCA_ERR_IO;
+	return t;
+}
+
+static int host_op_cost(const dca_device *dev, dca_metric metric,
+			const dca_op_desc *op, double *out, dca_error *err)
+{
+	int rc = 0;
+	dca_op_table *t = latency_table(metric, &rc, err);
+
+	(void)dev;
+	return t ? dca_op_table_cost(t, op, out, NULL, err) : rc;
 }
 
 static int host_net_cost(const dca_device *dev, dca_metric metric,
 			 const dca_net *net, double *out, dca_error *err)
 {
-	dca_op_table *t;
+	int rc = 0;
+	dca_op_table *t = latency_table(metric, &rc, err);
 
 	(void)dev;
-	if (metric != DCA_METRIC_LATENCY)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "host measures "
-				     "latency only (no energy meter)");
-	if (!(t = table(err)))
-		return err && err->code ? err->code : DCA_ERR_IO;
-	return dca_op_table_net_cost(t, net, out, err);
+	return t ? dca_op_table_net_cost(t, net, out, err) : rc;
 }
 
 static void host_describe(const dca_device *dev, void *file)

@@ -57,21 +57,6 @@ static void set_requires_grad(dca_tensor **t, int n, int on)
 		t[i]->requires_grad = on;
 }
 
-static int count_correct(const dca_tensor *logits, const int *labels)
-{
-	int i, k, ok = 0;
-
-	for (i = 0; i < logits->n; i++) {
-		const float *r = logits->data + (size_t)i * logits->c;
-		int best = 0;
-		for (k = 1; k < logits->c; k++)
-			if (r[k] > r[best])
-				best = k;
-		ok += best == labels[i];
-	}
-	return ok;
-}
-
 /* mean entropy (nats) of the edges' op distributions */
 static double alpha_entropy(const dca_supernet *n)
 {
@@ -233,7 +218,7 @@ static int weight_step(run *r, dca_tensor *x, const int *labels, float *loss_out
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in backward");
 	dca_sgd_step(&r->sgd);
 	*loss_out = loss->data[0];
-	*correct = count_correct(logits, labels);
+	*correct = dca_count_correct(logits, labels);
 	return 0;
 }
 
@@ -279,7 +264,7 @@ static int arch_step(run *r, dca_tensor *x, const int *labels, float *loss_out,
 						       cm->budget->max, r->exp->lambda_lr);
 		}
 	*loss_out = loss->data[0];
-	*correct = count_correct(logits, labels);
+	*correct = dca_count_correct(logits, labels);
 	return 0;
 }
 
