@@ -119,5 +119,15 @@ expect_ok "host: another machine's table is refused" "n/a: host: .*measured on" 
 	env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" cost --threads 2 --space nb201 \
 	--width 4 --cells 1 --device host --arch "$ARCH0"
 
+if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
+	expect_ok "search: nb201 under a host latency budget" 'arch\.json' \
+		env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" search --space nb201 \
+		--width 8 --cells 1 --data "digits8x8:$DIGITS" --per-class 40 --batch-size 32 \
+		--k 2 --quiet --threads 1 --device host --budget latency=50ms --epochs 1 \
+		--warmup 0 --out "$tmp/r3"
+	grep -q '"all_met": true' "$tmp/r3/arch.json" && pass "search: host latency budget met" \
+		|| fail "search: host latency budget met"
+fi
+
 [ "$fails" -eq 0 ] || { echo "$fails CLI checks failed"; exit 1; }
 echo "all CLI checks passed"
