@@ -501,7 +501,7 @@ static void darts_arch_free(dca_arch *a)
  * other states than the four nodes, has no such form. */
 static int darts_arch_choices(const dca_arch *a, int *choice)
 {
-	int t, i, j;
+	int t, i;
 
 	for (i = 0; i < 2 * DARTS_CELL_EDGES; i++)
 		choice[i] = -1;
@@ -521,7 +521,6 @@ static int darts_arch_choices(const dca_arch *a, int *choice)
 			choice[e] = c->op[i];
 		}
 	}
-	(void)j;
 	return 0;
 }
 

@@ -202,7 +202,7 @@ int dcap_search_check_feasible(dca_search *s, dca_error *err)
 {
 	double min[DCA_MAX_CONSTRAINTS];
 	int i, rc, joint = 1;
-	char b1[48], b2[48];
+	char b1[48];
 
 	if (space_size(s->space) <= ENUMERATE_MAX) {
 		if ((rc = enumerate(s, min, &joint, err)))
@@ -232,7 +232,6 @@ int dcap_search_check_feasible(dca_search *s, dca_error *err)
 			"can be met, but no '%s' architecture meets all of them at "
 			"once (checked all %.0f); relax one", s->exp.source,
 			s->space->name, space_size(s->space));
-	(void)b2;
 	return 0;
 }
 
