@@ -173,8 +173,9 @@ size_t dca_graph_arena_peak(const dca_graph *g)
 	return g->peak;
 }
 
-dca_tensor *dca_tensor_new(dca_graph *g, int n, int c, int h, int w,
-			   int requires_grad)
+/* the tensor's header and data from the arena; data zeroed when asked */
+static dca_tensor *tensor_alloc(dca_graph *g, int n, int c, int h, int w,
+				int requires_grad, int zero)
 {
 	dca_tensor *t = dca_graph_alloc(g, sizeof *t);
 	size_t size = (size_t)n * c * h * w;
@@ -190,7 +191,12 @@ dca_tensor *dca_tensor_new(dca_graph *g, int n, int c, int h, int w,
 	t->data = dca_graph_alloc(g, size * sizeof(float));
 	if (!t->data)
 		return NULL;
-	memset(t->data, 0, size * sizeof(float));
+	if (zero)
+		memset(t->data, 0, size * sizeof(float));
+#ifdef DCA_POISON_UNINIT
+	else    /* debug builds: NaN, so an op that skips an element shows */
+		memset(t->data, 0xff, size * sizeof(float));
+#endif
 	if (requires_grad) {
 		t->grad = dca_graph_alloc(g, size * sizeof(float));
 		if (!t->grad)
@@ -199,6 +205,17 @@ dca_tensor *dca_tensor_new(dca_graph *g, int n, int c, int h, int w,
 		t->requires_grad = 1;
 	}
 	return t;
+}
+
+dca_tensor *dca_tensor_new(dca_graph *g, int n, int c, int h, int w,
+			   int requires_grad)
+{
+	return tensor_alloc(g, n, c, h, w, requires_grad, 1);
+}
+
+dca_tensor *dca_tensor_new_uninit(dca_graph *g, int n, int c, int h, int w)
+{
+	return tensor_alloc(g, n, c, h, w, 0, 0);
 }
 
 dca_tensor *dca_param_new(int n, int c, int h, int w, int requires_grad)

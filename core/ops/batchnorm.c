@@ -88,7 +88,7 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 			"values, one per channel\n", c);
 		abort();
 	}
-	y = dca_tensor_new(g, n, c, x->h, x->w, 0);
+	y = dca_tensor_new_uninit(g, n, c, x->h, x->w);
 	saved = dca_graph_alloc(g, 2 * (size_t)c * sizeof *saved);
 	if (!y || !saved)
 		return NULL;

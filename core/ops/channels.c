@@ -66,7 +66,7 @@ dca_tensor *dca_concat(dca_graph *g, dca_tensor *const *xs, int n)
 			   xs[0]->n, xs[0]->c, xs[0]->h, xs[0]->w);
 		ctot += xs[k]->c;
 	}
-	out = dca_tensor_new(g, xs[0]->n, ctot, xs[0]->h, xs[0]->w, 0);
+	out = dca_tensor_new_uninit(g, xs[0]->n, ctot, xs[0]->h, xs[0]->w);
 	if (!out)
 		return NULL;
 	hw = (size_t)out->h * out->w;

@@ -439,7 +439,7 @@ dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 	CONV_REQUIRE(ho >= 1 && wo >= 1, "a %dx%d kernel (dilation %d) does not fit "
 		     "a %dx%d input padded by %d", kh, kw, dilation, h, wd, pad);
 
-	y = dca_tensor_new(g, n, cout, ho, wo, 0);
+	y = dca_tensor_new_uninit(g, n, cout, ho, wo);   /* sgemm beta 0 / direct */
 	if (!y)
 		return NULL;
 	cg = cin / groups;

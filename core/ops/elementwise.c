@@ -42,7 +42,7 @@ static void relu_backward(dca_graph *g, dca_node *nd)
 
 dca_tensor *dca_relu(dca_graph *g, dca_tensor *x)
 {
-	dca_tensor *out = dca_tensor_new(g, x->n, x->c, x->h, x->w, 0);
+	dca_tensor *out = dca_tensor_new_uninit(g, x->n, x->c, x->h, x->w);
 	dca_node *nd;
 	long i, n = (long)x->size;
 
@@ -84,7 +84,7 @@ dca_tensor *dca_add(dca_graph *g, dca_tensor *a, dca_tensor *b)
 
 	OP_REQUIRE(same_shape(a, b), "shapes differ: %dx%dx%dx%d vs %dx%dx%dx%d",
 		   a->n, a->c, a->h, a->w, b->n, b->c, b->h, b->w);
-	out = dca_tensor_new(g, a->n, a->c, a->h, a->w, 0);
+	out = dca_tensor_new_uninit(g, a->n, a->c, a->h, a->w);
 	if (!out)
 		return NULL;
 #pragma omp parallel for if (n >= PAR_MIN) schedule(static)

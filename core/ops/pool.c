@@ -60,7 +60,7 @@ dca_tensor *dca_maxpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	ho = (h + 2 * pad - kernel) / stride + 1;
 	wo = (w + 2 * pad - kernel) / stride + 1;
 	ohw = (size_t)ho * wo;
-	y = dca_tensor_new(g, x->n, x->c, ho, wo, 0);
+	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
 	arg = dca_graph_alloc(g, (size_t)planes * ohw * sizeof *arg);
 	if (!y || !arg)
 		return NULL;
@@ -161,7 +161,7 @@ dca_tensor *dca_avgpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	ho = (h + 2 * pad - kernel) / stride + 1;
 	wo = (w + 2 * pad - kernel) / stride + 1;
 	ohw = (size_t)ho * wo;
-	y = dca_tensor_new(g, x->n, x->c, ho, wo, 0);
+	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
 	if (!y)
 		return NULL;
 #pragma omp parallel for schedule(static)

@@ -48,6 +48,9 @@ size_t dca_graph_arena_peak(const dca_graph *g);
 
 /* An arena tensor (zeroed); grad allocated (zeroed) when requires_grad. */
 dca_tensor *dca_tensor_new(dca_graph *g, int n, int c, int h, int w, int requires_grad);
+/* An arena tensor whose data is NOT cleared: for ops that write every
+ * element of their output (saves a pass over memory per op). */
+dca_tensor *dca_tensor_new_uninit(dca_graph *g, int n, int c, int h, int w);
 /* Scratch memory from the arena, 64-byte aligned, valid until reset. */
 void *dca_graph_alloc(dca_graph *g, size_t bytes);
 
