@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,16 @@ static void usage(FILE *f)
 "                      median relative error of the estimate\n"
 "  --points FILE       with --validate: write arch, estimate, measured (TSV)\n"
 "  --seed N            for the random networks (1)\n");
+}
+
+/* Ctrl-C or SIGTERM: stop after the op being measured; what was measured
+ * is saved, and the next run continues from it */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
 }
 
 /* every distinct op of the candidates and of the skeleton */
@@ -79,6 +90,12 @@ static int measure_space_ops(dca_op_table *t, const dca_net *all, dca_error *err
 		double ms;
 		int measured;
 
+		if (stop_requested) {
+			rc = dca_error_set(err, DCA_ERR_IO, "interrupted: %zu ops measured "
+					   "now are saved in %s; run the same command to "
+					   "continue", n_new, dca_op_table_path(t));
+			break;
+		}
 		dca_op_key(&all->ops[i], key, sizeof key);
 		if (json_object_get(seen, key))
 			continue;
@@ -178,7 +195,7 @@ static int validate(dca_op_table *t, const dca_space *sp, const dca_net_shape *s
 	if (pf)
 		fprintf(pf, "arch\tops_sum_ms\tn_ops\tmeasured_ms\n");
 	dca_rng_seed(&rng, (uint64_t)seed * 2654435761u + 1);
-	for (k = 0; k < n && !rc && alpha && beta && choice; k++) {
+	for (k = 0; k < n && !rc && alpha && beta && choice && !stop_requested; k++) {
 		dca_arch *a;
 		dca_model *m = NULL;
 		dca_net net;
@@ -223,6 +240,9 @@ static int validate(dca_op_table *t, const dca_space *sp, const dca_net_shape *s
 		fprintf(stderr, "\n");
 	if (pf)
 		fclose(pf);
+	if (!rc && stop_requested)
+		rc = dca_error_set(err, DCA_ERR_IO, "interrupted during validation: the "
+				   "op table is saved, the quality is not; run again");
 	free(alpha);
 	free(beta);
 	free(choice);
@@ -295,6 +315,8 @@ int cmd_profile(int argc, char **argv)
 	dca_engine_init(threads);
 	if (!(reg = cli_registry()))
 		return 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	if (!(sp = dca_registry_space(reg, space_name, &err)))
 		goto fail;
 	if (!sp->candidate_net || !sp->derive || !sp->arch_from_choices) {
@@ -337,7 +359,7 @@ int cmd_profile(int argc, char **argv)
 fail:
 	cli_fail("%s", err.msg);
 out:
-	dca_op_table_free(t);
+	dca_op_table_free(t);      /* saves what was measured */
 	free(path);
 	dca_registry_free(reg);
 	return status;
