@@ -248,16 +248,23 @@ static dca_tensor *edge_apply(dca_graph *g, const edge *e, dca_tensor *x,
 	}
 }
 
+/* the cell's two input states from the previous two cells' outputs */
+static int preprocess(dca_graph *g, const cell *c, dca_tensor *s0, dca_tensor *s1,
+		      dca_tensor **st, int training)
+{
+	st[0] = c->reduction_prev ? fr_apply(g, &c->pre0_fr, s0, training)
+				  : rcb_apply(g, &c->pre0, s0, training);
+	st[1] = rcb_apply(g, &c->pre1, s1, training);
+	return st[0] && st[1] ? 0 : -1;
+}
+
 static dca_tensor *cell_apply(dca_model *m, dca_graph *g, const cell *c,
 			      dca_tensor *s0, dca_tensor *s1, int training)
 {
 	dca_tensor *st[DARTS_STATES], *cat[DARTS_STATES];
 	int i, j;
 
-	st[0] = c->reduction_prev ? fr_apply(g, &c->pre0_fr, s0, training)
-				  : rcb_apply(g, &c->pre0, s0, training);
-	st[1] = rcb_apply(g, &c->pre1, s1, training);
-	if (!st[0] || !st[1])
+	if (preprocess(g, c, s0, s1, st, training))
 		return NULL;
 	for (i = 0; i < DARTS_STEPS; i++) {
 		dca_tensor *h[2];
@@ -305,10 +312,7 @@ static dca_tensor *super_cell_apply(const darts_net *net, dca_graph *g,
 	candidate_ctx k = { NULL, training };
 	int t = c->reduction, i, j;
 
-	st[0] = c->reduction_prev ? fr_apply(g, &c->pre0_fr, s0, training)
-				  : rcb_apply(g, &c->pre0, s0, training);
-	st[1] = rcb_apply(g, &c->pre1, s1, training);
-	if (!st[0] || !st[1])
+	if (preprocess(g, c, s0, s1, st, training))
 		return NULL;
 	for (i = 0; i < DARTS_STEPS; i++) {
 		for (j = 0; j < i + 2; j++) {

@@ -925,28 +925,36 @@ static void darts_keep(const float *alpha, const float *beta, int t, int node,
 			kept[1] = j;
 }
 
+/* the kept edges (2 per node, both cell types), in a fixed order */
+static void kept_edges(const float *alpha, const float *beta,
+		       int kept[2 * DARTS_STEPS * 2])
+{
+	int t, i, k = 0, two[2];
+
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < DARTS_STEPS; i++) {
+			darts_keep(alpha, beta, t, i, two);
+			kept[k++] = darts_edge(t, i, two[0]);
+			kept[k++] = darts_edge(t, i, two[1]);
+		}
+}
+
 static void darts_derive(const float *alpha, const float *beta, int *choice)
 {
-	int t, i, k, o;
+	int kept[4 * DARTS_STEPS], i, k, o;
 
 	for (i = 0; i < 2 * DARTS_CELL_EDGES; i++)
 		choice[i] = -1;
-	for (t = 0; t < 2; t++)
-		for (i = 0; i < DARTS_STEPS; i++) {
-			int kept[2];
+	kept_edges(alpha, beta, kept);
+	for (k = 0; k < 4 * DARTS_STEPS; k++) {
+		const float *a = alpha + (size_t)kept[k] * DARTS_N_OPS;
+		int best = 1;
 
-			darts_keep(alpha, beta, t, i, kept);
-			for (k = 0; k < 2; k++) {
-				int e = darts_edge(t, i, kept[k]);
-				const float *a = alpha + (size_t)e * DARTS_N_OPS;
-				int best = 1;
-
-				for (o = 2; o < DARTS_N_OPS; o++)
-					if (a[o] > a[best])
-						best = o;
-				choice[e] = best;
-			}
-		}
+		for (o = 2; o < DARTS_N_OPS; o++)
+			if (a[o] > a[best])
+				best = o;
+		choice[kept[k]] = best;
+	}
 }
 
 /* Over the edges the rule keeps now, the expected cost under the softmax of
@@ -956,28 +964,23 @@ static double darts_estimate(const float *alpha, const float *beta,
 			     const double *table, float scale, float *grad)
 {
 	double total = 0, q[DARTS_N_OPS];
-	int t, i, k, o;
+	int kept[4 * DARTS_STEPS], k, o;
 
-	for (t = 0; t < 2; t++)
-		for (i = 0; i < DARTS_STEPS; i++) {
-			int kept[2];
+	kept_edges(alpha, beta, kept);
+	for (k = 0; k < 4 * DARTS_STEPS; k++) {
+		int e = kept[k];
+		const double *c = table + (size_t)e * DARTS_N_OPS;
+		double mean = 0;
 
-			darts_keep(alpha, beta, t, i, kept);
-			for (k = 0; k < 2; k++) {
-				int e = darts_edge(t, i, kept[k]);
-				const double *c = table + (size_t)e * DARTS_N_OPS;
-				double mean = 0;
-
-				dca_softmax_logits(alpha + (size_t)e * DARTS_N_OPS + 1, DARTS_N_OPS - 1, q);
-				for (o = 1; o < DARTS_N_OPS; o++)
-					mean += q[o - 1] * c[o];
-				total += mean;
-				if (grad)
-					for (o = 1; o < DARTS_N_OPS; o++)
-						grad[(size_t)e * DARTS_N_OPS + o] +=
-							(float)(scale * q[o - 1] * (c[o] - mean));
-			}
-		}
+		dca_softmax_logits(alpha + (size_t)e * DARTS_N_OPS + 1, DARTS_N_OPS - 1, q);
+		for (o = 1; o < DARTS_N_OPS; o++)
+			mean += q[o - 1] * c[o];
+		total += mean;
+		if (grad)
+			for (o = 1; o < DARTS_N_OPS; o++)
+				grad[(size_t)e * DARTS_N_OPS + o] +=
+					(float)(scale * q[o - 1] * (c[o] - mean));
+	}
 	return total;
 }
 
