@@ -28,7 +28,9 @@
 /* ------------------------------------------------------------------ */
 /* Opening                                                             */
 
-static int dir_is_empty(const char *path)
+/* nothing in it but, at most, the config.json of a run that failed before
+ * its first epoch: no work to lose */
+static int dir_holds_no_work(const char *path)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
@@ -37,7 +39,8 @@ static int dir_is_empty(const char *path)
 	if (!d)
 		return 1;
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, "config.json")) {
 			empty = 0;
 			break;
 		}
@@ -57,7 +60,7 @@ static int open_run_dir(dca_search *s, dca_error *err)
 				     "directory: %s", s->run_dir, strerror(errno));
 	if (s->opts.resume)
 		return 0;
-	if (!dir_is_empty(s->run_dir))
+	if (!dir_holds_no_work(s->run_dir))
 		return dca_error_set(err, DCA_ERR_INVALID, "%s: the run directory "
 				     "is not empty; continue that run with `dcanas search "
 				     "--resume %s`, or name a new directory with --out",
