@@ -356,7 +356,9 @@ static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 static int parse_constraints(struct ctx *c, json_t *v, dca_experiment *e,
 			     struct dca_registry *reg)
 {
-	static const char *const keys[] = { "name", "max", NULL };
+	/* max_value and unit: what dca_experiment_to_json adds for readers
+	 * (a resolved config.json is read back on --resume); max rules */
+	static const char *const keys[] = { "name", "max", "max_value", "unit", NULL };
 	size_t i;
 	json_t *item;
 	char path[64], mpath[80];

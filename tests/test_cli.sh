@@ -92,6 +92,13 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		"$DCANAS" search $S --budget params=40K --budget flops=1M --epochs 2 --warmup 1 --out "$tmp/r2"
 	grep -q '"all_met": true' "$tmp/r2/arch.json" && pass "search: arch.json says all budgets met" \
 		|| fail "search: arch.json says all budgets met"
+	if "$DCANAS" search $S --budget params=40K --epochs 2 --warmup 1 --stop-after 1 \
+		--out "$tmp/r4" >/dev/null 2>"$tmp/err" && grep -q "resume" "$tmp/err" &&
+		[ ! -e "$tmp/r4/arch.json" ]; then pass "search: stops early when asked"
+	else fail "search: stops early when asked"; sed 's/^/# /' "$tmp/err"; fi
+	expect_ok "search --resume finishes the run" 'arch\.json' "$DCANAS" search --resume "$tmp/r4" --quiet
+	grep -q '"all_met": true' "$tmp/r4/arch.json" && pass "search: resumed run meets its budgets" \
+		|| fail "search: resumed run meets its budgets"
 	expect_err "search: a used run directory is refused" "not empty.*--resume" \
 		"$DCANAS" search $S --budget params=40K --out "$tmp/r2"
 	expect_ok "train --arch-json trains the result" 'test acc' \
