@@ -43,6 +43,25 @@ START_TEST(good_config)
 	ck_assert_double_eq(e.budgets[2].max, 20);
 	ck_assert_double_eq(e.budgets[3].max, 262144);
 	ck_assert_str_eq(e.device, "raspi4");
+
+	/* the resolved form (a run's config.json) reads back to the same */
+	{
+		json_t *j = dca_experiment_to_json(&e);
+		char *dump = json_dumps(j, JSON_INDENT(2));
+		dca_experiment e2;
+
+		ck_assert_msg(dca_experiment_parse(&e2, dump, "config.json", reg, &err) == 0,
+			      "%s", err.msg);
+		ck_assert_str_eq(e2.space, e.space);
+		ck_assert_int_eq(e2.epochs, e.epochs);
+		ck_assert_int_eq(e2.seed, e.seed);
+		ck_assert_int_eq(e2.n_budgets, 4);
+		ck_assert_double_eq(e2.budgets[3].max, e.budgets[3].max);
+		ck_assert_double_eq(e2.arch_lr, e.arch_lr);
+		ck_assert_int_eq(e2.shape.width, e.shape.width);
+		free(dump);
+		json_decref(j);
+	}
 }
 END_TEST
 
