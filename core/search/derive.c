@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@
 #include <dcanas/search.h>
 
 #include "search_internal.h"
+
+extern char **environ;
 
 #define ENUMERATE_MAX 20000   /* spaces this small are checked exhaustively */
 
@@ -348,26 +351,26 @@ static void draw(dca_search *s, const dca_arch *arch, json_t *report)
 	char *path = dca_search_path(s, "cells.dot"), *svg = dca_search_path(s, "cells.svg");
 	FILE *f;
 
-	if (dot && path && (f = fopen(path, "w"))) {
+	if (dot && path && svg && (f = fopen(path, "w"))) {
 		fputs(dot, f);
 		if (fclose(f) == 0) {
+			/* Graphviz, when installed: dot -Tsvg -o cells.svg cells.dot */
+			char *argv[] = { "dot", "-Tsvg", "-o", svg, path, NULL };
+			posix_spawn_file_actions_t fa;
 			pid_t pid;
 			int status;
 
 			json_object_set_new(report, "drawing", json_string("cells.dot"));
-			pid = fork();
-			if (pid == 0) {
-				int devnull = open("/dev/null", O_WRONLY);
-				if (devnull >= 0) {
-					dup2(devnull, 1);
-					dup2(devnull, 2);
-				}
-				execlp("dot", "dot", "-Tsvg", "-o", svg, path, (char *)NULL);
-				_exit(127);
+			if (posix_spawn_file_actions_init(&fa) == 0) {
+				posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+				posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+				if (posix_spawnp(&pid, "dot", &fa, NULL, argv, environ) == 0 &&
+				    waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+				    WEXITSTATUS(status) == 0)
+					json_object_set_new(report, "drawing_svg",
+							    json_string("cells.svg"));
+				posix_spawn_file_actions_destroy(&fa);
 			}
-			if (pid > 0 && waitpid(pid, &status, 0) == pid &&
-			    WIFEXITED(status) && WEXITSTATUS(status) == 0)
-				json_object_set_new(report, "drawing_svg", json_string("cells.svg"));
 		}
 	}
 	free(dot);
