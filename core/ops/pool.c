@@ -23,6 +23,28 @@ static void pool_check(const char *op, const dca_tensor *x, int k, int s, int p)
 	}
 }
 
+/* The input rows (or columns) [*lo, *hi) under output position o, clipped
+ * to the n input positions (padding is never read). */
+static inline void window(int o, int stride, int pad, int kernel, int n,
+			  int *lo, int *hi)
+{
+	*lo = o * stride - pad;
+	*hi = *lo + kernel;
+	if (*lo < 0)
+		*lo = 0;
+	if (*hi > n)
+		*hi = n;
+}
+
+/* Check the pool's arguments and give its output size. */
+static void pool_shape(const char *op, const dca_tensor *x, int k, int s, int p,
+		       int *ho, int *wo)
+{
+	pool_check(op, x, k, s, p);
+	*ho = (x->h + 2 * p - k) / s + 1;
+	*wo = (x->w + 2 * p - k) / s + 1;
+}
+
 /* ---- max ---- */
 
 static void maxpool_backward(dca_graph *g, dca_node *nd)
@@ -56,9 +78,7 @@ dca_tensor *dca_maxpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	dca_node *nd;
 	int *arg;
 
-	pool_check("dca_maxpool", x, kernel, stride, pad);
-	ho = (h + 2 * pad - kernel) / stride + 1;
-	wo = (w + 2 * pad - kernel) / stride + 1;
+	pool_shape("dca_maxpool", x, kernel, stride, pad, &ho, &wo);
 	ohw = (size_t)ho * wo;
 	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
 	arg = dca_graph_alloc(g, (size_t)planes * ohw * sizeof *arg);
@@ -71,18 +91,12 @@ dca_tensor *dca_maxpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 		int *ap = arg + i * ohw;
 		int oy, ox, iy, ix;
 		for (oy = 0; oy < ho; oy++) {
-			int y0 = oy * stride - pad, y1 = y0 + kernel;
-			if (y0 < 0)
-				y0 = 0;
-			if (y1 > h)
-				y1 = h;
+			int y0, y1;
+			window(oy, stride, pad, kernel, h, &y0, &y1);
 			for (ox = 0; ox < wo; ox++) {
-				int x0 = ox * stride - pad, x1 = x0 + kernel, best = -1;
+				int x0, x1, best = -1;
 				float m = 0;
-				if (x0 < 0)
-					x0 = 0;
-				if (x1 > w)
-					x1 = w;
+				window(ox, stride, pad, kernel, w, &x0, &x1);
 				/* row-major scan with strict '>': the first max wins */
 				for (iy = y0; iy < y1; iy++)
 					for (ix = x0; ix < x1; ix++) {
@@ -128,18 +142,12 @@ static void avgpool_backward(dca_graph *g, dca_node *nd)
 		const float *gy = y->grad + i * ohw;
 		int oy, ox, iy, ix;
 		for (oy = 0; oy < ho; oy++) {
-			int y0 = oy * s - p, y1 = y0 + k;
-			if (y0 < 0)
-				y0 = 0;
-			if (y1 > h)
-				y1 = h;
+			int y0, y1;
+			window(oy, s, p, k, h, &y0, &y1);
 			for (ox = 0; ox < wo; ox++) {
-				int x0 = ox * s - p, x1 = x0 + k;
+				int x0, x1;
 				float v;
-				if (x0 < 0)
-					x0 = 0;
-				if (x1 > w)
-					x1 = w;
+				window(ox, s, p, k, w, &x0, &x1);
 				v = gy[oy * wo + ox] / (float)((y1 - y0) * (x1 - x0));
 				for (iy = y0; iy < y1; iy++)
 					for (ix = x0; ix < x1; ix++)
@@ -157,9 +165,7 @@ dca_tensor *dca_avgpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	dca_tensor *y;
 	dca_node *nd;
 
-	pool_check("dca_avgpool", x, kernel, stride, pad);
-	ho = (h + 2 * pad - kernel) / stride + 1;
-	wo = (w + 2 * pad - kernel) / stride + 1;
+	pool_shape("dca_avgpool", x, kernel, stride, pad, &ho, &wo);
 	ohw = (size_t)ho * wo;
 	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
 	if (!y)
@@ -170,18 +176,12 @@ dca_tensor *dca_avgpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 		float *yp = y->data + i * ohw;
 		int oy, ox, iy, ix;
 		for (oy = 0; oy < ho; oy++) {
-			int y0 = oy * stride - pad, y1 = y0 + kernel;
-			if (y0 < 0)
-				y0 = 0;
-			if (y1 > h)
-				y1 = h;
+			int y0, y1;
+			window(oy, stride, pad, kernel, h, &y0, &y1);
 			for (ox = 0; ox < wo; ox++) {
-				int x0 = ox * stride - pad, x1 = x0 + kernel;
+				int x0, x1;
 				float s = 0;
-				if (x0 < 0)
-					x0 = 0;
-				if (x1 > w)
-					x1 = w;
+				window(ox, stride, pad, kernel, w, &x0, &x1);
 				for (iy = y0; iy < y1; iy++)
 					for (ix = x0; ix < x1; ix++)
 						s += xp[iy * w + ix];
