@@ -75,34 +75,54 @@ static const char *idx_magic_hint(uint32_t magic)
 	return "";
 }
 
+/* Open an IDX file and read its header of hlen bytes into h, checking the
+ * magic number; what ("images" or "labels") names it in messages. On
+ * success *out is the open file, positioned after the header. */
+static int idx_open_header(const char *path, const char *what, uint32_t want,
+			   unsigned char *h, size_t hlen, gzFile *out, dca_error *err)
+{
+	size_t got;
+	uint32_t magic;
+	int rc;
+	gzFile gz = gzopen(path, "rb");
+
+	*out = NULL;
+	if (!gz)
+		return dca_error_set(err, DCA_ERR_IO, "%s: cannot open IDX %s file "
+				     "(check the path and permissions)", path, what);
+	gzbuffer(gz, 1 << 17);
+	if ((rc = idx_read(gz, path, h, hlen, &got, 0, err)) != 0)
+		goto fail;
+	if (got >= 4 && idx_be32(h) != want) {
+		magic = idx_be32(h);
+		rc = dca_error_set(err, DCA_ERR_IO,
+				   "%s: not an IDX %s file: magic 0x%08x at byte offset 0, "
+				   "expected 0x%08x%s", path, what, magic, want,
+				   idx_magic_hint(magic));
+		goto fail;
+	}
+	if (got < hlen) {
+		rc = dca_error_set(err, DCA_ERR_IO, "%s: truncated: the %zu-byte IDX %s "
+				   "header ends at byte offset %zu", path, hlen, what, got);
+		goto fail;
+	}
+	*out = gz;
+	return 0;
+fail:
+	gzclose(gz);
+	return rc;
+}
+
 static int idx_read_images(dca_dataset *d, const char *path, dca_error *err)
 {
 	unsigned char h[16];
 	size_t got, bytes;
-	uint32_t magic, n, rows, cols;
+	uint32_t n, rows, cols;
 	int rc;
-	gzFile gz = gzopen(path, "rb");
+	gzFile gz;
 
-	if (!gz)
-		return dca_error_set(err, DCA_ERR_IO,
-				     "%s: cannot open IDX images file (check the path and permissions)",
-				     path);
-	gzbuffer(gz, 1 << 17);
-	if ((rc = idx_read(gz, path, h, sizeof h, &got, 0, err)) != 0)
-		goto out;
-	if (got >= 4 && idx_be32(h) != IDX_IMAGES) {
-		magic = idx_be32(h);
-		rc = dca_error_set(err, DCA_ERR_IO,
-				   "%s: not an IDX images file: magic 0x%08x at byte offset 0, "
-				   "expected 0x%08x%s", path, magic, IDX_IMAGES, idx_magic_hint(magic));
-		goto out;
-	}
-	if (got < sizeof h) {
-		rc = dca_error_set(err, DCA_ERR_IO,
-				   "%s: truncated: the 16-byte IDX images header ends at byte "
-				   "offset %zu", path, got);
-		goto out;
-	}
+	if ((rc = idx_open_header(path, "images", IDX_IMAGES, h, sizeof h, &gz, err)))
+		return rc;
 	n = idx_be32(h + 4);
 	rows = idx_be32(h + 8);
 	cols = idx_be32(h + 12);
@@ -145,29 +165,12 @@ static int idx_read_labels(dca_dataset *d, const char *path, dca_error *err)
 {
 	unsigned char h[8], *lab = NULL;
 	size_t got, i;
-	uint32_t magic, n;
+	uint32_t n;
 	int rc, maxl = 0;
-	gzFile gz = gzopen(path, "rb");
+	gzFile gz;
 
-	if (!gz)
-		return dca_error_set(err, DCA_ERR_IO,
-				     "%s: cannot open IDX labels file (check the path and permissions)",
-				     path);
-	if ((rc = idx_read(gz, path, h, sizeof h, &got, 0, err)) != 0)
-		goto out;
-	if (got >= 4 && idx_be32(h) != IDX_LABELS) {
-		magic = idx_be32(h);
-		rc = dca_error_set(err, DCA_ERR_IO,
-				   "%s: not an IDX labels file: magic 0x%08x at byte offset 0, "
-				   "expected 0x%08x%s", path, magic, IDX_LABELS, idx_magic_hint(magic));
-		goto out;
-	}
-	if (got < sizeof h) {
-		rc = dca_error_set(err, DCA_ERR_IO,
-				   "%s: truncated: the 8-byte IDX labels header ends at byte "
-				   "offset %zu", path, got);
-		goto out;
-	}
+	if ((rc = idx_open_header(path, "labels", IDX_LABELS, h, sizeof h, &gz, err)))
+		return rc;
 	n = idx_be32(h + 4);
 	if (n != (uint32_t)d->n) {
 		rc = dca_error_set(err, DCA_ERR_IO,
