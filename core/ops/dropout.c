@@ -22,66 +22,16 @@ static float keep_scale(float p)
 	return p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
 }
 
-/* --- dropout --- */
+/* Both ops zero groups of `per` consecutive elements (1 for dropout, one
+ * sample for drop-path), one draw per group, and scale the rest. */
 
-static void dropout_backward(dca_graph *g, dca_node *nd)
+static void masked_backward(dca_graph *g, dca_node *nd)
 {
 	dca_tensor *x = nd->in[0];
 	const unsigned char *mask = nd->saved;
 	const float *go = nd->out->grad;
 	const float sc = nd->farg[0];
-	long i, n = (long)x->size;
-
-	(void)g;
-	if (!x->requires_grad)
-		return;
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
-	for (i = 0; i < n; i++)
-		if (mask[i])
-			x->grad[i] += go[i] * sc;
-}
-
-dca_tensor *dca_dropout(dca_graph *g, dca_tensor *x, float p, int training, dca_rng *rng)
-{
-	dca_tensor *out;
-	unsigned char *mask;
-	dca_node *nd;
-	long i, n = (long)x->size;
-	float sc;
-
-	OP_REQUIRE(p >= 0.0f && p <= 1.0f, "p must be in [0, 1], got %g", (double)p);
-	if (!training || p == 0.0f)
-		return x;
-	out = dca_tensor_new(g, x->n, x->c, x->h, x->w, 0);
-	mask = dca_graph_alloc(g, x->size ? x->size : 1);
-	if (!out || !mask)
-		return NULL;
-	for (i = 0; i < n; i++)
-		mask[i] = dca_rng_uniform(rng) >= p;
-	sc = keep_scale(p);
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
-	for (i = 0; i < n; i++)
-		out->data[i] = mask[i] ? x->data[i] * sc : 0.0f;
-	nd = dca_graph_record(g, out, dropout_backward, &x, 1);
-	if (!nd) {
-		if (x->requires_grad)
-			return NULL;
-		return out;
-	}
-	nd->saved = mask;
-	nd->farg[0] = sc;
-	return out;
-}
-
-/* --- drop-path: one draw per sample --- */
-
-static void drop_path_backward(dca_graph *g, dca_node *nd)
-{
-	dca_tensor *x = nd->in[0];
-	const unsigned char *mask = nd->saved;
-	const float *go = nd->out->grad;
-	const float sc = nd->farg[0];
-	const long per = (long)(x->size / (x->n ? x->n : 1));
+	const long per = nd->iarg[0];
 	long i, n = (long)x->size;
 
 	(void)g;
@@ -93,36 +43,46 @@ static void drop_path_backward(dca_graph *g, dca_node *nd)
 			x->grad[i] += go[i] * sc;
 }
 
-dca_tensor *dca_drop_path(dca_graph *g, dca_tensor *x, float p, int training, dca_rng *rng)
+static dca_tensor *masked(dca_graph *g, dca_tensor *x, float p, dca_rng *rng,
+			  long per)
 {
-	dca_tensor *out;
-	unsigned char *mask;
+	long i, n = (long)x->size, groups = n / per;
+	dca_tensor *out = dca_tensor_new_uninit(g, x->n, x->c, x->h, x->w);
+	unsigned char *mask = dca_graph_alloc(g, groups ? (size_t)groups : 1);
 	dca_node *nd;
-	long i, n = (long)x->size, per;
-	int s;
 	float sc;
 
-	OP_REQUIRE(p >= 0.0f && p <= 1.0f, "p must be in [0, 1], got %g", (double)p);
-	if (!training || p == 0.0f || x->size == 0)
-		return x;
-	out = dca_tensor_new(g, x->n, x->c, x->h, x->w, 0);
-	mask = dca_graph_alloc(g, (size_t)x->n);
 	if (!out || !mask)
 		return NULL;
-	for (s = 0; s < x->n; s++)
-		mask[s] = dca_rng_uniform(rng) >= p;
+	for (i = 0; i < groups; i++)
+		mask[i] = dca_rng_uniform(rng) >= p;
 	sc = keep_scale(p);
-	per = n / x->n;
 #pragma omp parallel for if (n >= PAR_MIN) schedule(static)
 	for (i = 0; i < n; i++)
 		out->data[i] = mask[i / per] ? x->data[i] * sc : 0.0f;
-	nd = dca_graph_record(g, out, drop_path_backward, &x, 1);
-	if (!nd) {
-		if (x->requires_grad)
-			return NULL;
-		return out;
+	if (!record(g, out, masked_backward, &x, 1, &nd))
+		return NULL;
+	if (nd) {
+		nd->saved = mask;
+		nd->farg[0] = sc;
+		nd->iarg[0] = (int)per;
 	}
-	nd->saved = mask;
-	nd->farg[0] = sc;
 	return out;
+}
+
+dca_tensor *dca_dropout(dca_graph *g, dca_tensor *x, float p, int training, dca_rng *rng)
+{
+	OP_REQUIRE(p >= 0.0f && p <= 1.0f, "p must be in [0, 1], got %g", (double)p);
+	if (!training || p == 0.0f || x->size == 0)
+		return x;
+	return masked(g, x, p, rng, 1);
+}
+
+/* drop-path: one draw per sample */
+dca_tensor *dca_drop_path(dca_graph *g, dca_tensor *x, float p, int training, dca_rng *rng)
+{
+	OP_REQUIRE(p >= 0.0f && p <= 1.0f, "p must be in [0, 1], got %g", (double)p);
+	if (!training || p == 0.0f || x->size == 0)
+		return x;
+	return masked(g, x, p, rng, (long)(x->size / (size_t)x->n));
 }
