@@ -28,49 +28,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_layers import DilConv, FactorizedReduce, ResBlock, SepConv, relu_conv_bn
+
 
 # ---- candidate operations (BN affine=False inside candidate ops) -------------
-
-def relu_conv_bn(cin, cout, k, stride, pad, affine=True):
-    return nn.Sequential(nn.ReLU(), nn.Conv2d(cin, cout, k, stride, pad, bias=False),
-                         nn.BatchNorm2d(cout, affine=affine))
-
-
-class SepConv(nn.Module):
-    def __init__(self, c, k, stride):
-        super().__init__()
-        p = k // 2
-        self.op = nn.Sequential(
-            nn.ReLU(), nn.Conv2d(c, c, k, stride, p, groups=c, bias=False), nn.Conv2d(c, c, 1, bias=False),
-            nn.BatchNorm2d(c, affine=False),
-            nn.ReLU(), nn.Conv2d(c, c, k, 1, p, groups=c, bias=False), nn.Conv2d(c, c, 1, bias=False),
-            nn.BatchNorm2d(c, affine=False))
-
-    def forward(self, x):
-        return self.op(x)
-
-
-class DilConv(nn.Module):
-    def __init__(self, c, k, stride):
-        super().__init__()
-        self.op = nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, k, stride, k - 1, dilation=2, groups=c, bias=False),
-                                nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c, affine=False))
-
-    def forward(self, x):
-        return self.op(x)
-
-
-class FactorizedReduce(nn.Module):
-    def __init__(self, cin, cout, affine):
-        super().__init__()
-        self.c1 = nn.Conv2d(cin, cout // 2, 1, 2, bias=False)
-        self.c2 = nn.Conv2d(cin, cout // 2, 1, 2, bias=False)
-        self.bn = nn.BatchNorm2d(cout, affine=affine)
-
-    def forward(self, x):
-        x = F.relu(x)
-        return self.bn(torch.cat([self.c1(x), self.c2(x[:, :, 1:, 1:])], dim=1))
-
 
 NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 DARTS_OPS = ["none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
@@ -87,10 +48,10 @@ def make_op(name, c, stride, pool_bn):
         pool = (nn.AvgPool2d(3, stride, 1, count_include_pad=False) if name == "avg_pool_3x3"
                 else nn.MaxPool2d(3, stride, 1))
         return nn.Sequential(pool, nn.BatchNorm2d(c, affine=False)) if pool_bn else pool
-    if name == "sep_conv_3x3": return SepConv(c, 3, stride)
-    if name == "sep_conv_5x5": return SepConv(c, 5, stride)
-    if name == "dil_conv_3x3": return DilConv(c, 3, stride)
-    if name == "dil_conv_5x5": return DilConv(c, 5, stride)
+    if name == "sep_conv_3x3": return SepConv(c, 3, stride, affine=False)
+    if name == "sep_conv_5x5": return SepConv(c, 5, stride, affine=False)
+    if name == "dil_conv_3x3": return DilConv(c, 3, stride, affine=False)
+    if name == "dil_conv_5x5": return DilConv(c, 5, stride, affine=False)
     raise ValueError(name)
 
 
@@ -147,17 +108,6 @@ class NB201Cell(nn.Module):
                 s = t if s is None else s + t
             nodes.append(s)
         return nodes[3]
-
-
-class ResBlock(nn.Module):
-    def __init__(self, cin, cout):
-        super().__init__()
-        self.a = relu_conv_bn(cin, cout, 3, 2, 1)
-        self.b = relu_conv_bn(cout, cout, 3, 1, 1)
-        self.down = nn.Sequential(nn.AvgPool2d(2, 2, 0), nn.Conv2d(cin, cout, 1, bias=False))
-
-    def forward(self, x):
-        return self.down(x) + self.b(self.a(x))
 
 
 class NB201Supernet(nn.Module):

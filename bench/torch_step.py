@@ -14,10 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def relu_conv_bn(cin, cout, k, stride, pad, dil=1):
-    return nn.Sequential(nn.ReLU(), nn.Conv2d(cin, cout, k, stride, pad, dilation=dil, bias=False),
-                         nn.BatchNorm2d(cout))
+from torch_layers import DilConv, FactorizedReduce, ResBlock, SepConv, relu_conv_bn
 
 
 class NB201Cell(nn.Module):
@@ -49,17 +46,6 @@ class NB201Cell(nn.Module):
         return nodes[3]
 
 
-class ResBlock(nn.Module):
-    def __init__(self, cin, cout):
-        super().__init__()
-        self.a = relu_conv_bn(cin, cout, 3, 2, 1)
-        self.b = relu_conv_bn(cout, cout, 3, 1, 1)
-        self.down = nn.Sequential(nn.AvgPool2d(2, 2, 0), nn.Conv2d(cin, cout, 1, bias=False))
-
-    def forward(self, x):
-        return self.down(x) + self.b(self.a(x))
-
-
 def parse_nb201(s):
     ops = []
     for to, node in enumerate(s.strip("|").split("|+|"), start=1):
@@ -88,42 +74,6 @@ class NB201(nn.Module):
 
 
 # ---- DARTS evaluation network -------------------------------------------------
-
-class SepConv(nn.Module):
-    def __init__(self, c, k, stride):
-        super().__init__()
-        p = k // 2
-        self.op = nn.Sequential(
-            nn.ReLU(), nn.Conv2d(c, c, k, stride, p, groups=c, bias=False), nn.Conv2d(c, c, 1, bias=False),
-            nn.BatchNorm2d(c),
-            nn.ReLU(), nn.Conv2d(c, c, k, 1, p, groups=c, bias=False), nn.Conv2d(c, c, 1, bias=False),
-            nn.BatchNorm2d(c))
-
-    def forward(self, x):
-        return self.op(x)
-
-
-class DilConv(nn.Module):
-    def __init__(self, c, k, stride):
-        super().__init__()
-        self.op = nn.Sequential(nn.ReLU(), nn.Conv2d(c, c, k, stride, k - 1, dilation=2, groups=c, bias=False),
-                                nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c))
-
-    def forward(self, x):
-        return self.op(x)
-
-
-class FactorizedReduce(nn.Module):
-    def __init__(self, cin, cout):
-        super().__init__()
-        self.c1 = nn.Conv2d(cin, cout // 2, 1, 2, bias=False)
-        self.c2 = nn.Conv2d(cin, cout // 2, 1, 2, bias=False)
-        self.bn = nn.BatchNorm2d(cout)
-
-    def forward(self, x):
-        x = F.relu(x)
-        return self.bn(torch.cat([self.c1(x), self.c2(x[:, :, 1:, 1:])], dim=1))
-
 
 def make_op(name, c, stride):
     if name == "sep_conv_3x3": return SepConv(c, 3, stride)
