@@ -860,7 +860,7 @@ static int walk_cells(const dca_net_shape *sh, cell_walk *out)
 }
 
 /* The ops candidate `op` on search edge `edge` adds to every cell of that
- * type (each on a placeholder input of the state's shape). */
+ * type (each on a stand-in input of the state's shape). */
 static int darts_candidate_net(const dca_net_shape *shape, int edge, int op,
 			       dca_net *net, dca_error *err)
 {

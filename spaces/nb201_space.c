@@ -235,7 +235,7 @@ static int nb201_build(const dca_arch *a, const dca_net_shape *shape,
 /* Searching                                                           */
 
 /* The ops that candidate `op` on `edge` adds to every cell of the
- * evaluation network (the input of each is a placeholder tensor of the
+ * evaluation network (the input of each is a stand-in tensor of the
  * cell's shape). */
 static int nb201_candidate_net(const dca_net_shape *shape, int edge, int op,
 			       dca_net *net, dca_error *err)
