@@ -4,8 +4,11 @@
  * running stats as PyTorch does, r = (1 - momentum) r + momentum * stat, with
  * the unbiased variance. Eval: normalise with the running stats (or with the
  * batch's when no running stats are given, like track_running_stats=False).
- * Channel sums use double accumulators; channels are spread over threads and
- * each is summed by one thread in a fixed order, so results are deterministic. */
+ * Each plane (one sample, one channel) is summed in float vector lanes and
+ * the plane sums in double; channels are spread over threads and each is
+ * summed by one thread in a fixed order, so results are deterministic.
+ * The variance comes from the same pass as the mean, on values shifted by
+ * the first plane's mean so E[x^2] - E[x]^2 does not cancel. */
 #include "config.h"
 
 #include <math.h>
@@ -15,6 +18,39 @@
 #include <dcanas/ops.h>
 
 enum { A_BATCH_STATS };
+
+/* sum of (x - k) and of (x - k)^2 over one plane */
+static void plane_moments(const float *restrict x, size_t hw, float k,
+			  double *s1, double *s2)
+{
+	float a = 0, b = 0;
+	size_t j;
+
+#pragma omp simd reduction(+ : a, b)
+	for (j = 0; j < hw; j++) {
+		float d = x[j] - k;
+		a += d;
+		b += d * d;
+	}
+	*s1 += a;
+	*s2 += b;
+}
+
+/* sum of g and of g * (x - mu) * is over one plane */
+static void plane_grad_sums(const float *restrict x, const float *restrict g,
+			    size_t hw, float mu, float is, double *sg, double *sgx)
+{
+	float a = 0, b = 0;
+	size_t j;
+
+#pragma omp simd reduction(+ : a, b)
+	for (j = 0; j < hw; j++) {
+		a += g[j];
+		b += g[j] * ((x[j] - mu) * is);
+	}
+	*sg += a;
+	*sgx += b;
+}
 
 /* saved: mean[C] then invstd[C] */
 
@@ -39,12 +75,8 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 		size_t j;
 
 		for (i = 0; i < n; i++) {
-			const float *xr = x->data + ((size_t)i * c + ci) * hw;
-			const float *gr = y->grad + ((size_t)i * c + ci) * hw;
-			for (j = 0; j < hw; j++) {
-				sg += gr[j];
-				sgx += (double)gr[j] * ((xr[j] - mu) * is);
-			}
+			size_t off = ((size_t)i * c + ci) * hw;
+			plane_grad_sums(x->data + off, y->grad + off, hw, mu, is, &sg, &sgx);
 		}
 		if (gamma && gamma->requires_grad)
 			gamma->grad[ci] += (float)sgx;
@@ -55,9 +87,10 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 			float mg = batch ? (float)(sg / m) : 0.0f;
 			float mgx = batch ? (float)(sgx / m) : 0.0f;
 			for (i = 0; i < n; i++) {
-				const float *xr = x->data + ((size_t)i * c + ci) * hw;
-				const float *gr = y->grad + ((size_t)i * c + ci) * hw;
-				float *xg = x->grad + ((size_t)i * c + ci) * hw;
+				const float *restrict xr = x->data + ((size_t)i * c + ci) * hw;
+				const float *restrict gr = y->grad + ((size_t)i * c + ci) * hw;
+				float *restrict xg = x->grad + ((size_t)i * c + ci) * hw;
+#pragma omp simd
 				for (j = 0; j < hw; j++) {
 					float xh = (xr[j] - mu) * is;
 					xg[j] += k * (gr[j] - mg - xh * mgx);
@@ -101,20 +134,20 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 		size_t j;
 
 		if (batch) {
-			double s = 0, v = 0, dmu;
-			for (i = 0; i < n; i++) {
-				const float *xr = x->data + ((size_t)i * c + ci) * hw;
-				for (j = 0; j < hw; j++)
-					s += xr[j];
-			}
+			double s = 0, v = 0, dmu, shift;
+			/* shift: the first plane's mean, near the channel's */
+			plane_moments(x->data + (size_t)ci * hw, hw, 0.0f, &s, &v);
+			shift = s / (double)hw;
+			s = v = 0;
+			for (i = 0; i < n; i++)
+				plane_moments(x->data + ((size_t)i * c + ci) * hw, hw,
+					      (float)shift, &s, &v);
 			dmu = s / (double)m;
-			for (i = 0; i < n; i++) {
-				const float *xr = x->data + ((size_t)i * c + ci) * hw;
-				for (j = 0; j < hw; j++) {
-					double dx = xr[j] - dmu;
-					v += dx * dx;
-				}
-			}
+			/* sum of squares about the mean */
+			v = v - s * dmu;
+			if (v < 0)
+				v = 0;
+			dmu += (float)shift;
 			mu = (float)dmu;
 			is = (float)(1.0 / sqrt(v / (double)m + eps));
 			if (training && running_mean && running_var) {
@@ -132,9 +165,10 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 		saved[ci] = mu;
 		saved[c + ci] = is;
 		for (i = 0; i < n; i++) {
-			const float *xr = x->data + ((size_t)i * c + ci) * hw;
-			float *yr = y->data + ((size_t)i * c + ci) * hw;
+			const float *restrict xr = x->data + ((size_t)i * c + ci) * hw;
+			float *restrict yr = y->data + ((size_t)i * c + ci) * hw;
 			float k = gm * is;
+#pragma omp simd
 			for (j = 0; j < hw; j++)
 				yr[j] = (xr[j] - mu) * k + bt;
 		}

@@ -21,6 +21,8 @@
 
 #include <dcanas/ops.h>
 
+#include "gemm_simd.h"
+
 /* node iarg slots */
 enum { A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_HO, A_WO, A_NB };
 
@@ -72,9 +74,9 @@ static void valid_range(int n, int s, int off, int nout, int *lo, int *hi)
 	*hi = b;
 }
 
-/* x: C x H x W -> col: (C*kh*kw) x (ho*wo) */
+/* x: C x H x W -> col: (C*kh*kw) x (ho*wo), rows ld floats apart */
 static void im2col(const float *x, int c, int h, int w, int kh, int kw,
-		   int s, int p, int d, int ho, int wo, float *col)
+		   int s, int p, int d, int ho, int wo, float *col, size_t ld)
 {
 	int ci, ky, kx, oy, ox;
 
@@ -103,7 +105,7 @@ static void im2col(const float *x, int c, int h, int w, int kh, int kw,
 					for (ox = hi; ox < wo; ox++)
 						row[ox] = 0;
 				}
-				col += (size_t)ho * wo;
+				col += ld;
 			}
 		}
 	}
@@ -111,7 +113,7 @@ static void im2col(const float *x, int c, int h, int w, int kh, int kw,
 
 /* The adjoint of im2col: adds col into x. */
 static void col2im_add(const float *col, int c, int h, int w, int kh, int kw,
-		       int s, int p, int d, int ho, int wo, float *x)
+		       int s, int p, int d, int ho, int wo, float *x, size_t ld)
 {
 	int ci, ky, kx, oy, ox;
 
@@ -135,7 +137,7 @@ static void col2im_add(const float *col, int c, int h, int w, int kh, int kw,
 						for (ox = lo; ox < hi; ox++)
 							xr[ox * s] += row[ox];
 				}
-				col += (size_t)ho * wo;
+				col += ld;
 			}
 		}
 	}
@@ -237,6 +239,26 @@ static void dw_backward_plane(const float *restrict xp, const float *restrict wk
 	}
 }
 
+/* b->grad[o] += sum of y->grad over samples and positions of channel o */
+static void bias_backward(const dca_tensor *y, dca_tensor *b)
+{
+	long o;
+	size_t P = (size_t)y->h * y->w;
+
+#pragma omp parallel for schedule(static)
+	for (o = 0; o < y->c; o++) {
+		double acc = 0;
+		int ni;
+		size_t j;
+		for (ni = 0; ni < y->n; ni++) {
+			const float *gr = y->grad + ((size_t)ni * y->c + o) * P;
+			for (j = 0; j < P; j++)
+				acc += gr[j];
+		}
+		b->grad[o] += (float)acc;
+	}
+}
+
 static void dw_backward(dca_graph *g, dca_node *nd)
 {
 	dca_tensor *x = nd->in[0], *wt = nd->in[1], *b = nd->in[2], *y = nd->out;
@@ -246,7 +268,6 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 	size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
 	size_t psz = (size_t)(h + 2 * p) * wp;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
-	int want_b = b && b->requires_grad;
 	int nt = max_threads();
 	float *part = NULL, *scratch = NULL;
 	long i, planes = (long)n * c;
@@ -296,24 +317,40 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 			}
 		}
 	}
-	if (want_b) {
-		long ci;
-#pragma omp parallel for schedule(static)
-		for (ci = 0; ci < c; ci++) {
-			double acc = 0;
-			int ni;
-			size_t j;
-			for (ni = 0; ni < n; ni++) {
-				const float *gr = y->grad + ((size_t)ni * c + ci) * ohw;
-				for (j = 0; j < ohw; j++)
-					acc += gr[j];
-			}
-			b->grad[ci] += (float)acc;
-		}
-	}
+	if (b && b->requires_grad)
+		bias_backward(y, b);
 }
 
-/* ---- general path: im2col + sgemm ---- */
+/* ---- general path: im2col + a matrix product per sample and group ----
+ * The product is the engine's own AVX-512 kernel (gemm_simd.c) for
+ * ungrouped convolutions where the CPU has it, OpenBLAS sgemm otherwise. */
+
+static int use_simd(int groups)
+{
+	return groups == 1 && dcap_simd();
+}
+
+/* Row stride of an im2col buffer: the kernels read down its rows, and rows
+ * a multiple of 4 KiB apart would share L1 sets. */
+static size_t col_stride(int P, int simd)
+{
+	return simd ? ((size_t)P + 15) / 16 * 16 + 16 : (size_t)P;
+}
+
+/* The column matrix of one sample and group: the input itself for a
+ * pointwise convolution, else im2col into buf. Sets *ld to its row stride. */
+static const float *columns(const float *xg, int cg, int h, int w, int kh, int kw,
+			    int s, int p, int d, int ho, int wo, float *buf,
+			    size_t ldbuf, size_t *ld)
+{
+	if (is_pointwise(kh, kw, s, p)) {
+		*ld = (size_t)ho * wo;
+		return xg;
+	}
+	im2col(xg, cg, h, w, kh, kw, s, p, d, ho, wo, buf, ldbuf);
+	*ld = ldbuf;
+	return buf;
+}
 
 static void conv_backward(dca_graph *g, dca_node *nd)
 {
@@ -325,61 +362,70 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 	int cg = cin / groups, og = cout / groups, kc = cg * kh * kw;
 	int P = ho * wo;
 	size_t hw = (size_t)h * w, wsz = (size_t)cout * kc;
-	int pw = is_pointwise(kh, kw, s, p);
+	int pw = is_pointwise(kh, kw, s, p), simd = use_simd(groups);
+	size_t ld = col_stride(P, simd);
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
-	int want_b = b && b->requires_grad;
 	int nt = max_threads();
-	float *col = NULL, *dcol = NULL, *part = NULL;
+	float *col = NULL, *dcol = NULL, *part = NULL, *wtp = NULL;
 	long i;
 
 	if (want_w && !pw)
-		col = dca_graph_alloc(g, (size_t)nt * kc * P * sizeof *col);
+		col = dca_graph_alloc(g, (size_t)nt * kc * ld * sizeof *col);
 	if (want_x && !pw)
-		dcol = dca_graph_alloc(g, (size_t)nt * kc * P * sizeof *dcol);
+		dcol = dca_graph_alloc(g, (size_t)nt * kc * ld * sizeof *dcol);
 	if (want_w)
 		part = dca_graph_alloc(g, (size_t)nt * wsz * sizeof *part);
-	if ((want_w && (!part || (!pw && !col))) || (want_x && !pw && !dcol)) {
+	if (want_x && simd)
+		wtp = dca_graph_alloc(g, dcap_packed_size(kc, cout) * sizeof *wtp);
+	if ((want_w && (!part || (!pw && !col))) || (want_x && !pw && !dcol) ||
+	    (want_x && simd && !wtp)) {
 		fprintf(stderr, "dca_conv2d: out of memory in backward\n");
 		abort();
 	}
 	if (want_w)
 		memset(part, 0, (size_t)nt * wsz * sizeof *part);
+	if (wtp)    /* W^T (kc x cout) in panels */
+		dcap_pack_a(kc, cout, wt->data, 1, (size_t)kc, wtp);
 
 	if (want_x || want_w) {
 		/* a static schedule fixes which samples feed which partial */
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < n; i++) {
 			int t = thread_id(), gi;
-			float *mycol = col ? col + (size_t)t * kc * P : NULL;
-			float *mydcol = dcol ? dcol + (size_t)t * kc * P : NULL;
+			float *mycol = col ? col + (size_t)t * kc * ld : NULL;
+			float *mydcol = dcol ? dcol + (size_t)t * kc * ld : NULL;
 			for (gi = 0; gi < groups; gi++) {
 				const float *xg = x->data + ((size_t)i * cin + (size_t)gi * cg) * hw;
 				const float *gyg = y->grad + ((size_t)i * cout + (size_t)gi * og) * P;
 				const float *wg = wt->data + (size_t)gi * og * kc;
 				if (want_w) {
-					const float *cm = xg;
-					if (!pw) {
-						im2col(xg, cg, h, w, kh, kw, s, p, d, ho, wo, mycol);
-						cm = mycol;
-					}
+					size_t ldc;
+					const float *cm = columns(xg, cg, h, w, kh, kw, s, p, d,
+								  ho, wo, mycol, ld, &ldc);
+					float *pw_t = part + (size_t)t * wsz + (size_t)gi * og * kc;
 					/* dW_g (og x kc) += gy (og x P) * col^T */
-					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-						    og, kc, P, 1.0f, gyg, P, cm, P, 1.0f,
-						    part + (size_t)t * wsz + (size_t)gi * og * kc, kc);
+					if (simd)
+						dcap_gemm_a_bt(og, kc, P, gyg, P, cm, ldc, pw_t, kc);
+					else
+						cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+							    og, kc, P, 1.0f, gyg, P, cm, ldc, 1.0f,
+							    pw_t, kc);
 				}
 				if (want_x) {
 					float *gxg = x->grad + ((size_t)i * cin + (size_t)gi * cg) * hw;
-					/* dcol (kc x P) = W_g^T (kc x og) * gy (og x P) */
-					if (pw) {
+					/* dcol (kc x P) = W_g^T (kc x og) * gy (og x P);
+					 * pointwise: dcol is dX itself, added into */
+					float *dst = pw ? gxg : mydcol;
+					size_t lddst = pw ? (size_t)P : ld;
+					if (simd)
+						dcap_gemm_pa_b(kc, P, og, wtp, gyg, P, dst, lddst, pw);
+					else
 						cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-							    kc, P, og, 1.0f, wg, kc, gyg, P, 1.0f,
-							    gxg, P);
-					} else {
-						cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-							    kc, P, og, 1.0f, wg, kc, gyg, P, 0.0f,
-							    mydcol, P);
-						col2im_add(mydcol, cg, h, w, kh, kw, s, p, d, ho, wo, gxg);
-					}
+							    kc, P, og, 1.0f, wg, kc, gyg, P,
+							    pw ? 1.0f : 0.0f, dst, (int)lddst);
+					if (!pw)
+						col2im_add(mydcol, cg, h, w, kh, kw, s, p, d, ho, wo,
+							   gxg, ld);
 				}
 			}
 		}
@@ -396,20 +442,8 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 			wt->grad[j] += acc;
 		}
 	}
-	if (want_b) {
-		long o;
-#pragma omp parallel for schedule(static)
-		for (o = 0; o < cout; o++) {
-			double acc = 0;
-			int ni, j;
-			for (ni = 0; ni < n; ni++) {
-				const float *gr = y->grad + ((size_t)ni * cout + o) * P;
-				for (j = 0; j < P; j++)
-					acc += gr[j];
-			}
-			b->grad[o] += (float)acc;
-		}
-	}
+	if (b && b->requires_grad)
+		bias_backward(y, b);
 }
 
 dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b,
@@ -467,30 +501,37 @@ dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 					 dilation, ho, wo, y->data + i * (size_t)P);
 		}
 	} else {
-		int pw = is_pointwise(kh, kw, stride, pad);
+		int pw = is_pointwise(kh, kw, stride, pad), simd = use_simd(groups);
+		size_t ld = col_stride(P, simd);
 		int nt = max_threads();
-		float *col = NULL;
+		float *col = NULL, *wp = NULL;
 		if (!pw) {
-			col = dca_graph_alloc(g, (size_t)nt * kc * P * sizeof *col);
+			col = dca_graph_alloc(g, (size_t)nt * kc * ld * sizeof *col);
 			if (!col)
 				return NULL;
 		}
+		if (simd) {
+			wp = dca_graph_alloc(g, dcap_packed_size(cout, kc) * sizeof *wp);
+			if (!wp)
+				return NULL;
+			dcap_pack_a(cout, kc, w->data, (size_t)kc, 1, wp);
+		}
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < n; i++) {
-			float *mycol = col ? col + (size_t)thread_id() * kc * P : NULL;
+			float *mycol = col ? col + (size_t)thread_id() * kc * ld : NULL;
 			int gi, o, j;
 			for (gi = 0; gi < groups; gi++) {
 				const float *xg = x->data + ((size_t)i * cin + (size_t)gi * cg) * hw;
-				const float *cm = xg;
-				if (!pw) {
-					im2col(xg, cg, h, wd, kh, kw, stride, pad, dilation,
-					       ho, wo, mycol);
-					cm = mycol;
-				}
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-					    og, P, kc, 1.0f, w->data + (size_t)gi * og * kc, kc,
-					    cm, P, 0.0f,
-					    y->data + ((size_t)i * cout + (size_t)gi * og) * P, P);
+				float *yg = y->data + ((size_t)i * cout + (size_t)gi * og) * P;
+				size_t ldc;
+				const float *cm = columns(xg, cg, h, wd, kh, kw, stride, pad,
+							  dilation, ho, wo, mycol, ld, &ldc);
+				if (simd)
+					dcap_gemm_pa_b(og, P, kc, wp, cm, ldc, yg, P, 0);
+				else
+					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+						    og, P, kc, 1.0f, w->data + (size_t)gi * og * kc,
+						    kc, cm, (int)ldc, 0.0f, yg, P);
 			}
 			if (b)
 				for (o = 0; o < cout; o++) {

@@ -28,29 +28,38 @@ static int same_shape(const dca_tensor *a, const dca_tensor *b)
 
 static void relu_backward(dca_graph *g, dca_node *nd)
 {
-	dca_tensor *x = nd->in[0], *out = nd->out;
+	dca_tensor *x = nd->in[0];
+	const float *restrict xv = x->data, *restrict go = nd->out->grad;
+	float *restrict gx = x->grad;
 	long i, n = (long)x->size;
 
 	(void)g;
 	if (!x->requires_grad)
 		return;
+	/* a select, not a branch: signs are random and a branch mispredicts */
 #pragma omp parallel for if (n >= PAR_MIN) schedule(static)
-	for (i = 0; i < n; i++)
-		if (x->data[i] > 0.0f)
-			x->grad[i] += out->grad[i];
+	for (i = 0; i < n; i++) {
+		float gv = go[i];   /* read unconditionally, so the loop vectorises */
+		gx[i] += xv[i] > 0.0f ? gv : 0.0f;
+	}
 }
 
 dca_tensor *dca_relu(dca_graph *g, dca_tensor *x)
 {
 	dca_tensor *out = dca_tensor_new_uninit(g, x->n, x->c, x->h, x->w);
+	const float *restrict xv = x->data;
+	float *restrict y;
 	dca_node *nd;
 	long i, n = (long)x->size;
 
 	if (!out)
 		return NULL;
+	y = out->data;
 #pragma omp parallel for if (n >= PAR_MIN) schedule(static)
-	for (i = 0; i < n; i++)
-		out->data[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
+	for (i = 0; i < n; i++) {
+		float v = xv[i];
+		y[i] = v > 0.0f ? v : 0.0f;
+	}
 	if (!record(g, out, relu_backward, &x, 1, &nd))
 		return NULL;
 	return out;

@@ -37,6 +37,10 @@ typedef struct dca_graph dca_graph;
 /* Call once per process; threads <= 0 means all cores. Returns the count. */
 int dca_engine_init(int threads);
 int dca_engine_threads(void);
+/* The engine's AVX-512 convolution kernels are used where the CPU has them
+ * unless DCANAS_SIMD=off; this switches them on (where supported) or off
+ * and returns whether they are on. OpenBLAS serves whatever they do not. */
+int dca_engine_set_simd(int on);
 
 dca_graph *dca_graph_new(void);
 /* Forget the tape and rewind the arena; tensors from it become invalid. */

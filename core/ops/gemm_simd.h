@@ -1,0 +1,39 @@
+/* dcanas — the engine's own small-matrix products for convolution
+ * (private to libdcanas; core/ops/gemm_simd.c).
+ *
+ * Convolution products are thin (M = Cout = 16..64 rows) and come one per
+ * sample; a BLAS call packs its large operand for every call and reaches
+ * half its peak on them. These kernels read the im2col matrix in place and
+ * use AVX-512 where the CPU has it. dcap_simd() says whether they may be
+ * used (CPU support, and DCANAS_SIMD=off not set); callers keep a BLAS path
+ * for every case so the results can be compared. */
+#ifndef DCANAS_GEMM_SIMD_H
+#define DCANAS_GEMM_SIMD_H
+
+#include <stddef.h>
+
+/* Rows per panel of a packed A operand. */
+#define DCAP_MR 8
+
+/* 1 when the AVX-512 kernels below may run. */
+int dcap_simd(void);
+
+/* Floats needed by dcap_pack_a for an M x K operand. */
+size_t dcap_packed_size(int m, int k);
+
+/* Packs A (M x K) into panels of DCAP_MR rows, K x DCAP_MR each, rows past
+ * M zero. A(i, k) is a[i * rs + k * cs], so A or its transpose can be
+ * packed from one row-major matrix. */
+void dcap_pack_a(int m, int k, const float *a, size_t rs, size_t cs, float *ap);
+
+/* C (M x N, row stride ldc) = Ap * B, or C += Ap * B when accumulate.
+ * Ap from dcap_pack_a; B is K x N with row stride ldb. */
+void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+		    size_t ldb, float *c, size_t ldc, int accumulate);
+
+/* C (M x N, row stride ldc) += A * B^T, where A is M x K and B is N x K,
+ * both with contiguous rows (strides lda, ldb): dot products along K. */
+void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+		    const float *b, size_t ldb, float *c, size_t ldc);
+
+#endif
