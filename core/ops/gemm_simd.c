@@ -2,7 +2,7 @@
  *
  * dcap_gemm_pa_b: an 8 x 32 block of C lives in 16 registers; each step
  * along K loads two vectors of a B row and broadcasts 8 values of packed A.
- * dcap_gemm_a_bt: a 4 x 4 block of dot products, 16 vector accumulators
+ * dcap_gemm_a_bt: an 8 x 2 block of dot products, 16 vector accumulators
  * along K, folded into one vector of 16 sums at the end.
  * Both run in a fixed order, so results are reproducible run to run. */
 #include "config.h"
@@ -66,8 +66,9 @@ void dcap_pack_a(int m, int k, const float *a, size_t rs, size_t cs, float *ap)
 #ifdef HAVE_AVX512_KERNELS
 
 #define TARGET __attribute__((target("avx512f")))
+#define INLINE_TARGET inline __attribute__((target("avx512f"), always_inline))
 
-static inline TARGET __mmask16 lanes(int n)
+static INLINE_TARGET __mmask16 lanes(int n)
 {
 	return n >= 16 ? (__mmask16)0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1);
 }
@@ -114,7 +115,7 @@ TARGET void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
 }
 
 /* Sums (x, y) by 128-bit quarters: [x.q0+x.q2, x.q1+x.q3, y.q0+y.q2, y.q1+y.q3]. */
-static inline TARGET __m512 fold_halves(__m512 x, __m512 y)
+static INLINE_TARGET __m512 fold_halves(__m512 x, __m512 y)
 {
 	return _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x44),
 			     _mm512_shuffle_f32x4(x, y, 0xee));
@@ -122,69 +123,79 @@ static inline TARGET __m512 fold_halves(__m512 x, __m512 y)
 
 /* From two fold_halves results of (x, y) and (z, u): quarter q holds the
  * four-float quarter sum of [x, y, z, u][q]. */
-static inline TARGET __m512 fold_quarters(__m512 v, __m512 w)
+static INLINE_TARGET __m512 fold_quarters(__m512 v, __m512 w)
 {
 	return _mm512_add_ps(_mm512_shuffle_f32x4(v, w, 0x88),
 			     _mm512_shuffle_f32x4(v, w, 0xdd));
 }
 
-/* acc[i][j] (i, j < 4) -> one vector whose lane 4*j + i is the sum of acc[i][j]. */
-static inline TARGET __m512 sum16(__m512 acc[4][4])
+/* x0..x15 -> one vector whose lane 4 * (f % 4) + f / 4 is the sum of xf. */
+static INLINE_TARGET __m512 sum16(__m512 x0, __m512 x1, __m512 x2, __m512 x3,
+				  __m512 x4, __m512 x5, __m512 x6, __m512 x7,
+				  __m512 x8, __m512 x9, __m512 x10, __m512 x11,
+				  __m512 x12, __m512 x13, __m512 x14, __m512 x15)
 {
-	__m512 r[4], s01, s23, u0, u1;
-	int t;
-
-	for (t = 0; t < 4; t++)
-		r[t] = fold_quarters(fold_halves(acc[t][0], acc[t][1]),
-				     fold_halves(acc[t][2], acc[t][3]));
-	/* now quarter q of r[t] holds 4 partial sums of acc[t][q] */
-	s01 = _mm512_add_ps(_mm512_unpacklo_ps(r[0], r[1]), _mm512_unpackhi_ps(r[0], r[1]));
-	s23 = _mm512_add_ps(_mm512_unpacklo_ps(r[2], r[3]), _mm512_unpackhi_ps(r[2], r[3]));
-	u0 = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23)));
-	u1 = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23)));
+	__m512 r0 = fold_quarters(fold_halves(x0, x1), fold_halves(x2, x3));
+	__m512 r1 = fold_quarters(fold_halves(x4, x5), fold_halves(x6, x7));
+	__m512 r2 = fold_quarters(fold_halves(x8, x9), fold_halves(x10, x11));
+	__m512 r3 = fold_quarters(fold_halves(x12, x13), fold_halves(x14, x15));
+	/* quarter q of r[t] now holds 4 partial sums of x(4t + q) */
+	__m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(r0, r1), _mm512_unpackhi_ps(r0, r1));
+	__m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(r2, r3), _mm512_unpackhi_ps(r2, r3));
+	__m512 u0 = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(s01),
+							_mm512_castps_pd(s23)));
+	__m512 u1 = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(s01),
+							_mm512_castps_pd(s23)));
 	return _mm512_add_ps(u0, u1);
 }
+
+/* row r of the 8 x 2 block: acc r0, r1 += A row r . (B row 0, B row 1) */
+#define DOT_ROW(r, x0, x1)                                                  \
+	do {                                                                \
+		__m512 av = _mm512_maskz_loadu_ps(mk, ar[r] + kk);          \
+		x0 = _mm512_fmadd_ps(av, v0, x0);                           \
+		x1 = _mm512_fmadd_ps(av, v1, x1);                           \
+	} while (0)
 
 TARGET void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 			   const float *b, size_t ldb, float *c, size_t ldc)
 {
 	int m0, n0, kk, i, j;
 
-	for (m0 = 0; m0 < m; m0 += 4) {
-		const float *ar[4];
-		int mi = m - m0 < 4 ? m - m0 : 4;
-		for (i = 0; i < 4; i++)   /* rows past the end repeat the last one */
+	/* 8 rows of A stay in L1 while pairs of B rows stream past them */
+	for (m0 = 0; m0 < m; m0 += 8) {
+		const float *ar[8];
+		int mi = m - m0 < 8 ? m - m0 : 8;
+		for (i = 0; i < 8; i++)   /* rows past the end repeat the last one */
 			ar[i] = a + (size_t)(m0 + (i < mi ? i : mi - 1)) * lda;
-		for (n0 = 0; n0 < n; n0 += 4) {
-			const float *br[4];
-			int nj = n - n0 < 4 ? n - n0 : 4;
-			__m512 acc[4][4], av[4], bv[4], sum;
+		for (n0 = 0; n0 < n; n0 += 2) {
+			const float *b0 = b + (size_t)n0 * ldb;
+			const float *b1 = n0 + 1 < n ? b0 + ldb : b0;
+			/* xf: f = 2 * row + column of the block */
+			__m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
+			__m512 x4 = x0, x5 = x0, x6 = x0, x7 = x0, x8 = x0, x9 = x0;
+			__m512 x10 = x0, x11 = x0, x12 = x0, x13 = x0, x14 = x0, x15 = x0;
 			float out[16];
-			for (j = 0; j < 4; j++)
-				br[j] = b + (size_t)(n0 + (j < nj ? j : nj - 1)) * ldb;
-#pragma GCC unroll 4
-			for (i = 0; i < 4; i++)
-#pragma GCC unroll 4
-				for (j = 0; j < 4; j++)
-					acc[i][j] = _mm512_setzero_ps();
 			for (kk = 0; kk < k; kk += 16) {
 				__mmask16 mk = lanes(k - kk);
-#pragma GCC unroll 4
-				for (i = 0; i < 4; i++) {
-					av[i] = _mm512_maskz_loadu_ps(mk, ar[i] + kk);
-					bv[i] = _mm512_maskz_loadu_ps(mk, br[i] + kk);
-				}
-#pragma GCC unroll 4
-				for (i = 0; i < 4; i++)
-#pragma GCC unroll 4
-					for (j = 0; j < 4; j++)
-						acc[i][j] = _mm512_fmadd_ps(av[i], bv[j], acc[i][j]);
+				__m512 v0 = _mm512_maskz_loadu_ps(mk, b0 + kk);
+				__m512 v1 = _mm512_maskz_loadu_ps(mk, b1 + kk);
+				DOT_ROW(0, x0, x1);
+				DOT_ROW(1, x2, x3);
+				DOT_ROW(2, x4, x5);
+				DOT_ROW(3, x6, x7);
+				DOT_ROW(4, x8, x9);
+				DOT_ROW(5, x10, x11);
+				DOT_ROW(6, x12, x13);
+				DOT_ROW(7, x14, x15);
 			}
-			sum = sum16(acc);
-			_mm512_storeu_ps(out, sum);
+			_mm512_storeu_ps(out, sum16(x0, x1, x2, x3, x4, x5, x6, x7, x8,
+						    x9, x10, x11, x12, x13, x14, x15));
 			for (i = 0; i < mi; i++)
-				for (j = 0; j < nj; j++)
-					c[(size_t)(m0 + i) * ldc + n0 + j] += out[4 * j + i];
+				for (j = 0; j < 2 && n0 + j < n; j++) {
+					int f = 2 * i + j;
+					c[(size_t)(m0 + i) * ldc + n0 + j] += out[4 * (f % 4) + f / 4];
+				}
 		}
 	}
 }
