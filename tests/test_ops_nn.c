@@ -146,6 +146,52 @@ static void conv_ref(const dca_tensor *x, const dca_tensor *w, const dca_tensor 
 				}
 }
 
+/* ungrouped convolutions on whole-vector widths (the direct path), odd
+ * channel counts, against the reference, AVX-512 kernels on and off */
+START_TEST(test_conv_forward_paths)
+{
+	/* cin, cout, h, w, k, stride, pad, dil */
+	static const int cfg[][8] = {
+		{3, 10, 5, 16, 3, 1, 1, 1}, {20, 36, 3, 16, 3, 1, 1, 1},
+		{3, 9, 4, 32, 3, 1, 2, 2}, {4, 7, 3, 16, 5, 1, 2, 1},
+		{5, 17, 4, 32, 3, 2, 1, 1}, {6, 11, 3, 16, 1, 1, 0, 1},
+		{3, 8, 4, 16, 3, 1, 0, 1}, {7, 5, 3, 48, 3, 1, 1, 1},
+		{9, 12, 8, 8, 3, 1, 1, 1}, {4, 10, 6, 8, 5, 1, 4, 2},
+		{3, 5, 5, 8, 3, 1, 1, 1},
+	};
+	int simd = dca_engine_set_simd(1), mode;
+	dca_rng r;
+	size_t t;
+
+	dca_rng_seed(&r, 11);
+	for (mode = 1; mode >= 0; mode--) {
+		dca_engine_set_simd(mode);
+		for (t = 0; t < sizeof cfg / sizeof cfg[0]; t++) {
+			const int *c = cfg[t];
+			dca_graph *g = dca_graph_new();
+			dca_tensor *x = mk_rand(3, c[0], c[2], c[3], 0, &r);
+			dca_tensor *w = mk_rand(c[1], c[0], c[4], c[4], 0, &r);
+			dca_tensor *b = mk_rand(1, c[1], 1, 1, 0, &r);
+			dca_tensor *y = dca_conv2d(g, x, w, b, c[5], c[6], c[7], 1);
+			float *ref = malloc(y->size * sizeof *ref);
+			size_t i;
+
+			conv_ref(x, w, b, c[5], c[6], c[7], 1, y->h, y->w, ref);
+			for (i = 0; i < y->size; i++)
+				ck_assert_msg(fabsf(y->data[i] - ref[i]) <= 1e-4f,
+					      "simd %d config %zu element %zu: %g vs %g",
+					      mode, t, i, y->data[i], ref[i]);
+			free(ref);
+			dca_param_free(x);
+			dca_param_free(w);
+			dca_param_free(b);
+			dca_graph_free(g);
+		}
+	}
+	dca_engine_set_simd(simd);
+}
+END_TEST
+
 START_TEST(test_conv_forward_reference)
 {
 	/* cin, cout, k, stride, pad, dil, groups, bias */
@@ -217,7 +263,7 @@ static void conv_gradcheck(const char *name, int n, int cin, int cout, int h,
 	free_all(in, 3);
 }
 
-START_TEST(test_conv_grad)
+static void conv_grad_cases(void)
 {
 	conv_gradcheck("conv 3x3 pad1 bias", 2, 3, 4, 7, 5, 3,
 		       (conv_ctx){1, 1, 1, 1, 1}, 1, 1);
@@ -248,6 +294,33 @@ START_TEST(test_conv_grad)
 	/* frozen weights, input gradient only */
 	conv_gradcheck("conv w frozen", 2, 3, 4, 7, 5, 3,
 		       (conv_ctx){2, 1, 1, 1, 0}, 1, 0);
+	/* widths that are whole vectors: the AVX-512 direct path (no im2col),
+	 * with 10 and 3 channels so no panel is full */
+	conv_gradcheck("conv 3x3 w16", 2, 3, 10, 4, 16, 3,
+		       (conv_ctx){1, 1, 1, 1, 1}, 1, 1);
+	conv_gradcheck("conv 3x3 dil2 w16", 2, 10, 3, 5, 16, 3,
+		       (conv_ctx){1, 2, 2, 1, 0}, 1, 1);
+	conv_gradcheck("conv 5x5 w32 x frozen", 3, 2, 9, 3, 32, 5,
+		       (conv_ctx){1, 2, 1, 1, 1}, 0, 1);
+	conv_gradcheck("conv 3x3 w16 w frozen", 2, 3, 5, 3, 16, 3,
+		       (conv_ctx){1, 1, 1, 1, 0}, 1, 0);
+	/* 8 wide: a vector is two rows */
+	conv_gradcheck("conv 3x3 8x8", 2, 3, 10, 4, 8, 3,
+		       (conv_ctx){1, 1, 1, 1, 1}, 1, 1);
+	conv_gradcheck("conv 3x3 dil2 8x8", 2, 9, 3, 6, 8, 3,
+		       (conv_ctx){1, 2, 2, 1, 0}, 1, 1);
+}
+
+/* every case through the engine's AVX-512 kernels (where the CPU has them)
+ * and through OpenBLAS */
+START_TEST(test_conv_grad)
+{
+	int simd = dca_engine_set_simd(1);
+
+	conv_grad_cases();
+	dca_engine_set_simd(0);
+	conv_grad_cases();
+	dca_engine_set_simd(simd);
 }
 END_TEST
 
@@ -698,6 +771,7 @@ static Suite *ops_nn_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_conv_forward_hand);
 	tcase_add_test(tc, test_conv_forward_reference);
+	tcase_add_test(tc, test_conv_forward_paths);
 	tcase_add_test(tc, test_conv_grad);
 	tcase_add_test(tc, test_depthwise_grad);
 	tcase_add_test(tc, test_conv_determinism);

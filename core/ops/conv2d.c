@@ -446,12 +446,183 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 		bias_backward(y, b);
 }
 
+/* ---- stride-1 convolutions on whole vectors: no im2col ----
+ * The kernels read the zero-padded input in place (dcap_conv_pa and
+ * dcap_conv_a_bt with offset tables), and dX is the convolution of the
+ * padded dY with the flipped, transposed kernel, so there is no col2im
+ * either. Needs AVX-512, one group, a square kernel, and input and output
+ * planes that split into 16-value vectors: rows a multiple of 16 wide, or
+ * pairs of rows 8 wide. */
+
+/* whether an h x w plane splits into vectors */
+static int vector_plane(int h, int w)
+{
+	return w % 16 == 0 || (w == 8 && h % 2 == 0);
+}
+
+static int use_direct(int groups, int stride, int kh, int kw, int p, int d,
+		      int h, int w, int ho, int wo)
+{
+	return use_simd(groups) && stride == 1 && kh == kw && kh > 1 &&
+	       (kh - 1) * d >= p && vector_plane(h, w) && vector_plane(ho, wo);
+}
+
+/* lanes 8..15 of a vector of a wo-wide output, wp-wide padded input */
+static ptrdiff_t vector_split(int wo, int wp)
+{
+	return wo % 16 == 0 ? 0 : wp;
+}
+
+/* c planes of h x w -> zero-padded planes of (h+2p) x (w+2p) */
+static void pad_planes(const float *x, int c, int h, int w, int p, float *xp)
+{
+	size_t psz = (size_t)(h + 2 * p) * (w + 2 * p);
+	int ci;
+
+	for (ci = 0; ci < c; ci++)
+		pad_plane(x + (size_t)ci * h * w, h, w, p, xp + ci * psz);
+}
+
+/* Offsets into padded planes (hp x wp): of each 16-output vector of an
+ * ho x wo output, and of each kernel tap (c, ky, kx) at dilation d. */
+static void direct_tables(int ho, int wo, int c, int hp, int wp, int k, int d,
+			  ptrdiff_t *voff, ptrdiff_t *koff)
+{
+	int oy, ox, ci, ky, kx;
+
+	if (wo % 16 == 0) {
+		for (oy = 0; oy < ho; oy++)
+			for (ox = 0; ox < wo; ox += 16)
+				*voff++ = (ptrdiff_t)oy * wp + ox;
+	} else {    /* 8 wide: a vector is two rows */
+		for (oy = 0; oy < ho; oy += 2)
+			*voff++ = (ptrdiff_t)oy * wp;
+	}
+	for (ci = 0; ci < c; ci++)
+		for (ky = 0; ky < k; ky++)
+			for (kx = 0; kx < k; kx++)
+				*koff++ = ((ptrdiff_t)ci * hp + (ptrdiff_t)ky * d) * wp + kx * d;
+}
+
+static void *graph_alloc_or_die(dca_graph *g, size_t bytes)
+{
+	void *p = dca_graph_alloc(g, bytes);
+
+	CONV_REQUIRE(p, "out of memory in backward (%zu bytes)", bytes);
+	return p;
+}
+
+static void direct_backward(dca_graph *g, dca_node *nd)
+{
+	dca_tensor *x = nd->in[0], *wt = nd->in[1], *b = nd->in[2], *y = nd->out;
+	int p = nd->iarg[A_PAD], d = nd->iarg[A_DIL];
+	int n = x->n, cin = x->c, h = x->h, w = x->w, k = wt->h;
+	int cout = y->c, ho = y->h, wo = y->w, kk = k * k;
+	int kc = cin * kk, kt = cout * kk;           /* taps forward / for dX */
+	int p2 = (k - 1) * d - p;                    /* dY's padding for dX */
+	int hp = h + 2 * p, wp = w + 2 * p, hq = ho + 2 * p2, wq = wo + 2 * p2;
+	size_t P = (size_t)ho * wo, hw = (size_t)h * w, wsz = (size_t)cout * kc;
+	size_t xsz = (size_t)cin * hp * wp, gsz = (size_t)cout * hq * wq;
+	int want_x = x->requires_grad, want_w = wt->requires_grad;
+	int nt = max_threads(), nv = (int)(P / 16), nv2 = (int)(hw / 16);
+	ptrdiff_t *voff = NULL, *koff = NULL, *voff2 = NULL, *koff2 = NULL;
+	float *part = NULL, *scratch, *wflip = NULL, *wfp = NULL;
+	long i;
+
+	if (!want_x && !want_w)
+		goto bias;
+	scratch = graph_alloc_or_die(g, (size_t)nt * (xsz + gsz) * sizeof *scratch);
+	if (want_w) {
+		voff = graph_alloc_or_die(g, (size_t)nv * sizeof *voff);
+		koff = graph_alloc_or_die(g, (size_t)kc * sizeof *koff);
+		direct_tables(ho, wo, cin, hp, wp, k, d, voff, koff);
+		part = graph_alloc_or_die(g, (size_t)nt * wsz * sizeof *part);
+		memset(part, 0, (size_t)nt * wsz * sizeof *part);
+	}
+	if (want_x) {
+		int ci, co, t;
+		voff2 = graph_alloc_or_die(g, (size_t)nv2 * sizeof *voff2);
+		koff2 = graph_alloc_or_die(g, (size_t)kt * sizeof *koff2);
+		direct_tables(h, w, cout, hq, wq, k, d, voff2, koff2);
+		/* W'[ci][co][t] = W[co][ci][kk - 1 - t]: flipped and transposed */
+		wflip = graph_alloc_or_die(g, (size_t)cin * kt * sizeof *wflip);
+		for (ci = 0; ci < cin; ci++)
+			for (co = 0; co < cout; co++)
+				for (t = 0; t < kk; t++)
+					wflip[((size_t)ci * cout + co) * kk + t] =
+						wt->data[((size_t)co * cin + ci) * kk + kk - 1 - t];
+		wfp = graph_alloc_or_die(g, dcap_packed_size(cin, kt) * sizeof *wfp);
+		dcap_pack_a(cin, kt, wflip, (size_t)kt, 1, wfp);
+	}
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < n; i++) {
+		int t = thread_id();
+		float *xp = scratch + (size_t)t * (xsz + gsz), *gp = xp + xsz;
+		const float *gy = y->grad + (size_t)i * cout * P;
+		if (want_w) {
+			pad_planes(x->data + (size_t)i * cin * hw, cin, h, w, p, xp);
+			dcap_conv_a_bt(cout, kc, nv, gy, P, xp, voff, koff,
+				       vector_split(wo, wp), part + (size_t)t * wsz,
+				       (size_t)kc);
+		}
+		if (want_x) {
+			pad_planes(gy, cout, ho, wo, p2, gp);
+			dcap_conv_pa(cin, nv2, kt, wfp, gp, voff2, koff2,
+				     vector_split(w, wq), x->grad + (size_t)i * cin * hw,
+				     hw, 1);
+		}
+	}
+	if (want_w) {
+		long j;
+#pragma omp parallel for schedule(static)
+		for (j = 0; j < (long)wsz; j++) {
+			float acc = 0;
+			int t;
+			for (t = 0; t < nt; t++)
+				acc += part[(size_t)t * wsz + j];
+			wt->grad[j] += acc;
+		}
+	}
+bias:
+	if (b && b->requires_grad)
+		bias_backward(y, b);
+}
+
+/* y = conv(x) for every sample, the direct way; 0, or -1 out of memory */
+static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w,
+			  int p, int d, dca_tensor *y)
+{
+	int n = x->n, cin = x->c, h = x->h, wd = x->w, k = w->h;
+	int cout = y->c, ho = y->h, wo = y->w, kc = cin * k * k;
+	int hp = h + 2 * p, wp = wd + 2 * p, nt = max_threads();
+	size_t P = (size_t)ho * wo, xsz = (size_t)cin * hp * wp;
+	int nv = (int)(P / 16);
+	ptrdiff_t *voff = dca_graph_alloc(g, (size_t)nv * sizeof *voff);
+	ptrdiff_t *koff = dca_graph_alloc(g, (size_t)kc * sizeof *koff);
+	float *scratch = dca_graph_alloc(g, (size_t)nt * xsz * sizeof *scratch);
+	float *wp_ = dca_graph_alloc(g, dcap_packed_size(cout, kc) * sizeof *wp_);
+	long i;
+
+	if (!voff || !koff || !scratch || !wp_)
+		return -1;
+	direct_tables(ho, wo, cin, hp, wp, k, d, voff, koff);
+	dcap_pack_a(cout, kc, w->data, (size_t)kc, 1, wp_);
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < n; i++) {
+		float *xp = scratch + (size_t)thread_id() * xsz;
+		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, xp);
+		dcap_conv_pa(cout, nv, kc, wp_, xp, voff, koff, vector_split(wo, wp),
+			     y->data + (size_t)i * cout * P, P, 0);
+	}
+	return 0;
+}
+
 dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b,
 		       int stride, int pad, int dilation, int groups)
 {
 	int n = x->n, cin = x->c, h = x->h, wd = x->w;
 	int cout = w->n, kh = w->h, kw = w->w;
-	int ho, wo, cg, og, kc, P, depthwise;
+	int ho, wo, cg, og, kc, P, depthwise, direct;
 	size_t hw;
 	dca_tensor *y, *in[3];
 	dca_node *nd;
@@ -482,8 +653,22 @@ dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 	P = ho * wo;
 	hw = (size_t)h * wd;
 	depthwise = groups == cin && groups == cout;
+	direct = !depthwise && use_direct(groups, stride, kh, kw, pad, dilation,
+					  h, wd, ho, wo);
 
-	if (depthwise) {
+	if (direct) {
+		if (direct_forward(g, x, w, pad, dilation, y))
+			return NULL;
+		if (b) {
+#pragma omp parallel for schedule(static)
+			for (i = 0; i < (long)n * cout; i++) {
+				float bv = b->data[i % cout], *yr = y->data + (size_t)i * P;
+				int j;
+				for (j = 0; j < P; j++)
+					yr[j] += bv;
+			}
+		}
+	} else if (depthwise) {
 		long planes = (long)n * cin;
 		int wp = wd + 2 * pad;
 		size_t psz = (size_t)(h + 2 * pad) * wp;
@@ -546,7 +731,8 @@ dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 	in[0] = x;
 	in[1] = w;
 	in[2] = b;
-	nd = dca_graph_record(g, y, depthwise ? dw_backward : conv_backward, in, 3);
+	nd = dca_graph_record(g, y, direct ? direct_backward :
+			      depthwise ? dw_backward : conv_backward, in, 3);
 	if (nd) {
 		nd->iarg[A_STRIDE] = stride;
 		nd->iarg[A_PAD] = pad;

@@ -73,45 +73,116 @@ static INLINE_TARGET __mmask16 lanes(int n)
 	return n >= 16 ? (__mmask16)0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1);
 }
 
+/* 16 columns at p: contiguous (split 0), or lanes 0..7 at p and 8..15 at
+ * p + split (two output rows of 8). A split load reads exactly 16 floats. */
+static INLINE_TARGET __m512 load_cols(const float *p, ptrdiff_t split, __mmask16 m)
+{
+	if (!split)
+		return _mm512_maskz_loadu_ps(m, p);
+	return _mm512_castpd_ps(_mm512_insertf64x4(
+		_mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(p))),
+		_mm256_castps_pd(_mm256_loadu_ps(p + split)), 1));
+}
+
+/* One 8 x 32 block of C: C[r][0..15] (+)= sum_k Ap[k][r] * b0[koff[k]..] and
+ * C[r][16..31] the same from b1; masks m0, m1 pick the valid columns. */
+static INLINE_TARGET void block_pa(const float *a, int k, const ptrdiff_t *koff,
+				   ptrdiff_t split, const float *b0, const float *b1,
+				   __mmask16 m0, __mmask16 m1, float *c0, float *c1,
+				   size_t ldc, int rows, int accumulate)
+{
+	__m512 acc[DCAP_MR][2];
+	int kk, r;
+
+#pragma GCC unroll 8
+	for (r = 0; r < DCAP_MR; r++)
+		acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+	for (kk = 0; kk < k; kk++, a += DCAP_MR) {
+		__m512 v0 = load_cols(b0 + koff[kk], split, m0);
+		__m512 v1 = load_cols(b1 + koff[kk], split, m1);
+#pragma GCC unroll 8
+		for (r = 0; r < DCAP_MR; r++) {
+			__m512 av = _mm512_set1_ps(a[r]);
+			acc[r][0] = _mm512_fmadd_ps(av, v0, acc[r][0]);
+			acc[r][1] = _mm512_fmadd_ps(av, v1, acc[r][1]);
+		}
+	}
+#pragma GCC unroll 8
+	for (r = 0; r < DCAP_MR; r++) {
+		float *cr0 = c0 + (size_t)r * ldc, *cr1 = c1 + (size_t)r * ldc;
+		if (r >= rows)
+			break;
+		if (accumulate) {
+			acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(m0, cr0));
+			acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(m1, cr1));
+		}
+		_mm512_mask_storeu_ps(cr0, m0, acc[r][0]);
+		_mm512_mask_storeu_ps(cr1, m1, acc[r][1]);
+	}
+}
+
+/* Offsets i * step for i < n, in buf when it is large enough, else on the
+ * heap (NULL when that fails). */
+static ptrdiff_t *stride_table(ptrdiff_t *buf, size_t cap, int n, size_t step)
+{
+	ptrdiff_t *t = (size_t)n <= cap ? buf : malloc((size_t)n * sizeof *t);
+	int i;
+
+	if (t)
+		for (i = 0; i < n; i++)
+			t[i] = (ptrdiff_t)((size_t)i * step);
+	return t;
+}
+
+#define TABLE_CAP 2048
+
 TARGET void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
 			   size_t ldb, float *c, size_t ldc, int accumulate)
 {
-	int n0, p, kk, r;
+	ptrdiff_t buf[TABLE_CAP], *koff = stride_table(buf, TABLE_CAP, k, ldb);
+	int n0, p;
 
+	if (!koff)
+		abort();   /* a K past TABLE_CAP and no memory for its table */
 	for (n0 = 0; n0 < n; n0 += 32) {
 		__mmask16 m0 = lanes(n - n0), m1 = lanes(n - n0 - 16);
-		for (p = 0; p < m; p += DCAP_MR) {
-			const float *a = ap + (size_t)p * k;
-			const float *bk = b + n0;
-			__m512 acc[DCAP_MR][2];
-			int rows = m - p < DCAP_MR ? m - p : DCAP_MR;
-#pragma GCC unroll 8
-			for (r = 0; r < DCAP_MR; r++)
-				acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-			for (kk = 0; kk < k; kk++, bk += ldb, a += DCAP_MR) {
-				__m512 b0 = _mm512_maskz_loadu_ps(m0, bk);
-				__m512 b1 = _mm512_maskz_loadu_ps(m1, bk + 16);
-#pragma GCC unroll 8
-				for (r = 0; r < DCAP_MR; r++) {
-					__m512 av = _mm512_set1_ps(a[r]);
-					acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-					acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-				}
-			}
-#pragma GCC unroll 8
-			for (r = 0; r < DCAP_MR; r++) {
-				float *cr = c + (size_t)(p + r) * ldc + n0;
-				if (r >= rows)
-					break;
-				if (accumulate) {
-					acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(m0, cr));
-					acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(m1, cr + 16));
-				}
-				_mm512_mask_storeu_ps(cr, m0, acc[r][0]);
-				_mm512_mask_storeu_ps(cr + 16, m1, acc[r][1]);
-			}
-		}
+		for (p = 0; p < m; p += DCAP_MR)
+			block_pa(ap + (size_t)p * k, k, koff, 0, b + n0, b + n0 + 16, m0, m1,
+				 c + (size_t)p * ldc + n0, c + (size_t)p * ldc + n0 + 16,
+				 ldc, m - p < DCAP_MR ? m - p : DCAP_MR, accumulate);
 	}
+	if (koff != buf)
+		free(koff);
+}
+
+/* the vectors of one dcap_conv_pa call, split a constant after inlining */
+static INLINE_TARGET void conv_pa_body(int m, int nv, int k, const float *ap,
+				       const float *base, const ptrdiff_t *voff,
+				       const ptrdiff_t *koff, ptrdiff_t split,
+				       float *c, size_t ldc, int accumulate)
+{
+	int v, p;
+
+	for (v = 0; v < nv; v += 2) {
+		/* a lone last vector is computed twice and stored once */
+		int two = v + 1 < nv;
+		const float *b0 = base + voff[v], *b1 = two ? base + voff[v + 1] : b0;
+		for (p = 0; p < m; p += DCAP_MR)
+			block_pa(ap + (size_t)p * k, k, koff, split, b0, b1, 0xffff,
+				 two ? 0xffff : 0, c + (size_t)p * ldc + 16 * v,
+				 c + (size_t)p * ldc + 16 * v + (two ? 16 : 0), ldc,
+				 m - p < DCAP_MR ? m - p : DCAP_MR, accumulate);
+	}
+}
+
+TARGET void dcap_conv_pa(int m, int nv, int k, const float *ap, const float *base,
+			 const ptrdiff_t *voff, const ptrdiff_t *koff,
+			 ptrdiff_t split, float *c, size_t ldc, int accumulate)
+{
+	if (split)
+		conv_pa_body(m, nv, k, ap, base, voff, koff, split, c, ldc, accumulate);
+	else
+		conv_pa_body(m, nv, k, ap, base, voff, koff, 0, c, ldc, accumulate);
 }
 
 /* Sums (x, y) by 128-bit quarters: [x.q0+x.q2, x.q1+x.q3, y.q0+y.q2, y.q1+y.q3]. */
@@ -149,55 +220,111 @@ static INLINE_TARGET __m512 sum16(__m512 x0, __m512 x1, __m512 x2, __m512 x3,
 	return _mm512_add_ps(u0, u1);
 }
 
-/* row r of the 8 x 2 block: acc r0, r1 += A row r . (B row 0, B row 1) */
+/* row r of the 8 x 2 block: accumulators x0, x1 += A row r . (B0, B1) */
 #define DOT_ROW(r, x0, x1)                                                  \
 	do {                                                                \
-		__m512 av = _mm512_maskz_loadu_ps(mk, ar[r] + kk);          \
+		__m512 av = _mm512_maskz_loadu_ps(mk, ar[r] + 16 * t);      \
 		x0 = _mm512_fmadd_ps(av, v0, x0);                           \
 		x1 = _mm512_fmadd_ps(av, v1, x1);                           \
 	} while (0)
 
+/* C[i][j] += sum over t < nt, lanes of  A_i[16t..] * B_j[voff[t]..]  for an
+ * 8 x 2 block (i < mi, j < nj); ar: 8 row pointers (rows past mi repeat),
+ * the last vector masked by last. */
+static INLINE_TARGET void block_dot(const float *const *ar, const float *bj0,
+				   const float *bj1, const ptrdiff_t *voff,
+				   ptrdiff_t split, int nt, __mmask16 last, float *c,
+				   size_t ldc, int mi, int nj)
+{
+	__m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
+	__m512 x4 = x0, x5 = x0, x6 = x0, x7 = x0, x8 = x0, x9 = x0;
+	__m512 x10 = x0, x11 = x0, x12 = x0, x13 = x0, x14 = x0, x15 = x0;
+	float out[16];
+	int t, i, j;
+
+	/* xf: f = 2 * row + column of the block */
+	for (t = 0; t < nt; t++) {
+		__mmask16 mk = t + 1 < nt ? (__mmask16)0xffff : last;
+		__m512 v0 = load_cols(bj0 + voff[t], split, mk);
+		__m512 v1 = load_cols(bj1 + voff[t], split, mk);
+		DOT_ROW(0, x0, x1);
+		DOT_ROW(1, x2, x3);
+		DOT_ROW(2, x4, x5);
+		DOT_ROW(3, x6, x7);
+		DOT_ROW(4, x8, x9);
+		DOT_ROW(5, x10, x11);
+		DOT_ROW(6, x12, x13);
+		DOT_ROW(7, x14, x15);
+	}
+	_mm512_storeu_ps(out, sum16(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10,
+				    x11, x12, x13, x14, x15));
+	for (i = 0; i < mi; i++)
+		for (j = 0; j < nj; j++) {
+			int f = 2 * i + j;
+			c[(size_t)i * ldc + j] += out[4 * (f % 4) + f / 4];
+		}
+}
+
+/* the 8 row pointers of A from row m0 (rows past m repeat the last one) */
+static void rows8(const float *a, size_t lda, int m0, int m, const float *ar[8])
+{
+	int i, mi = m - m0 < 8 ? m - m0 : 8;
+
+	for (i = 0; i < 8; i++)
+		ar[i] = a + (size_t)(m0 + (i < mi ? i : mi - 1)) * lda;
+}
+
 TARGET void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 			   const float *b, size_t ldb, float *c, size_t ldc)
 {
-	int m0, n0, kk, i, j;
+	int nt = (k + 15) / 16, m0, n0;
+	ptrdiff_t buf[TABLE_CAP], *voff = stride_table(buf, TABLE_CAP, nt, 16);
+	__mmask16 last = lanes(k - 16 * (nt - 1));
 
+	if (!voff)
+		abort();
 	/* 8 rows of A stay in L1 while pairs of B rows stream past them */
 	for (m0 = 0; m0 < m; m0 += 8) {
 		const float *ar[8];
-		int mi = m - m0 < 8 ? m - m0 : 8;
-		for (i = 0; i < 8; i++)   /* rows past the end repeat the last one */
-			ar[i] = a + (size_t)(m0 + (i < mi ? i : mi - 1)) * lda;
+		rows8(a, lda, m0, m, ar);
 		for (n0 = 0; n0 < n; n0 += 2) {
 			const float *b0 = b + (size_t)n0 * ldb;
-			const float *b1 = n0 + 1 < n ? b0 + ldb : b0;
-			/* xf: f = 2 * row + column of the block */
-			__m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
-			__m512 x4 = x0, x5 = x0, x6 = x0, x7 = x0, x8 = x0, x9 = x0;
-			__m512 x10 = x0, x11 = x0, x12 = x0, x13 = x0, x14 = x0, x15 = x0;
-			float out[16];
-			for (kk = 0; kk < k; kk += 16) {
-				__mmask16 mk = lanes(k - kk);
-				__m512 v0 = _mm512_maskz_loadu_ps(mk, b0 + kk);
-				__m512 v1 = _mm512_maskz_loadu_ps(mk, b1 + kk);
-				DOT_ROW(0, x0, x1);
-				DOT_ROW(1, x2, x3);
-				DOT_ROW(2, x4, x5);
-				DOT_ROW(3, x6, x7);
-				DOT_ROW(4, x8, x9);
-				DOT_ROW(5, x10, x11);
-				DOT_ROW(6, x12, x13);
-				DOT_ROW(7, x14, x15);
-			}
-			_mm512_storeu_ps(out, sum16(x0, x1, x2, x3, x4, x5, x6, x7, x8,
-						    x9, x10, x11, x12, x13, x14, x15));
-			for (i = 0; i < mi; i++)
-				for (j = 0; j < 2 && n0 + j < n; j++) {
-					int f = 2 * i + j;
-					c[(size_t)(m0 + i) * ldc + n0 + j] += out[4 * (f % 4) + f / 4];
-				}
+			block_dot(ar, b0, n0 + 1 < n ? b0 + ldb : b0, voff, 0, nt, last,
+				  c + (size_t)m0 * ldc + n0, ldc,
+				  m - m0 < 8 ? m - m0 : 8, n0 + 1 < n ? 2 : 1);
 		}
 	}
+	if (voff != buf)
+		free(voff);
+}
+
+static INLINE_TARGET void conv_a_bt_body(int m, int n, int nv, const float *a,
+					 size_t lda, const float *base,
+					 const ptrdiff_t *voff, const ptrdiff_t *koff,
+					 ptrdiff_t split, float *c, size_t ldc)
+{
+	int m0, n0;
+
+	for (m0 = 0; m0 < m; m0 += 8) {
+		const float *ar[8];
+		rows8(a, lda, m0, m, ar);
+		for (n0 = 0; n0 < n; n0 += 2) {
+			const float *b0 = base + koff[n0];
+			block_dot(ar, b0, n0 + 1 < n ? base + koff[n0 + 1] : b0, voff,
+				  split, nv, 0xffff, c + (size_t)m0 * ldc + n0, ldc,
+				  m - m0 < 8 ? m - m0 : 8, n0 + 1 < n ? 2 : 1);
+		}
+	}
+}
+
+TARGET void dcap_conv_a_bt(int m, int n, int nv, const float *a, size_t lda,
+			   const float *base, const ptrdiff_t *voff,
+			   const ptrdiff_t *koff, ptrdiff_t split, float *c, size_t ldc)
+{
+	if (split)
+		conv_a_bt_body(m, n, nv, a, lda, base, voff, koff, split, c, ldc);
+	else
+		conv_a_bt_body(m, n, nv, a, lda, base, voff, koff, 0, c, ldc);
 }
 
 #else /* no AVX-512 kernels on this target: plain loops, never the fast path */
@@ -227,6 +354,49 @@ void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 			float s = 0;
 			for (kk = 0; kk < k; kk++)
 				s += a[(size_t)i * lda + kk] * b[(size_t)j * ldb + kk];
+			c[(size_t)i * ldc + j] += s;
+		}
+}
+
+
+/* lane l of a vector at offset o, for a split (see load_cols) or not */
+static ptrdiff_t lane_at(ptrdiff_t o, ptrdiff_t split, int l)
+{
+	return split && l >= 8 ? o + split + l - 8 : o + l;
+}
+
+void dcap_conv_pa(int m, int nv, int k, const float *ap, const float *base,
+		  const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
+		  float *c, size_t ldc, int accumulate)
+{
+	int i, v, l, kk;
+
+	for (i = 0; i < m; i++)
+		for (v = 0; v < nv; v++)
+			for (l = 0; l < 16; l++) {
+				const float *a = ap + (size_t)(i / DCAP_MR) * DCAP_MR * k + i % DCAP_MR;
+				float *cv = c + (size_t)i * ldc + 16 * v + l;
+				float s = accumulate ? *cv : 0.0f;
+				for (kk = 0; kk < k; kk++)
+					s += a[(size_t)kk * DCAP_MR] *
+					     base[lane_at(voff[v] + koff[kk], split, l)];
+				*cv = s;
+			}
+}
+
+void dcap_conv_a_bt(int m, int n, int nv, const float *a, size_t lda,
+		    const float *base, const ptrdiff_t *voff,
+		    const ptrdiff_t *koff, ptrdiff_t split, float *c, size_t ldc)
+{
+	int i, j, t, l;
+
+	for (i = 0; i < m; i++)
+		for (j = 0; j < n; j++) {
+			float s = 0;
+			for (t = 0; t < nv; t++)
+				for (l = 0; l < 16; l++)
+					s += a[(size_t)i * lda + 16 * t + l] *
+					     base[lane_at(koff[j] + voff[t], split, l)];
 			c[(size_t)i * ldc + j] += s;
 		}
 }

@@ -36,4 +36,18 @@ void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
 void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 		    const float *b, size_t ldb, float *c, size_t ldc);
 
+/* Convolution without an im2col matrix ("indirect"): the column entry of
+ * im2col row k for output vector v (16 consecutive outputs) starts at
+ * base + voff[v] + koff[k]; its 16 values are contiguous when split is 0,
+ * else lanes 8..15 start `split` floats after lanes 0..7 (outputs 8 wide).
+ * dcap_conv_pa: C (M x 16*nv, row stride ldc) (+)= Ap * columns (K rows).
+ * dcap_conv_a_bt: C (M x N) += A * columns^T, A being M x 16*nv (stride lda)
+ * and N the number of column rows. */
+void dcap_conv_pa(int m, int nv, int k, const float *ap, const float *base,
+		  const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
+		  float *c, size_t ldc, int accumulate);
+void dcap_conv_a_bt(int m, int n, int nv, const float *a, size_t lda,
+		    const float *base, const ptrdiff_t *voff,
+		    const ptrdiff_t *koff, ptrdiff_t split, float *c, size_t ldc);
+
 #endif
