@@ -173,6 +173,24 @@ size_t dca_graph_arena_peak(const dca_graph *g)
 	return g->peak;
 }
 
+/* Clears n floats; large buffers (activation gradients) on every thread, so
+ * the other cores do not wait through a serial pass over memory. */
+static void zero_floats(float *p, size_t n)
+{
+	const size_t chunk = 16384;
+	long i, nchunks = (long)((n + chunk - 1) / chunk);
+
+	if (n < 4 * chunk) {
+		memset(p, 0, n * sizeof *p);
+		return;
+	}
+#pragma omp parallel for schedule(static)
+	for (i = 0; i < nchunks; i++) {
+		size_t lo = (size_t)i * chunk, len = n - lo < chunk ? n - lo : chunk;
+		memset(p + lo, 0, len * sizeof *p);
+	}
+}
+
 /* the tensor's header and data from the arena; data zeroed when asked */
 static dca_tensor *tensor_alloc(dca_graph *g, int n, int c, int h, int w,
 				int requires_grad, int zero)
@@ -192,7 +210,7 @@ static dca_tensor *tensor_alloc(dca_graph *g, int n, int c, int h, int w,
 	if (!t->data)
 		return NULL;
 	if (zero)
-		memset(t->data, 0, size * sizeof(float));
+		zero_floats(t->data, size);
 #ifdef DCA_POISON_UNINIT
 	else    /* debug builds: NaN, so an op that skips an element shows */
 		memset(t->data, 0xff, size * sizeof(float));
@@ -201,7 +219,7 @@ static dca_tensor *tensor_alloc(dca_graph *g, int n, int c, int h, int w,
 		t->grad = dca_graph_alloc(g, size * sizeof(float));
 		if (!t->grad)
 			return NULL;
-		memset(t->grad, 0, size * sizeof(float));
+		zero_floats(t->grad, size);
 		t->requires_grad = 1;
 	}
 	return t;
@@ -319,7 +337,7 @@ float *dca_tensor_grad(dca_graph *g, dca_tensor *t)
 	if (!t->grad)
 		t->grad = dca_graph_alloc(g, t->size * sizeof(float));
 	if (t->grad)
-		memset(t->grad, 0, t->size * sizeof(float));
+		zero_floats(t->grad, t->size);
 	return t->grad;
 }
 
