@@ -94,17 +94,18 @@ dca_tensor *dca_maxpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 			int y0, y1;
 			window(oy, stride, pad, kernel, h, &y0, &y1);
 			for (ox = 0; ox < wo; ox++) {
-				int x0, x1, best = -1;
-				float m = 0;
+				int x0, x1, best;
+				float m;
 				window(ox, stride, pad, kernel, w, &x0, &x1);
-				/* row-major scan with strict '>': the first max wins */
+				best = y0 * w + x0;
+				m = xp[best];
+				/* row-major scan with strict '>': the first max wins;
+				 * selects, not branches (random data mispredicts) */
 				for (iy = y0; iy < y1; iy++)
 					for (ix = x0; ix < x1; ix++) {
-						int k = iy * w + ix;
-						if (best < 0 || xp[k] > m) {
-							m = xp[k];
-							best = k;
-						}
+						int k = iy * w + ix, gt = xp[k] > m;
+						m = gt ? xp[k] : m;
+						best = gt ? k : best;
 					}
 				yp[oy * wo + ox] = m;
 				ap[oy * wo + ox] = best;
