@@ -512,6 +512,14 @@ static void *graph_alloc_or_die(dca_graph *g, size_t bytes)
 	return p;
 }
 
+/* Samples whose dW the kernel sums before folding its vector sums: enough
+ * for ~512 outputs, so small planes do not fold after every few vectors. */
+static int direct_group(size_t P)
+{
+	size_t g = 512 / P;
+	return g < 1 ? 1 : g > 8 ? 8 : (int)g;
+}
+
 static void direct_backward(dca_graph *g, dca_node *nd)
 {
 	dca_tensor *x = nd->in[0], *wt = nd->in[1], *b = nd->in[2], *y = nd->out;
@@ -525,19 +533,23 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 	size_t xsz = (size_t)cin * hp * wp, gsz = (size_t)cout * hq * wq;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
 	int nt = max_threads(), nv = (int)(P / 16), nv2 = (int)(hw / 16);
+	int G = direct_group(P);
+	long ngroups = (n + G - 1) / G, gi;
+	size_t tsz = (size_t)G * xsz + gsz;          /* scratch per thread */
 	ptrdiff_t *voff = NULL, *koff = NULL, *voff2 = NULL, *koff2 = NULL;
 	float *part = NULL, *scratch, *wflip = NULL, *wfp = NULL;
-	long i;
 
 	if (!want_x && !want_w)
 		goto bias;
-	scratch = graph_alloc_or_die(g, (size_t)nt * (xsz + gsz) * sizeof *scratch);
+	scratch = graph_alloc_or_die(g, (size_t)nt * tsz * sizeof *scratch);
 	if (want_w) {
 		voff = graph_alloc_or_die(g, (size_t)nv * sizeof *voff);
 		koff = graph_alloc_or_die(g, (size_t)kc * sizeof *koff);
 		direct_tables(ho, wo, cin, hp, wp, k, d, voff, koff);
-		part = graph_alloc_or_die(g, (size_t)nt * wsz * sizeof *part);
-		memset(part, 0, (size_t)nt * wsz * sizeof *part);
+		/* one dW partial per group of samples, summed in group order:
+		 * the same bits whatever the thread count or schedule */
+		part = graph_alloc_or_die(g, (size_t)ngroups * wsz * sizeof *part);
+		memset(part, 0, (size_t)ngroups * wsz * sizeof *part);
 	}
 	if (want_x) {
 		int ci, co, t;
@@ -554,22 +566,24 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 		wfp = graph_alloc_or_die(g, dcap_packed_size(cin, kt) * sizeof *wfp);
 		dcap_pack_a(cin, kt, wflip, (size_t)kt, 1, wfp);
 	}
-#pragma omp parallel for schedule(static)
-	for (i = 0; i < n; i++) {
-		int t = thread_id();
-		float *xp = scratch + (size_t)t * (xsz + gsz), *gp = xp + xsz;
-		const float *gy = y->grad + (size_t)i * cout * P;
+#pragma omp parallel for schedule(dynamic)
+	for (gi = 0; gi < ngroups; gi++) {
+		float *xp = scratch + (size_t)thread_id() * tsz, *gp = xp + (size_t)G * xsz;
+		int i0 = (int)gi * G, gn = n - i0 < G ? n - i0 : G, sn;
+		const float *gy = y->grad + (size_t)i0 * cout * P;
 		if (want_w) {
-			pad_planes(x->data + (size_t)i * cin * hw, cin, h, w, p, xp);
-			dcap_conv_a_bt(cout, kc, nv, gy, P, xp, voff, koff,
-				       vector_split(wo, wp), part + (size_t)t * wsz,
-				       (size_t)kc);
+			for (sn = 0; sn < gn; sn++)
+				pad_planes(x->data + (size_t)(i0 + sn) * cin * hw, cin, h, w,
+					   p, xp + (size_t)sn * xsz);
+			dcap_conv_a_bt(cout, kc, nv, gn, gy, P, (ptrdiff_t)(cout * P), xp,
+				       (ptrdiff_t)xsz, voff, koff, vector_split(wo, wp),
+				       part + (size_t)gi * wsz, (size_t)kc);
 		}
-		if (want_x) {
-			pad_planes(gy, cout, ho, wo, p2, gp);
+		for (sn = 0; want_x && sn < gn; sn++) {
+			pad_planes(gy + (size_t)sn * cout * P, cout, ho, wo, p2, gp);
 			dcap_conv_pa(cin, nv2, kt, wfp, gp, voff2, koff2,
-				     vector_split(w, wq), x->grad + (size_t)i * cin * hw,
-				     hw, 1);
+				     vector_split(w, wq),
+				     x->grad + (size_t)(i0 + sn) * cin * hw, hw, 1);
 		}
 	}
 	if (want_w) {
@@ -577,9 +591,9 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 #pragma omp parallel for schedule(static)
 		for (j = 0; j < (long)wsz; j++) {
 			float acc = 0;
-			int t;
-			for (t = 0; t < nt; t++)
-				acc += part[(size_t)t * wsz + j];
+			long q;
+			for (q = 0; q < ngroups; q++)
+				acc += part[(size_t)q * wsz + j];
 			wt->grad[j] += acc;
 		}
 	}
@@ -607,7 +621,7 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 		return -1;
 	direct_tables(ho, wo, cin, hp, wp, k, d, voff, koff);
 	dcap_pack_a(cout, kc, w->data, (size_t)kc, 1, wp_);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < n; i++) {
 		float *xp = scratch + (size_t)thread_id() * xsz;
 		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, xp);

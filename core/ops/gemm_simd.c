@@ -2,7 +2,7 @@
  *
  * dcap_gemm_pa_b: an 8 x 32 block of C lives in 16 registers; each step
  * along K loads two vectors of a B row and broadcasts 8 values of packed A.
- * dcap_gemm_a_bt: an 8 x 2 block of dot products, 16 vector accumulators
+ * dcap_gemm_a_bt: a 4 x 4 block of dot products, 16 vector accumulators
  * along K, folded into one vector of 16 sums at the end.
  * Both run in a fixed order, so results are reproducible run to run. */
 #include "config.h"
@@ -220,58 +220,71 @@ static INLINE_TARGET __m512 sum16(__m512 x0, __m512 x1, __m512 x2, __m512 x3,
 	return _mm512_add_ps(u0, u1);
 }
 
-/* row r of the 8 x 2 block: accumulators x0, x1 += A row r . (B0, B1) */
-#define DOT_ROW(r, x0, x1)                                                  \
+/* a row of a 4 x 4 block: accumulators x0..x3 += A row . (B0..B3) */
+#define DOT_ROW(arow, x0, x1, x2, x3)                                       \
 	do {                                                                \
-		__m512 av = _mm512_maskz_loadu_ps(mk, ar[r] + 16 * t);      \
+		__m512 av = _mm512_maskz_loadu_ps(mk, arow + 16 * t);       \
 		x0 = _mm512_fmadd_ps(av, v0, x0);                           \
 		x1 = _mm512_fmadd_ps(av, v1, x1);                           \
+		x2 = _mm512_fmadd_ps(av, v2, x2);                           \
+		x3 = _mm512_fmadd_ps(av, v3, x3);                           \
 	} while (0)
 
-/* C[i][j] += sum over t < nt, lanes of  A_i[16t..] * B_j[voff[t]..]  for an
- * 8 x 2 block (i < mi, j < nj); ar: 8 row pointers (rows past mi repeat),
- * the last vector masked by last. */
-static INLINE_TARGET void block_dot(const float *const *ar, const float *bj0,
-				   const float *bj1, const ptrdiff_t *voff,
-				   ptrdiff_t split, int nt, __mmask16 last, float *c,
-				   size_t ldc, int mi, int nj)
+#define DOT_MR 4    /* rows of A per block */
+#define DOT_NR 4    /* rows of B per block */
+
+/* C[i][j] += sum over t < nt, lanes of  A_i[16t..] * B_j[voff[t]..]  for a
+ * 4 x 4 block (i < mi, j < nj); ar, br: 4 row pointers each (rows past mi,
+ * nj repeat), the last vector masked by last. */
+static INLINE_TARGET void block_dot(const float *const *ar, const float *const *br,
+				   const ptrdiff_t *voff, ptrdiff_t split, int nt,
+				   __mmask16 last, int ns, ptrdiff_t astep,
+				   ptrdiff_t bstep, float *c, size_t ldc, int mi, int nj)
 {
 	__m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
 	__m512 x4 = x0, x5 = x0, x6 = x0, x7 = x0, x8 = x0, x9 = x0;
 	__m512 x10 = x0, x11 = x0, x12 = x0, x13 = x0, x14 = x0, x15 = x0;
 	float out[16];
-	int t, i, j;
+	int sn, t, i, j;
 
-	/* xf: f = 2 * row + column of the block */
-	for (t = 0; t < nt; t++) {
-		__mmask16 mk = t + 1 < nt ? (__mmask16)0xffff : last;
-		__m512 v0 = load_cols(bj0 + voff[t], split, mk);
-		__m512 v1 = load_cols(bj1 + voff[t], split, mk);
-		DOT_ROW(0, x0, x1);
-		DOT_ROW(1, x2, x3);
-		DOT_ROW(2, x4, x5);
-		DOT_ROW(3, x6, x7);
-		DOT_ROW(4, x8, x9);
-		DOT_ROW(5, x10, x11);
-		DOT_ROW(6, x12, x13);
-		DOT_ROW(7, x14, x15);
+	/* xf: f = 4 * row + column of the block; samples sn < ns add up
+	 * before the one fold into sums */
+	for (sn = 0; sn < ns; sn++) {
+		const float *a0 = ar[0] + sn * astep, *a1 = ar[1] + sn * astep;
+		const float *a2 = ar[2] + sn * astep, *a3 = ar[3] + sn * astep;
+		const float *b0 = br[0] + sn * bstep, *b1 = br[1] + sn * bstep;
+		const float *b2 = br[2] + sn * bstep, *b3 = br[3] + sn * bstep;
+		for (t = 0; t < nt; t++) {
+			__mmask16 mk = t + 1 < nt ? (__mmask16)0xffff : last;
+			__m512 v0 = load_cols(b0 + voff[t], split, mk);
+			__m512 v1 = load_cols(b1 + voff[t], split, mk);
+			__m512 v2 = load_cols(b2 + voff[t], split, mk);
+			__m512 v3 = load_cols(b3 + voff[t], split, mk);
+			DOT_ROW(a0, x0, x1, x2, x3);
+			DOT_ROW(a1, x4, x5, x6, x7);
+			DOT_ROW(a2, x8, x9, x10, x11);
+			DOT_ROW(a3, x12, x13, x14, x15);
+		}
 	}
 	_mm512_storeu_ps(out, sum16(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10,
 				    x11, x12, x13, x14, x15));
 	for (i = 0; i < mi; i++)
 		for (j = 0; j < nj; j++) {
-			int f = 2 * i + j;
+			int f = 4 * i + j;
 			c[(size_t)i * ldc + j] += out[4 * (f % 4) + f / 4];
 		}
 }
 
-/* the 8 row pointers of A from row m0 (rows past m repeat the last one) */
-static void rows8(const float *a, size_t lda, int m0, int m, const float *ar[8])
+/* DOT_MR row pointers a + offs[r0 + i] (i < DOT_MR; past n, the last one) */
+static void block_rows(const float *a, const ptrdiff_t *offs, size_t stride,
+		       int r0, int n, const float **rows)
 {
-	int i, mi = m - m0 < 8 ? m - m0 : 8;
+	int i;
 
-	for (i = 0; i < 8; i++)
-		ar[i] = a + (size_t)(m0 + (i < mi ? i : mi - 1)) * lda;
+	for (i = 0; i < DOT_MR; i++) {
+		int r = r0 + (r0 + i < n ? i : n - 1 - r0);
+		rows[i] = a + (offs ? offs[r] : (ptrdiff_t)((size_t)r * stride));
+	}
 }
 
 TARGET void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
@@ -283,48 +296,53 @@ TARGET void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 
 	if (!voff)
 		abort();
-	/* 8 rows of A stay in L1 while pairs of B rows stream past them */
-	for (m0 = 0; m0 < m; m0 += 8) {
-		const float *ar[8];
-		rows8(a, lda, m0, m, ar);
-		for (n0 = 0; n0 < n; n0 += 2) {
-			const float *b0 = b + (size_t)n0 * ldb;
-			block_dot(ar, b0, n0 + 1 < n ? b0 + ldb : b0, voff, 0, nt, last,
+	for (m0 = 0; m0 < m; m0 += DOT_MR) {
+		const float *ar[DOT_MR], *br[DOT_NR];
+		block_rows(a, NULL, lda, m0, m, ar);
+		for (n0 = 0; n0 < n; n0 += DOT_NR) {
+			block_rows(b, NULL, ldb, n0, n, br);
+			block_dot(ar, br, voff, 0, nt, last, 1, 0, 0,
 				  c + (size_t)m0 * ldc + n0, ldc,
-				  m - m0 < 8 ? m - m0 : 8, n0 + 1 < n ? 2 : 1);
+				  m - m0 < DOT_MR ? m - m0 : DOT_MR,
+				  n - n0 < DOT_NR ? n - n0 : DOT_NR);
 		}
 	}
 	if (voff != buf)
 		free(voff);
 }
 
-static INLINE_TARGET void conv_a_bt_body(int m, int n, int nv, const float *a,
-					 size_t lda, const float *base,
+static INLINE_TARGET void conv_a_bt_body(int m, int n, int nv, int ns,
+					 const float *a, size_t lda, ptrdiff_t astep,
+					 const float *base, ptrdiff_t bstep,
 					 const ptrdiff_t *voff, const ptrdiff_t *koff,
 					 ptrdiff_t split, float *c, size_t ldc)
 {
 	int m0, n0;
 
-	for (m0 = 0; m0 < m; m0 += 8) {
-		const float *ar[8];
-		rows8(a, lda, m0, m, ar);
-		for (n0 = 0; n0 < n; n0 += 2) {
-			const float *b0 = base + koff[n0];
-			block_dot(ar, b0, n0 + 1 < n ? base + koff[n0 + 1] : b0, voff,
-				  split, nv, 0xffff, c + (size_t)m0 * ldc + n0, ldc,
-				  m - m0 < 8 ? m - m0 : 8, n0 + 1 < n ? 2 : 1);
+	for (m0 = 0; m0 < m; m0 += DOT_MR) {
+		const float *ar[DOT_MR], *br[DOT_NR];
+		block_rows(a, NULL, lda, m0, m, ar);
+		for (n0 = 0; n0 < n; n0 += DOT_NR) {
+			block_rows(base, koff, 0, n0, n, br);
+			block_dot(ar, br, voff, split, nv, 0xffff, ns, astep, bstep,
+				  c + (size_t)m0 * ldc + n0, ldc,
+				  m - m0 < DOT_MR ? m - m0 : DOT_MR,
+				  n - n0 < DOT_NR ? n - n0 : DOT_NR);
 		}
 	}
 }
 
-TARGET void dcap_conv_a_bt(int m, int n, int nv, const float *a, size_t lda,
-			   const float *base, const ptrdiff_t *voff,
+TARGET void dcap_conv_a_bt(int m, int n, int nv, int ns, const float *a,
+			   size_t lda, ptrdiff_t astep, const float *base,
+			   ptrdiff_t bstep, const ptrdiff_t *voff,
 			   const ptrdiff_t *koff, ptrdiff_t split, float *c, size_t ldc)
 {
 	if (split)
-		conv_a_bt_body(m, n, nv, a, lda, base, voff, koff, split, c, ldc);
+		conv_a_bt_body(m, n, nv, ns, a, lda, astep, base, bstep, voff, koff,
+			       split, c, ldc);
 	else
-		conv_a_bt_body(m, n, nv, a, lda, base, voff, koff, 0, c, ldc);
+		conv_a_bt_body(m, n, nv, ns, a, lda, astep, base, bstep, voff, koff,
+			       0, c, ldc);
 }
 
 #else /* no AVX-512 kernels on this target: plain loops, never the fast path */
@@ -384,19 +402,22 @@ void dcap_conv_pa(int m, int nv, int k, const float *ap, const float *base,
 			}
 }
 
-void dcap_conv_a_bt(int m, int n, int nv, const float *a, size_t lda,
-		    const float *base, const ptrdiff_t *voff,
-		    const ptrdiff_t *koff, ptrdiff_t split, float *c, size_t ldc)
+void dcap_conv_a_bt(int m, int n, int nv, int ns, const float *a, size_t lda,
+		    ptrdiff_t astep, const float *base, ptrdiff_t bstep,
+		    const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
+		    float *c, size_t ldc)
 {
-	int i, j, t, l;
+	int i, j, t, l, sn;
 
 	for (i = 0; i < m; i++)
 		for (j = 0; j < n; j++) {
 			float s = 0;
-			for (t = 0; t < nv; t++)
-				for (l = 0; l < 16; l++)
-					s += a[(size_t)i * lda + 16 * t + l] *
-					     base[lane_at(koff[j] + voff[t], split, l)];
+			for (sn = 0; sn < ns; sn++)
+				for (t = 0; t < nv; t++)
+					for (l = 0; l < 16; l++)
+						s += a[sn * astep + (ptrdiff_t)i * lda + 16 * t + l] *
+						     base[sn * bstep +
+							  lane_at(koff[j] + voff[t], split, l)];
 			c[(size_t)i * ldc + j] += s;
 		}
 }

@@ -41,13 +41,15 @@ void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
  * base + voff[v] + koff[k]; its 16 values are contiguous when split is 0,
  * else lanes 8..15 start `split` floats after lanes 0..7 (outputs 8 wide).
  * dcap_conv_pa: C (M x 16*nv, row stride ldc) (+)= Ap * columns (K rows).
- * dcap_conv_a_bt: C (M x N) += A * columns^T, A being M x 16*nv (stride lda)
- * and N the number of column rows. */
+ * dcap_conv_a_bt: C (M x N) += sum over ns samples of A_s * columns_s^T,
+ * A_s being M x 16*nv (row stride lda) at a + s*astep, columns_s read from
+ * base + s*bstep, N the number of column rows. */
 void dcap_conv_pa(int m, int nv, int k, const float *ap, const float *base,
 		  const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
 		  float *c, size_t ldc, int accumulate);
-void dcap_conv_a_bt(int m, int n, int nv, const float *a, size_t lda,
-		    const float *base, const ptrdiff_t *voff,
-		    const ptrdiff_t *koff, ptrdiff_t split, float *c, size_t ldc);
+void dcap_conv_a_bt(int m, int n, int nv, int ns, const float *a, size_t lda,
+		    ptrdiff_t astep, const float *base, ptrdiff_t bstep,
+		    const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
+		    float *c, size_t ldc);
 
 #endif
