@@ -183,6 +183,12 @@ dca_tensor *dca_conv_apply(dca_graph *g, const dca_conv *c, dca_tensor *x)
 	return dca_conv2d(g, x, c->w, c->b, c->stride, c->pad, c->dilation, c->groups);
 }
 
+dca_tensor *dca_relu_conv_apply(dca_graph *g, const dca_conv *c, dca_tensor *x)
+{
+	return dca_relu_conv2d(g, x, c->w, c->b, c->stride, c->pad, c->dilation,
+			       c->groups);
+}
+
 dca_tensor *dca_bn_apply(dca_graph *g, const dca_bn *bn, dca_tensor *x, int training)
 {
 	return dca_batchnorm(g, x, bn->gamma, bn->beta, bn->mean, bn->var,

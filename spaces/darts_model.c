@@ -118,9 +118,7 @@ static int rcb_init(dca_model *m, rcb *r, int cin, int cout, int affine,
 static dca_tensor *rcb_apply(dca_graph *g, const rcb *r, dca_tensor *x, int training)
 {
 	if (x)
-		x = dca_relu(g, x);
-	if (x)
-		x = dca_conv_apply(g, &r->conv, x);
+		x = dca_relu_conv_apply(g, &r->conv, x);
 	return x ? dca_bn_apply(g, &r->bn, x, training) : NULL;
 }
 
@@ -174,9 +172,7 @@ static int dwpw_init(dca_model *m, dwpw *d, int C, int k, int stride, int pad,
 static dca_tensor *dwpw_apply(dca_graph *g, const dwpw *d, dca_tensor *x, int training)
 {
 	if (x)
-		x = dca_relu(g, x);
-	if (x)
-		x = dca_conv_apply(g, &d->dw, x);
+		x = dca_relu_conv_apply(g, &d->dw, x);
 	if (x)
 		x = dca_conv_apply(g, &d->pw, x);
 	return x ? dca_bn_apply(g, &d->bn, x, training) : NULL;

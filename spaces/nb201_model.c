@@ -56,9 +56,8 @@ static int rcb_init(dca_model *m, relu_conv_bn *r, int cin, int cout, int k,
 
 static dca_tensor *rcb(dca_graph *g, const relu_conv_bn *r, dca_tensor *x, int training)
 {
-	x = dca_relu(g, x);
-	x = dca_conv_apply(g, &r->conv, x);
-	return dca_bn_apply(g, &r->bn, x, training);
+	x = dca_relu_conv_apply(g, &r->conv, x);
+	return x ? dca_bn_apply(g, &r->bn, x, training) : NULL;
 }
 
 static dca_tensor *cell_forward(dca_graph *g, const nb201_net *net, const cell *c,

@@ -311,6 +311,70 @@ static void conv_grad_cases(void)
 		       (conv_ctx){1, 2, 2, 1, 0}, 1, 1);
 }
 
+/* ---- relu folded into conv2d ---- */
+
+static dca_tensor *f_relu_conv(dca_graph *g, dca_tensor **in, void *ctx)
+{
+	conv_ctx *c = ctx;
+	return dca_relu_conv2d(g, in[0], in[1], c->bias ? in[2] : NULL, c->stride,
+			       c->pad, c->dil, c->groups);
+}
+
+static void relu_conv_case(const char *name, int n, int cin, int cout, int h,
+			   int w, int k, conv_ctx c)
+{
+	dca_rng r;
+	dca_tensor *in[3], *y, *ref, *xr;
+	dca_graph *g = dca_graph_new();
+	size_t i;
+
+	dca_rng_seed(&r, 5);
+	in[0] = mk_rand(n, cin, h, w, 1, &r);
+	in[1] = mk_rand(cout, cin / c.groups, k, k, 1, &r);
+	in[2] = mk_rand(1, cout, 1, 1, 1, &r);
+	/* keep |x| > 0.05 so the differences (eps 1e-2) never cross the kink */
+	for (i = 0; i < in[0]->size; i++) {
+		float v = in[0]->data[i];
+		if (fabsf(v) < 0.05f)
+			in[0]->data[i] = v < 0 ? v - 0.05f : v + 0.05f;
+	}
+	/* forward: the same numbers as a ReLU, then the convolution */
+	y = f_relu_conv(g, in, &c);
+	xr = dca_relu(g, in[0]);
+	ref = dca_conv2d(g, xr, in[1], c.bias ? in[2] : NULL, c.stride, c.pad,
+			 c.dil, c.groups);
+	ck_assert_uint_eq(y->size, ref->size);
+	for (i = 0; i < y->size; i++)
+		ck_assert_msg(fabsf(y->data[i] - ref->data[i]) <= 1e-5f,
+			      "%s element %zu: %g vs %g", name, i, y->data[i],
+			      ref->data[i]);
+	dca_graph_free(g);
+	gradcheck(name, f_relu_conv, in, c.bias ? 3 : 2, &c);
+	free_all(in, 3);
+}
+
+static void relu_conv_cases(void)
+{
+	relu_conv_case("relu conv 3x3 w16", 2, 3, 10, 4, 16, 3, (conv_ctx){1, 1, 1, 1, 1});
+	relu_conv_case("relu conv 3x3 8x8", 2, 5, 6, 4, 8, 3, (conv_ctx){1, 1, 1, 1, 0});
+	relu_conv_case("relu conv 3x3 7x5", 2, 3, 4, 7, 5, 3, (conv_ctx){1, 1, 1, 1, 1});
+	relu_conv_case("relu conv 3x3 s2 w16", 2, 3, 4, 5, 16, 3, (conv_ctx){2, 1, 1, 1, 1});
+	relu_conv_case("relu conv 1x1", 2, 3, 5, 7, 5, 1, (conv_ctx){1, 0, 1, 1, 1});
+	relu_conv_case("relu dw 3x3", 2, 4, 4, 7, 5, 3, (conv_ctx){1, 1, 1, 4, 1});
+	relu_conv_case("relu dw 5x5 dil2 s2", 2, 3, 3, 7, 9, 5, (conv_ctx){2, 4, 2, 3, 0});
+}
+
+START_TEST(test_relu_conv)
+{
+	int simd = dca_engine_set_simd(1);
+
+	relu_conv_cases();
+	dca_engine_set_simd(0);
+	relu_conv_cases();
+	dca_engine_set_simd(simd);
+}
+END_TEST
+
 /* every case through the engine's AVX-512 kernels (where the CPU has them)
  * and through OpenBLAS */
 START_TEST(test_conv_grad)
@@ -774,6 +838,7 @@ static Suite *ops_nn_suite(void)
 	tcase_add_test(tc, test_conv_forward_paths);
 	tcase_add_test(tc, test_conv_grad);
 	tcase_add_test(tc, test_depthwise_grad);
+	tcase_add_test(tc, test_relu_conv);
 	tcase_add_test(tc, test_conv_determinism);
 	tcase_add_test(tc, test_linear_forward);
 	tcase_add_test(tc, test_linear_grad);

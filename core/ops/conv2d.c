@@ -23,8 +23,9 @@
 
 #include "gemm_simd.h"
 
-/* node iarg slots */
-enum { A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_HO, A_WO, A_NB };
+/* node iarg slots; A_RELU: the input goes through a ReLU first (folded
+ * into the padding copy of the direct and depthwise paths) */
+enum { A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_HO, A_WO, A_RELU, A_NB };
 
 static int max_threads(void)
 {
@@ -152,16 +153,23 @@ static int is_pointwise(int kh, int kw, int s, int p)
  * Each plane is copied into a zero-padded per-thread buffer so the inner
  * loops run over whole output rows without bounds checks (and vectorise). */
 
-/* x (h x w) -> xp ((h+2p) x (w+2p)), zero border */
-static void pad_plane(const float *x, int h, int w, int p, float *xp)
+/* x (h x w) -> xp ((h+2p) x (w+2p)), zero border; relu: max(x, 0) */
+static void pad_plane(const float *x, int h, int w, int p, int relu, float *xp)
 {
-	int wp = w + 2 * p, y;
+	int wp = w + 2 * p, y, j;
 
 	memset(xp, 0, (size_t)p * wp * sizeof *xp);
 	for (y = 0; y < h; y++) {
-		float *r = xp + (size_t)(y + p) * wp;
+		float *restrict r = xp + (size_t)(y + p) * wp;
+		const float *restrict xr = x + (size_t)y * w;
 		memset(r, 0, (size_t)p * sizeof *r);
-		memcpy(r + p, x + (size_t)y * w, (size_t)w * sizeof *r);
+		if (relu)
+			for (j = 0; j < w; j++) {
+				float v = xr[j];
+				r[p + j] = v > 0.0f ? v : 0.0f;
+			}
+		else
+			memcpy(r + p, xr, (size_t)w * sizeof *r);
 		memset(r + p + w, 0, (size_t)p * sizeof *r);
 	}
 	memset(xp + (size_t)(h + p) * wp, 0, (size_t)p * wp * sizeof *xp);
@@ -239,6 +247,29 @@ static void dw_backward_plane(const float *restrict xp, const float *restrict wk
 	}
 }
 
+/* g (h x w) += the interior of the padded plane gp; where x is given,
+ * only at x > 0 (the gradient through a folded ReLU) */
+static void add_unpadded(const float *gp, int h, int w, int p, const float *x,
+			 float *g)
+{
+	int wp = w + 2 * p, y, j;
+
+	for (y = 0; y < h; y++) {
+		const float *restrict src = gp + (size_t)(y + p) * wp + p;
+		float *restrict dst = g + (size_t)y * w;
+		if (x) {
+			const float *restrict xr = x + (size_t)y * w;
+			for (j = 0; j < w; j++) {
+				float v = src[j];
+				dst[j] += xr[j] > 0.0f ? v : 0.0f;
+			}
+		} else {
+			for (j = 0; j < w; j++)
+				dst[j] += src[j];
+		}
+	}
+}
+
 /* b->grad[o] += sum of y->grad over samples and positions of channel o */
 static void bias_backward(const dca_tensor *y, dca_tensor *b)
 {
@@ -268,7 +299,7 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 	size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
 	size_t psz = (size_t)(h + 2 * p) * wp;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
-	int nt = max_threads();
+	int nt = max_threads(), relu = nd->iarg[A_RELU];
 	float *part = NULL, *scratch = NULL;
 	long i, planes = (long)n * c;
 
@@ -284,24 +315,18 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 	if (want_x || want_w) {
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < planes; i++) {
-			int ci = (int)(i % c), yy, xx;
+			int ci = (int)(i % c);
 			float *xp = scratch + (size_t)thread_id() * 2 * psz;
 			float *gxp = want_x ? xp + psz : NULL;
-			pad_plane(x->data + i * hw, h, w, p, xp);
+			pad_plane(x->data + i * hw, h, w, p, relu, xp);
 			if (gxp)
 				memset(gxp, 0, psz * sizeof *gxp);
 			dw_backward_plane(xp, wt->data + (size_t)ci * kk,
 					  y->grad + i * ohw, wp, kh, kw, s, d, ho, wo,
 					  gxp, want_w ? part + i * kk : NULL);
-			if (gxp) {
-				float *xg = x->grad + i * hw;
-				for (yy = 0; yy < h; yy++) {
-					const float *src = gxp + (size_t)(yy + p) * wp + p;
-					float *dst = xg + (size_t)yy * w;
-					for (xx = 0; xx < w; xx++)
-						dst[xx] += src[xx];
-				}
-			}
+			if (gxp)
+				add_unpadded(gxp, h, w, p, relu ? x->data + i * hw : NULL,
+					     x->grad + i * hw);
 		}
 	}
 	if (want_w) {
@@ -474,13 +499,14 @@ static ptrdiff_t vector_split(int wo, int wp)
 }
 
 /* c planes of h x w -> zero-padded planes of (h+2p) x (w+2p) */
-static void pad_planes(const float *x, int c, int h, int w, int p, float *xp)
+static void pad_planes(const float *x, int c, int h, int w, int p, int relu,
+		       float *xp)
 {
 	size_t psz = (size_t)(h + 2 * p) * (w + 2 * p);
 	int ci;
 
 	for (ci = 0; ci < c; ci++)
-		pad_plane(x + (size_t)ci * h * w, h, w, p, xp + ci * psz);
+		pad_plane(x + (size_t)ci * h * w, h, w, p, relu, xp + ci * psz);
 }
 
 /* Offsets into padded planes (hp x wp): of each 16-output vector of an
@@ -533,9 +559,11 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 	size_t xsz = (size_t)cin * hp * wp, gsz = (size_t)cout * hq * wq;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
 	int nt = max_threads(), nv = (int)(P / 16), nv2 = (int)(hw / 16);
-	int G = direct_group(P);
+	int G = direct_group(P), relu = nd->iarg[A_RELU];
 	long ngroups = (n + G - 1) / G, gi;
-	size_t tsz = (size_t)G * xsz + gsz;          /* scratch per thread */
+	/* scratch per thread: G padded inputs, a padded dY, and with a folded
+	 * ReLU the sample's dX before the ReLU's mask */
+	size_t tsz = (size_t)G * xsz + gsz + (relu ? (size_t)cin * hw : 0);
 	ptrdiff_t *voff = NULL, *koff = NULL, *voff2 = NULL, *koff2 = NULL;
 	float *part = NULL, *scratch, *wflip = NULL, *wfp = NULL;
 
@@ -574,16 +602,22 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 		if (want_w) {
 			for (sn = 0; sn < gn; sn++)
 				pad_planes(x->data + (size_t)(i0 + sn) * cin * hw, cin, h, w,
-					   p, xp + (size_t)sn * xsz);
+					   p, relu, xp + (size_t)sn * xsz);
 			dcap_conv_a_bt(cout, kc, nv, gn, gy, P, (ptrdiff_t)(cout * P), xp,
 				       (ptrdiff_t)xsz, voff, koff, vector_split(wo, wp),
 				       part + (size_t)gi * wsz, (size_t)kc);
 		}
 		for (sn = 0; want_x && sn < gn; sn++) {
-			pad_planes(gy + (size_t)sn * cout * P, cout, ho, wo, p2, gp);
+			size_t xo = (size_t)(i0 + sn) * cin * hw, j;
+			float *dx = relu ? gp + gsz : x->grad + xo;
+			pad_planes(gy + (size_t)sn * cout * P, cout, ho, wo, p2, 0, gp);
 			dcap_conv_pa(cin, nv2, kt, wfp, gp, voff2, koff2,
-				     vector_split(w, wq),
-				     x->grad + (size_t)(i0 + sn) * cin * hw, hw, 1);
+				     vector_split(w, wq), dx, hw, !relu);
+			if (relu)
+				for (j = 0; j < (size_t)cin * hw; j++) {
+					float v = dx[j];
+					x->grad[xo + j] += x->data[xo + j] > 0.0f ? v : 0.0f;
+				}
 		}
 	}
 	if (want_w) {
@@ -604,7 +638,7 @@ bias:
 
 /* y = conv(x) for every sample, the direct way; 0, or -1 out of memory */
 static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w,
-			  int p, int d, dca_tensor *y)
+			  int p, int d, int relu, dca_tensor *y)
 {
 	int n = x->n, cin = x->c, h = x->h, wd = x->w, k = w->h;
 	int cout = y->c, ho = y->h, wo = y->w, kc = cin * k * k;
@@ -624,15 +658,16 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 #pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < n; i++) {
 		float *xp = scratch + (size_t)thread_id() * xsz;
-		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, xp);
+		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, relu, xp);
 		dcap_conv_pa(cout, nv, kc, wp_, xp, voff, koff, vector_split(wo, wp),
 			     y->data + (size_t)i * cout * P, P, 0);
 	}
 	return 0;
 }
 
-dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b,
-		       int stride, int pad, int dilation, int groups)
+/* conv2d(relu ? relu(x) : x) */
+static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b,
+			  int stride, int pad, int dilation, int groups, int relu)
 {
 	int n = x->n, cin = x->c, h = x->h, wd = x->w;
 	int cout = w->n, kh = w->h, kw = w->w;
@@ -669,9 +704,15 @@ dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 	depthwise = groups == cin && groups == cout;
 	direct = !depthwise && use_direct(groups, stride, kh, kw, pad, dilation,
 					  h, wd, ho, wo);
+	if (relu && !direct && !depthwise) {   /* no padding copy to fold it into */
+		x = dca_relu(g, x);
+		if (!x)
+			return NULL;
+		relu = 0;
+	}
 
 	if (direct) {
-		if (direct_forward(g, x, w, pad, dilation, y))
+		if (direct_forward(g, x, w, pad, dilation, relu, y))
 			return NULL;
 		if (b) {
 #pragma omp parallel for schedule(static)
@@ -694,7 +735,7 @@ dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 		for (i = 0; i < planes; i++) {
 			int ci = (int)(i % cin);
 			float *xp = scratch + (size_t)thread_id() * psz;
-			pad_plane(x->data + i * hw, h, wd, pad, xp);
+			pad_plane(x->data + i * hw, h, wd, pad, relu, xp);
 			dw_forward_plane(xp, w->data + (size_t)ci * kh * kw,
 					 b ? b->data[ci] : 0.0f, wp, kh, kw, stride,
 					 dilation, ho, wo, y->data + i * (size_t)P);
@@ -754,8 +795,22 @@ dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 		nd->iarg[A_GROUPS] = groups;
 		nd->iarg[A_HO] = ho;
 		nd->iarg[A_WO] = wo;
+		nd->iarg[A_RELU] = relu;
 	} else if (dca_any_requires_grad(in, 3)) {
 		return NULL; /* recording ran out of memory */
 	}
 	return y;
+}
+
+dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b,
+		       int stride, int pad, int dilation, int groups)
+{
+	return conv2d(g, x, w, b, stride, pad, dilation, groups, 0);
+}
+
+dca_tensor *dca_relu_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w,
+			    dca_tensor *b, int stride, int pad, int dilation,
+			    int groups)
+{
+	return conv2d(g, x, w, b, stride, pad, dilation, groups, 1);
 }

@@ -68,6 +68,8 @@ int dca_bn_init(dca_model *m, dca_bn *bn, int channels, int affine, const char *
 int dca_fc_init(dca_model *m, dca_fc *fc, int in, int out, const char *name);
 
 dca_tensor *dca_conv_apply(dca_graph *g, const dca_conv *c, dca_tensor *x);
+/* the same on relu(x) (dca_relu_conv2d) */
+dca_tensor *dca_relu_conv_apply(dca_graph *g, const dca_conv *c, dca_tensor *x);
 dca_tensor *dca_bn_apply(dca_graph *g, const dca_bn *bn, dca_tensor *x, int training);
 dca_tensor *dca_fc_apply(dca_graph *g, const dca_fc *fc, dca_tensor *x);
 

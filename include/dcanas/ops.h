@@ -9,10 +9,17 @@
 extern "C" {
 #endif
 
-/* --- conv2d.c: convolution (im2col + sgemm; direct loops for depthwise) --- */
+/* --- conv2d.c: convolution (AVX-512 kernels or im2col + sgemm; direct loops
+ * for depthwise) --- */
 /* x: N x Cin x H x W, w: Cout x (Cin/groups) x K x K, b: NULL or 1 x Cout */
 dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b,
 		       int stride, int pad, int dilation, int groups);
+/* dca_conv2d(relu(x)): where the convolution copies its input into a padded
+ * buffer (stride-1 AVX-512 and depthwise paths) the ReLU happens in that
+ * copy, with no ReLU output tensor and no separate backward pass. */
+dca_tensor *dca_relu_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w,
+			    dca_tensor *b, int stride, int pad, int dilation,
+			    int groups);
 /* --- linear.c: x: N x F (any h, w flattened), w: Out x F, b: NULL or 1 x Out */
 dca_tensor *dca_linear(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b);
 
