@@ -162,7 +162,9 @@ static void pad_plane(const float *x, int h, int w, int p, int relu, float *xp)
 	for (y = 0; y < h; y++) {
 		float *restrict r = xp + (size_t)(y + p) * wp;
 		const float *restrict xr = x + (size_t)y * w;
-		memset(r, 0, (size_t)p * sizeof *r);
+		/* borders of a float or two: plain stores, not memset calls */
+		for (j = 0; j < p; j++)
+			r[j] = r[p + w + j] = 0.0f;
 		if (relu)
 			for (j = 0; j < w; j++) {
 				float v = xr[j];
@@ -170,7 +172,6 @@ static void pad_plane(const float *x, int h, int w, int p, int relu, float *xp)
 			}
 		else
 			memcpy(r + p, xr, (size_t)w * sizeof *r);
-		memset(r + p + w, 0, (size_t)p * sizeof *r);
 	}
 	memset(xp + (size_t)(h + p) * wp, 0, (size_t)p * wp * sizeof *xp);
 }
@@ -577,7 +578,6 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 		/* one dW partial per group of samples, summed in group order:
 		 * the same bits whatever the thread count or schedule */
 		part = graph_alloc_or_die(g, (size_t)ngroups * wsz * sizeof *part);
-		memset(part, 0, (size_t)ngroups * wsz * sizeof *part);
 	}
 	if (want_x) {
 		int ci, co, t;
@@ -600,6 +600,7 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 		int i0 = (int)gi * G, gn = n - i0 < G ? n - i0 : G, sn;
 		const float *gy = y->grad + (size_t)i0 * cout * P;
 		if (want_w) {
+			memset(part + (size_t)gi * wsz, 0, wsz * sizeof *part);
 			for (sn = 0; sn < gn; sn++)
 				pad_planes(x->data + (size_t)(i0 + sn) * cin * hw, cin, h, w,
 					   p, relu, xp + (size_t)sn * xsz);
