@@ -1,14 +1,24 @@
 /* dcanas — 2-D convolution, NCHW, forward and backward.
  *
- * General path: per sample and group, im2col into a per-thread buffer and one
- * sgemm (out = W x col). 1x1 stride-1 unpadded convolutions use the input as
- * the column matrix. Depthwise convolutions (groups == Cin == Cout) use direct
- * loops. Samples are spread over OpenMP threads; OpenBLAS runs one thread
- * inside them (dca_engine_init).
+ * Paths, chosen per call (docs/engine.md):
+ * - direct (AVX-512, stride 1, square kernel, planes that split into
+ *   16-value vectors): the kernels of gemm_simd.c read the zero-padded
+ *   input through offset tables, no im2col; dX is the convolution of the
+ *   padded dY with the flipped, transposed kernel; dW sums groups of samples.
+ * - general: per sample and group, im2col into a per-thread buffer and one
+ *   matrix product (out = W x col) by the AVX-512 kernels for ungrouped
+ *   convolutions, OpenBLAS sgemm otherwise or with DCANAS_SIMD=off. 1x1
+ *   stride-1 unpadded convolutions use the input as the column matrix.
+ * - depthwise (groups == Cin == Cout): direct loops over padded planes.
+ * A ReLU before the convolution (dca_relu_conv2d) is applied while the
+ * direct and depthwise paths copy the input into its padded buffer.
+ * Samples are spread over OpenMP threads; OpenBLAS runs one thread inside
+ * them (dca_engine_init).
  *
- * Determinism: dW is summed into per-thread partials over a static schedule
- * and reduced in thread order, so a fixed thread count gives bit-identical
- * gradients; no float atomics anywhere. */
+ * Determinism: dW is summed into partials over a fixed split of the samples
+ * (per thread under a static schedule; per group of samples on the direct
+ * path, whatever thread runs it) and the partials are reduced in order, so
+ * a fixed thread count gives bit-identical gradients; no float atomics. */
 #include "config.h"
 
 #include <cblas.h>
