@@ -429,20 +429,23 @@ static void conv_run(int groups, int cin, int cout, dca_tensor *x, dca_tensor *w
 	dca_graph_free(g);
 }
 
-static void determinism_case(int groups, int cin, int cout)
+/* two runs on hw x hw planes, with threads[0] and threads[1] threads */
+static void determinism_case(int groups, int cin, int cout, int hw,
+			     const int threads[2])
 {
 	dca_rng r;
 	dca_tensor *x, *w, *b;
 	float *buf[8];
 	size_t ysz;
-	int i;
+	int i, before = dca_engine_threads();
 
 	dca_rng_seed(&r, 11);
-	x = mk_rand(16, cin, 11, 11, 1, &r);
+	x = mk_rand(16, cin, hw, hw, 1, &r);
 	w = mk_rand(cout, cin / groups, 3, 3, 1, &r);
 	b = mk_rand(1, cout, 1, 1, 1, &r);
-	ysz = (size_t)16 * cout * 11 * 11;
+	ysz = (size_t)16 * cout * hw * hw;
 	for (i = 0; i < 2; i++) {
+		dca_engine_init(threads[i]);
 		buf[4 * i + 0] = malloc(x->size * sizeof(float));
 		buf[4 * i + 1] = malloc(w->size * sizeof(float));
 		buf[4 * i + 2] = malloc(b->size * sizeof(float));
@@ -450,6 +453,7 @@ static void determinism_case(int groups, int cin, int cout)
 		conv_run(groups, cin, cout, x, w, b, buf[4 * i], buf[4 * i + 1],
 			 buf[4 * i + 2], buf[4 * i + 3]);
 	}
+	dca_engine_init(before);
 	ck_assert(memcmp(buf[0], buf[4], x->size * sizeof(float)) == 0);
 	ck_assert(memcmp(buf[1], buf[5], w->size * sizeof(float)) == 0);
 	ck_assert(memcmp(buf[2], buf[6], b->size * sizeof(float)) == 0);
@@ -463,9 +467,15 @@ static void determinism_case(int groups, int cin, int cout)
 
 START_TEST(test_conv_determinism)
 {
-	determinism_case(1, 8, 16);
-	determinism_case(2, 8, 12);
-	determinism_case(8, 8, 8);
+	static const int same[2] = { 2, 2 }, one_two[2] = { 1, 2 };
+
+	determinism_case(1, 8, 16, 11, same);
+	determinism_case(2, 8, 12, 11, same);
+	determinism_case(8, 8, 8, 11, same);
+	/* the direct path (16-wide planes): dW partials per group of samples,
+	 * so one thread and two give the same bits */
+	determinism_case(1, 8, 16, 16, one_two);
+	determinism_case(1, 5, 12, 8, one_two);
 }
 END_TEST
 
