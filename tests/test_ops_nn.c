@@ -146,6 +146,37 @@ static void conv_ref(const dca_tensor *x, const dca_tensor *w, const dca_tensor 
 				}
 }
 
+/* conv2d of random data (3 samples) against conv_ref: output shape and
+ * every value; `what` and t name the case in a failure */
+static void conv_vs_reference(dca_rng *r, int cin, int cout, int h, int w, int k,
+			      int s, int p, int d, int groups, int bias,
+			      const char *what, size_t t)
+{
+	dca_graph *g = dca_graph_new();
+	dca_tensor *x = mk_rand(3, cin, h, w, 0, r);
+	dca_tensor *wt = mk_rand(cout, cin / groups, k, k, 0, r);
+	dca_tensor *b = bias ? mk_rand(1, cout, 1, 1, 0, r) : NULL;
+	dca_tensor *y = dca_conv2d(g, x, wt, b, s, p, d, groups);
+	int ho = (h + 2 * p - d * (k - 1) - 1) / s + 1;
+	int wo = (w + 2 * p - d * (k - 1) - 1) / s + 1;
+	float *ref = malloc(y->size * sizeof *ref);
+	size_t i;
+
+	ck_assert_int_eq(y->h, ho);
+	ck_assert_int_eq(y->w, wo);
+	ck_assert_int_eq(y->c, cout);
+	conv_ref(x, wt, b, s, p, d, groups, ho, wo, ref);
+	for (i = 0; i < y->size; i++)
+		ck_assert_msg(fabsf(y->data[i] - ref[i]) <= 1e-4f,
+			      "%s config %zu element %zu: %g vs %g", what, t, i,
+			      y->data[i], ref[i]);
+	free(ref);
+	dca_param_free(x);
+	dca_param_free(wt);
+	dca_param_free(b);
+	dca_graph_free(g);
+}
+
 /* ungrouped convolutions on whole-vector widths (the direct path), odd
  * channel counts, against the reference, AVX-512 kernels on and off */
 START_TEST(test_conv_forward_paths)
@@ -168,24 +199,8 @@ START_TEST(test_conv_forward_paths)
 		dca_engine_set_simd(mode);
 		for (t = 0; t < sizeof cfg / sizeof cfg[0]; t++) {
 			const int *c = cfg[t];
-			dca_graph *g = dca_graph_new();
-			dca_tensor *x = mk_rand(3, c[0], c[2], c[3], 0, &r);
-			dca_tensor *w = mk_rand(c[1], c[0], c[4], c[4], 0, &r);
-			dca_tensor *b = mk_rand(1, c[1], 1, 1, 0, &r);
-			dca_tensor *y = dca_conv2d(g, x, w, b, c[5], c[6], c[7], 1);
-			float *ref = malloc(y->size * sizeof *ref);
-			size_t i;
-
-			conv_ref(x, w, b, c[5], c[6], c[7], 1, y->h, y->w, ref);
-			for (i = 0; i < y->size; i++)
-				ck_assert_msg(fabsf(y->data[i] - ref[i]) <= 1e-4f,
-					      "simd %d config %zu element %zu: %g vs %g",
-					      mode, t, i, y->data[i], ref[i]);
-			free(ref);
-			dca_param_free(x);
-			dca_param_free(w);
-			dca_param_free(b);
-			dca_graph_free(g);
+			conv_vs_reference(&r, c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+					  c[7], 1, 1, mode ? "simd" : "blas", t);
 		}
 	}
 	dca_engine_set_simd(simd);
@@ -209,29 +224,8 @@ START_TEST(test_conv_forward_reference)
 	dca_rng_seed(&r, 7);
 	for (t = 0; t < sizeof cfg / sizeof cfg[0]; t++) {
 		const int *c = cfg[t];
-		dca_graph *g = dca_graph_new();
-		dca_tensor *x = mk_rand(3, c[0], 9, 7, 0, &r);
-		dca_tensor *w = mk_rand(c[1], c[0] / c[6], c[2], c[2], 0, &r);
-		dca_tensor *b = c[7] ? mk_rand(1, c[1], 1, 1, 0, &r) : NULL;
-		dca_tensor *y = dca_conv2d(g, x, w, b, c[3], c[4], c[5], c[6]);
-		float *ref = malloc(y->size * sizeof *ref);
-		int ho = (9 + 2 * c[4] - c[5] * (c[2] - 1) - 1) / c[3] + 1;
-		int wo = (7 + 2 * c[4] - c[5] * (c[2] - 1) - 1) / c[3] + 1;
-		size_t i;
-
-		ck_assert_int_eq(y->h, ho);
-		ck_assert_int_eq(y->w, wo);
-		ck_assert_int_eq(y->c, c[1]);
-		conv_ref(x, w, b, c[3], c[4], c[5], c[6], ho, wo, ref);
-		for (i = 0; i < y->size; i++)
-			ck_assert_msg(fabsf(y->data[i] - ref[i]) <= 1e-4f,
-				      "config %zu element %zu: %g vs %g", t, i,
-				      y->data[i], ref[i]);
-		free(ref);
-		dca_param_free(x);
-		dca_param_free(w);
-		dca_param_free(b);
-		dca_graph_free(g);
+		conv_vs_reference(&r, c[0], c[1], 9, 7, c[2], c[3], c[4], c[5], c[6],
+				  c[7], "9x7", t);
 	}
 }
 END_TEST

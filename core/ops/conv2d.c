@@ -258,6 +258,22 @@ static void dw_backward_plane(const float *restrict xp, const float *restrict wk
 	}
 }
 
+/* grad[j] += the sum of part[q * size + j] over q < nparts, in order of q:
+ * the partials' fixed split, not the thread count, sets the result */
+static void add_partials(float *grad, const float *part, long nparts, size_t size)
+{
+	long j;
+
+#pragma omp parallel for schedule(static)
+	for (j = 0; j < (long)size; j++) {
+		float acc = 0;
+		long q;
+		for (q = 0; q < nparts; q++)
+			acc += part[(size_t)q * size + j];
+		grad[j] += acc;
+	}
+}
+
 /* g (h x w) += the interior of the padded plane gp; where x is given,
  * only at x > 0 (the gradient through a folded ReLU) */
 static void add_unpadded(const float *gp, int h, int w, int p, const float *x,
@@ -340,19 +356,8 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 					     x->grad + i * hw);
 		}
 	}
-	if (want_w) {
-		long ci;
-#pragma omp parallel for schedule(static)
-		for (ci = 0; ci < c; ci++) {
-			int k, ni;
-			for (k = 0; k < kk; k++) {
-				float acc = 0;
-				for (ni = 0; ni < n; ni++)
-					acc += part[((size_t)ni * c + ci) * kk + k];
-				wt->grad[ci * kk + k] += acc;
-			}
-		}
-	}
+	if (want_w)     /* one partial per sample */
+		add_partials(wt->grad, part, n, (size_t)c * kk);
 	if (b && b->requires_grad)
 		bias_backward(y, b);
 }
@@ -466,18 +471,8 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 			}
 		}
 	}
-	if (want_w) {
-		long j;
-		/* every element sums the partials in thread order */
-#pragma omp parallel for schedule(static)
-		for (j = 0; j < (long)wsz; j++) {
-			float acc = 0;
-			int t;
-			for (t = 0; t < nt; t++)
-				acc += part[(size_t)t * wsz + j];
-			wt->grad[j] += acc;
-		}
-	}
+	if (want_w)
+		add_partials(wt->grad, part, nt, wsz);
 	if (b && b->requires_grad)
 		bias_backward(y, b);
 }
@@ -631,17 +626,8 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 				}
 		}
 	}
-	if (want_w) {
-		long j;
-#pragma omp parallel for schedule(static)
-		for (j = 0; j < (long)wsz; j++) {
-			float acc = 0;
-			long q;
-			for (q = 0; q < ngroups; q++)
-				acc += part[(size_t)q * wsz + j];
-			wt->grad[j] += acc;
-		}
-	}
+	if (want_w)
+		add_partials(wt->grad, part, ngroups, wsz);
 bias:
 	if (b && b->requires_grad)
 		bias_backward(y, b);
