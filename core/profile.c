@@ -15,6 +15,8 @@
 #include <dcanas/tensor.h>
 #include <dcanas/train.h>
 
+#include "ops/gemm_simd.h"
+
 void dca_timing_opts_default(dca_timing_opts *o)
 {
 	o->batch = 1;
@@ -252,6 +254,9 @@ void dca_host_describe(char *buf, size_t n)
 	}
 	if (f)
 		fclose(f);
-	snprintf(buf, n, "%s, %d threads, OPENBLAS_CORETYPE=%s", model,
-		 dca_engine_threads(), ct && *ct ? ct : "unset");
+	/* the kernels are part of the name: a table timed with other kernels
+	 * (or an older engine) is another machine's */
+	snprintf(buf, n, "%s, %d threads, OPENBLAS_CORETYPE=%s, kernels %s", model,
+		 dca_engine_threads(), ct && *ct ? ct : "unset",
+		 dcap_simd() ? "avx512-1" : "blas-1");
 }
