@@ -37,7 +37,7 @@ static void relu_backward(dca_graph *g, dca_node *nd)
 	if (!x->requires_grad)
 		return;
 	/* a select, not a branch: signs are random and a branch mispredicts */
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 	for (i = 0; i < n; i++) {
 		float gv = go[i];   /* read unconditionally, so the loop vectorises */
 		gx[i] += xv[i] > 0.0f ? gv : 0.0f;
@@ -55,7 +55,7 @@ dca_tensor *dca_relu(dca_graph *g, dca_tensor *x)
 	if (!out)
 		return NULL;
 	y = out->data;
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 	for (i = 0; i < n; i++) {
 		float v = xv[i];
 		y[i] = v > 0.0f ? v : 0.0f;
@@ -78,7 +78,7 @@ static void add_backward(dca_graph *g, dca_node *nd)
 		dca_tensor *t = nd->in[k];
 		if (!t->requires_grad)
 			continue;
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 		for (i = 0; i < n; i++)
 			t->grad[i] += go[i];
 	}
@@ -96,7 +96,7 @@ dca_tensor *dca_add(dca_graph *g, dca_tensor *a, dca_tensor *b)
 	out = dca_tensor_new_uninit(g, a->n, a->c, a->h, a->w);
 	if (!out)
 		return NULL;
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 	for (i = 0; i < n; i++)
 		out->data[i] = a->data[i] + b->data[i];
 	if (!record(g, out, add_backward, in, 2, &nd))
@@ -115,7 +115,7 @@ static void scale_backward(dca_graph *g, dca_node *nd)
 	(void)g;
 	if (x->requires_grad) {
 		const float sv = s->data[0];
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 		for (i = 0; i < n; i++)
 			x->grad[i] += go[i] * sv;
 	}
@@ -136,7 +136,7 @@ dca_tensor *dca_scale(dca_graph *g, dca_tensor *x, dca_tensor *s)
 	if (!out)
 		return NULL;
 	sv = s->data[0];
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 	for (i = 0; i < n; i++)
 		out->data[i] = x->data[i] * sv;
 	if (!record(g, out, scale_backward, in, 2, &nd))
@@ -158,7 +158,7 @@ static void weighted_sum_backward(dca_graph *g, dca_node *nd)
 		dca_tensor *x = nd->many[i];
 		const float wi = w->data[i];
 		if (x->requires_grad) {
-#pragma omp parallel for if (n >= PAR_MIN) schedule(static)
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 			for (j = 0; j < n; j++)
 				x->grad[j] += wi * go[j];
 		}
@@ -188,7 +188,7 @@ dca_tensor *dca_weighted_sum(dca_graph *g, dca_tensor *const *xs, int n, dca_ten
 	for (i = 0; i < n; i++) {
 		const float wi = w->data[i], *x = xs[i]->data;
 		float *o = out->data;
-#pragma omp parallel for if (sz >= PAR_MIN) schedule(static)
+#pragma omp parallel for if (sz >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 		for (j = 0; j < sz; j++)
 			o[j] += wi * x[j];
 	}

@@ -9,6 +9,10 @@
 
 /* Loops shorter than this run on one thread: forking costs more. */
 #define PAR_MIN 32768
+/* Elementwise loops hand out this many elements at a time, so a core that
+ * runs slower (a shared VM) does not keep the others waiting; each element
+ * is still computed alone, so the result does not depend on the split. */
+#define PAR_CHUNK 16384
 
 /* Programmer errors (mismatched shapes, bad arguments) abort with the
  * function named; out of memory is reported by returning NULL instead. */
