@@ -320,7 +320,9 @@ dca_node *dca_graph_record(dca_graph *g, dca_tensor *out,
 	return nd;
 }
 
-float *dca_tensor_grad(dca_graph *g, dca_tensor *t)
+/* t's gradient buffer, made when absent: cleared when clear, else left as
+ * the arena had it (its first writer assigns every element) */
+static float *tensor_grad(dca_graph *g, dca_tensor *t, int clear)
 {
 	free_grad **p, *f;
 
@@ -336,9 +338,19 @@ float *dca_tensor_grad(dca_graph *g, dca_tensor *t)
 	}
 	if (!t->grad)
 		t->grad = dca_graph_alloc(g, t->size * sizeof(float));
-	if (t->grad)
+	if (t->grad && clear)
 		zero_floats(t->grad, t->size);
+#ifdef DCA_POISON_UNINIT
+	else if (t->grad)   /* debug builds: NaN, so a first writer that skips
+			     * an element shows */
+		memset(t->grad, 0xff, t->size * sizeof(float));
+#endif
 	return t->grad;
+}
+
+float *dca_tensor_grad(dca_graph *g, dca_tensor *t)
+{
+	return tensor_grad(g, t, 1);
 }
 
 /* An activation's gradient is read only by the node that produced it, so
@@ -369,10 +381,23 @@ int dca_graph_backward(dca_graph *g)
 		dca_node *nd = g->nodes[i];
 		if (!nd->out->grad)
 			continue; /* nothing flows into this node's output */
-		for (k = 0; k < nd->n_in; k++)
-			if (nd->in[k] && nd->in[k]->requires_grad &&
-			    !dca_tensor_grad(g, nd->in[k]))
+		nd->fresh = 0;
+		for (k = 0; k < nd->n_in; k++) {
+			dca_tensor *t = nd->in[k];
+			/* an op that writes all of an input's gradient gets its
+			 * buffer uncleared when it is the first to write it */
+			int assign = (nd->assigns >> k & 1) && t && !t->grad;
+			int j;
+			if (!t || !t->requires_grad)
+				continue;
+			for (j = 0; j < k; j++)
+				if (nd->in[j] == t)
+					assign = 0;     /* the earlier slot writes it */
+			if (!tensor_grad(g, t, !assign))
 				return -1;
+			if (assign)
+				nd->fresh |= 1u << k;
+		}
 		for (k = 0; k < nd->n_many; k++)
 			if (nd->many[k] && nd->many[k]->requires_grad &&
 			    !dca_tensor_grad(g, nd->many[k]))

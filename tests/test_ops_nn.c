@@ -369,6 +369,78 @@ START_TEST(test_relu_conv)
 }
 END_TEST
 
+/* ---- gradients through intermediate tensors ----
+ * An intermediate activation's gradient buffer is left uncleared when its
+ * first writer is an op that assigns all of it (dca_node.assigns). The same
+ * NAS-Bench-201-like cell is run twice: as is, and with every intermediate's
+ * gradient made (cleared) before backward, so every op adds instead. The
+ * inputs' gradients must agree exactly. Node a feeds three consumers, and
+ * one add takes the same tensor in both slots. */
+
+static void cell_grads(dca_tensor **in, int precleared, float *out)
+{
+	dca_graph *g = dca_graph_new();
+	dca_tensor *t[8], *y;
+	size_t i, off = 0;
+	int k;
+
+	for (k = 0; k < 4; k++)
+		dca_param_zero_grad(in[k]);
+	t[0] = dca_relu_conv2d(g, in[0], in[1], NULL, 1, 1, 1, 1);     /* direct */
+	t[1] = dca_batchnorm(g, t[0], in[3], NULL, NULL, NULL, 1, 0.1f, 1e-5f);
+	t[2] = dca_relu_conv2d(g, t[1], in[2], NULL, 1, 1, 1, 1);
+	t[3] = dca_batchnorm(g, t[2], NULL, NULL, NULL, NULL, 1, 0.1f, 1e-5f);
+	t[4] = dca_relu(g, t[1]);
+	t[5] = dca_add(g, t[3], t[4]);
+	t[6] = dca_add(g, t[5], t[1]);
+	t[7] = dca_add(g, t[6], t[6]);
+	y = dca_global_avgpool(g, t[7]);
+	if (precleared)
+		for (k = 0; k < 8; k++)
+			ck_assert_ptr_nonnull(dca_tensor_grad(g, t[k]));
+	ck_assert_ptr_nonnull(dca_tensor_grad(g, y));
+	for (i = 0; i < y->size; i++)
+		y->grad[i] = 0.1f * (float)(i % 7) - 0.3f;
+	ck_assert_int_eq(dca_graph_backward(g), 0);
+	for (k = 0; k < 4; k++) {
+		memcpy(out + off, in[k]->grad, in[k]->size * sizeof *out);
+		off += in[k]->size;
+	}
+	dca_graph_free(g);
+}
+
+START_TEST(test_fresh_grads)
+{
+	int simd = dca_engine_set_simd(1), mode;
+	dca_tensor *in[4];
+	float *a, *b;
+	size_t i, n;
+	dca_rng r;
+
+	dca_rng_seed(&r, 21);
+	in[0] = mk_rand(2, 3, 4, 16, 1, &r);
+	in[1] = mk_rand(4, 3, 3, 3, 1, &r);
+	in[2] = mk_rand(4, 4, 3, 3, 1, &r);
+	in[3] = mk_rand(1, 4, 1, 1, 1, &r);
+	n = in[0]->size + in[1]->size + in[2]->size + in[3]->size;
+	a = malloc(n * sizeof *a);
+	b = malloc(n * sizeof *b);
+	for (mode = 1; mode >= 0; mode--) {
+		dca_engine_set_simd(mode);
+		cell_grads(in, 0, a);
+		cell_grads(in, 1, b);
+		for (i = 0; i < n; i++)
+			ck_assert_msg(a[i] == b[i] && !isnan(a[i]),
+				      "simd %d gradient %zu: %g assigned vs %g added",
+				      mode, i, a[i], b[i]);
+	}
+	dca_engine_set_simd(simd);
+	free(a);
+	free(b);
+	free_all(in, 4);
+}
+END_TEST
+
 /* every case through the engine's AVX-512 kernels (where the CPU has them)
  * and through OpenBLAS */
 START_TEST(test_conv_grad)
@@ -843,6 +915,7 @@ static Suite *ops_nn_suite(void)
 	tcase_add_test(tc, test_conv_grad);
 	tcase_add_test(tc, test_depthwise_grad);
 	tcase_add_test(tc, test_relu_conv);
+	tcase_add_test(tc, test_fresh_grads);
 	tcase_add_test(tc, test_conv_determinism);
 	tcase_add_test(tc, test_linear_forward);
 	tcase_add_test(tc, test_linear_grad);

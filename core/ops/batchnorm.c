@@ -17,6 +17,8 @@
 
 #include <dcanas/ops.h>
 
+#include "op_common.h"
+
 enum { A_BATCH_STATS };
 
 /* sum of (x - k) and of (x - k)^2 over one plane */
@@ -63,6 +65,7 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 	int n = x->n, c = x->c;
 	size_t hw = (size_t)x->h * x->w;
 	double m = (double)n * hw;
+	int fresh = grad_fresh(nd, 0);
 	long ci;
 
 	(void)g;
@@ -90,11 +93,18 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 				const float *restrict xr = x->data + ((size_t)i * c + ci) * hw;
 				const float *restrict gr = y->grad + ((size_t)i * c + ci) * hw;
 				float *restrict xg = x->grad + ((size_t)i * c + ci) * hw;
+				if (fresh)
 #pragma omp simd
-				for (j = 0; j < hw; j++) {
-					float xh = (xr[j] - mu) * is;
-					xg[j] += k * (gr[j] - mg - xh * mgx);
-				}
+					for (j = 0; j < hw; j++) {
+						float xh = (xr[j] - mu) * is;
+						xg[j] = k * (gr[j] - mg - xh * mgx);
+					}
+				else
+#pragma omp simd
+					for (j = 0; j < hw; j++) {
+						float xh = (xr[j] - mu) * is;
+						xg[j] += k * (gr[j] - mg - xh * mgx);
+					}
 			}
 		}
 	}
@@ -180,6 +190,7 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 	nd = dca_graph_record(g, y, bn_backward, in, 3);
 	if (nd) {
 		nd->iarg[A_BATCH_STATS] = batch;
+		nd->assigns = 1;        /* dx covers every element of x */
 		nd->farg[0] = eps;
 		nd->saved = saved;
 	} else if (dca_any_requires_grad(in, 3)) {

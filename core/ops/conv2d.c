@@ -32,6 +32,7 @@
 #include <dcanas/ops.h>
 
 #include "gemm_simd.h"
+#include "op_common.h"
 
 /* node iarg slots; A_RELU: the input goes through a ReLU first (folded
  * into the padding copy of the direct and depthwise paths) */
@@ -565,7 +566,7 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 	size_t xsz = (size_t)cin * hp * wp, gsz = (size_t)cout * hq * wq;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
 	int nt = max_threads(), nv = (int)(P / 16), nv2 = (int)(hw / 16);
-	int G = direct_group(P), relu = nd->iarg[A_RELU];
+	int G = direct_group(P), relu = nd->iarg[A_RELU], fresh = grad_fresh(nd, 0);
 	long ngroups = (n + G - 1) / G, gi;
 	/* scratch per thread: G padded inputs, a padded dY, and with a folded
 	 * ReLU the sample's dX before the ReLU's mask */
@@ -618,8 +619,13 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 			float *dx = relu ? gp + gsz : x->grad + xo;
 			pad_planes(gy + (size_t)sn * cout * P, cout, ho, wo, p2, 0, gp);
 			dcap_conv_pa(cin, nv2, kt, wfp, gp, voff2, koff2,
-				     vector_split(w, wq), dx, hw, !relu);
-			if (relu)
+				     vector_split(w, wq), dx, hw, !relu && !fresh);
+			if (relu && fresh)
+				for (j = 0; j < (size_t)cin * hw; j++) {
+					float v = dx[j];
+					x->grad[xo + j] = x->data[xo + j] > 0.0f ? v : 0.0f;
+				}
+			else if (relu)
 				for (j = 0; j < (size_t)cin * hw; j++) {
 					float v = dx[j];
 					x->grad[xo + j] += x->data[xo + j] > 0.0f ? v : 0.0f;
@@ -793,6 +799,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 		nd->iarg[A_HO] = ho;
 		nd->iarg[A_WO] = wo;
 		nd->iarg[A_RELU] = relu;
+		nd->assigns = direct;   /* the direct path writes all of dX */
 	} else if (dca_any_requires_grad(in, 3)) {
 		return NULL; /* recording ran out of memory */
 	}

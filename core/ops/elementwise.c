@@ -37,9 +37,17 @@ static void relu_backward(dca_graph *g, dca_node *nd)
 	if (!x->requires_grad)
 		return;
 	/* a select, not a branch: signs are random and a branch mispredicts */
+	if (grad_fresh(nd, 0)) {
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
+		for (i = 0; i < n; i++) {
+			float gv = go[i];   /* read unconditionally: it vectorises */
+			gx[i] = xv[i] > 0.0f ? gv : 0.0f;
+		}
+		return;
+	}
 #pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 	for (i = 0; i < n; i++) {
-		float gv = go[i];   /* read unconditionally, so the loop vectorises */
+		float gv = go[i];
 		gx[i] += xv[i] > 0.0f ? gv : 0.0f;
 	}
 }
@@ -62,6 +70,8 @@ dca_tensor *dca_relu(dca_graph *g, dca_tensor *x)
 	}
 	if (!record(g, out, relu_backward, &x, 1, &nd))
 		return NULL;
+	if (nd)
+		nd->assigns = 1;
 	return out;
 }
 
@@ -76,11 +86,18 @@ static void add_backward(dca_graph *g, dca_node *nd)
 	(void)g;
 	for (k = 0; k < 2; k++) {
 		dca_tensor *t = nd->in[k];
+		float *restrict gt = t->grad;
 		if (!t->requires_grad)
 			continue;
+		if (grad_fresh(nd, k)) {
+#pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
+			for (i = 0; i < n; i++)
+				gt[i] = go[i];
+			continue;
+		}
 #pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 		for (i = 0; i < n; i++)
-			t->grad[i] += go[i];
+			gt[i] += go[i];
 	}
 }
 
@@ -101,6 +118,8 @@ dca_tensor *dca_add(dca_graph *g, dca_tensor *a, dca_tensor *b)
 		out->data[i] = a->data[i] + b->data[i];
 	if (!record(g, out, add_backward, in, 2, &nd))
 		return NULL;
+	if (nd)
+		nd->assigns = 3;
 	return out;
 }
 

@@ -35,6 +35,13 @@ static inline int record(dca_graph *g, dca_tensor *out,
 	return *nd || !dca_any_requires_grad(in, n_in);
 }
 
+/* Whether the backward of nd assigns in[k]'s gradient (its buffer is
+ * uncleared) rather than adding to it; see dca_node.assigns. */
+static inline int grad_fresh(const dca_node *nd, int k)
+{
+	return (int)(nd->fresh >> k & 1);
+}
+
 /* sum a[i]*b[i] in an order fixed by n alone (double per chunk, chunks in
  * order), so the result does not depend on the thread count. */
 double dcap_dot_fixed(const float *a, const float *b, size_t n);

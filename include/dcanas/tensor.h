@@ -76,6 +76,12 @@ struct dca_node {
 	int iarg[8];
 	float farg[4];
 	void *saved;           /* arena memory the backward needs */
+	/* bit k: this op's backward writes every element of in[k]'s gradient
+	 * and can assign it rather than add to it (set by the op) */
+	unsigned assigns;
+	/* bit k: in[k]'s gradient buffer was made for this call and not
+	 * cleared: assign it (set by the runner, for bits of `assigns`) */
+	unsigned fresh;
 };
 /* Record a node producing out; returns it (zeroed) or NULL when no input
  * requires a gradient (then nothing is recorded and out->requires_grad = 0). */
@@ -89,7 +95,8 @@ int dca_any_requires_grad(dca_tensor *const *in, int n_in);
 int dca_backward(dca_graph *g, dca_tensor *loss);
 /* Run the tape backwards with the output gradients as they are (the caller
  * has seeded them with dca_tensor_grad); used by gradient checks. Before a
- * node runs, its inputs' gradient buffers exist (zeroed); after it runs, its
+ * node runs, its inputs' gradient buffers exist (zeroed, or for the inputs
+ * in nd->fresh uncleared, to be assigned); after it runs, its
  * output's buffer is recycled, so read activation gradients only from
  * inside backward functions. Returns -1 on out of memory. */
 int dca_graph_backward(dca_graph *g);
