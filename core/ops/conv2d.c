@@ -160,6 +160,14 @@ static int is_pointwise(int kh, int kw, int s, int p)
 	return kh == 1 && kw == 1 && s == 1 && p == 0;
 }
 
+/* The depthwise loops, compiled for AVX-512 too and picked at load time
+ * (GCC's target_clones): they vectorise along output rows. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SIMD_CLONES __attribute__((target_clones("avx512f", "default")))
+#else
+#define SIMD_CLONES
+#endif
+
 /* ---- depthwise: one filter per channel, direct loops ----
  * Each plane is copied into a zero-padded per-thread buffer so the inner
  * loops run over whole output rows without bounds checks (and vectorise). */
@@ -187,9 +195,10 @@ static void pad_plane(const float *x, int h, int w, int p, int relu, float *xp)
 	memset(xp + (size_t)(h + p) * wp, 0, (size_t)p * wp * sizeof *xp);
 }
 
-static void dw_forward_plane(const float *restrict xp, const float *restrict wk,
-			     float bias, int wp, int kh, int kw, int s, int d,
-			     int ho, int wo, float *restrict y)
+static SIMD_CLONES void dw_forward_plane(const float *restrict xp,
+					 const float *restrict wk, float bias, int wp,
+					 int kh, int kw, int s, int d, int ho, int wo,
+					 float *restrict y)
 {
 	int oy, ox, ky, kx;
 
@@ -216,47 +225,58 @@ static void dw_forward_plane(const float *restrict xp, const float *restrict wk,
 
 /* Adds this plane's padded dX into gxp (when gxp) and writes its dW (when
  * dwk, kh*kw values) from the padded input xp. */
-static void dw_backward_plane(const float *restrict xp, const float *restrict wk,
-			      const float *restrict gy, int wp, int kh, int kw,
-			      int s, int d, int ho, int wo, float *restrict gxp,
-			      float *restrict dwk)
+static SIMD_CLONES void dw_backward_plane(const float *restrict xp,
+					  const float *restrict wk,
+					  const float *restrict gy, int wp, int kh,
+					  int kw, int s, int d, int ho, int wo,
+					  float *restrict gxp, float *restrict dwk)
 {
-	int oy, ox, ky, kx;
+	int oy, ox, ky, kx, l;
 
-	if (dwk)
-		memset(dwk, 0, (size_t)kh * kw * sizeof *dwk);
-	for (oy = 0; oy < ho; oy++) {
+	for (oy = 0; gxp && oy < ho; oy++) {
 		const float *restrict gr = gy + (size_t)oy * wo;
 		for (ky = 0; ky < kh; ky++) {
 			size_t row = (size_t)(oy * s + ky * d) * wp;
 			for (kx = 0; kx < kw; kx++) {
-				size_t base = row + (size_t)kx * d;
-				if (gxp) {
-					float wv = wk[ky * kw + kx];
-					float *restrict xg = gxp + base;
-					if (s == 1)
+				float wv = wk[ky * kw + kx];
+				float *restrict xg = gxp + row + (size_t)kx * d;
+				if (s == 1)
 #pragma omp simd
-						for (ox = 0; ox < wo; ox++)
-							xg[ox] += wv * gr[ox];
-					else
-						for (ox = 0; ox < wo; ox++)
-							xg[ox * s] += wv * gr[ox];
-				}
-				if (dwk) {
-					const float *restrict xr = xp + base;
-					float acc = 0;
-					if (s == 1)
-#pragma omp simd reduction(+ : acc)
-						for (ox = 0; ox < wo; ox++)
-							acc += gr[ox] * xr[ox];
-					else
-						for (ox = 0; ox < wo; ox++)
-							acc += gr[ox] * xr[ox * s];
-					dwk[ky * kw + kx] += acc;
-				}
+					for (ox = 0; ox < wo; ox++)
+						xg[ox] += wv * gr[ox];
+				else
+					for (ox = 0; ox < wo; ox++)
+						xg[ox * s] += wv * gr[ox];
 			}
 		}
 	}
+	/* dW: per tap, lanes of partial sums over the whole plane and one sum
+	 * at the end (not one horizontal sum per row) */
+	for (ky = 0; dwk && ky < kh; ky++)
+		for (kx = 0; kx < kw; kx++) {
+			float p16[16] = { 0 }, p8[8] = { 0 }, acc = 0;
+			for (oy = 0; oy < ho; oy++) {
+				const float *restrict gr = gy + (size_t)oy * wo;
+				const float *restrict xr = xp + (size_t)(oy * s + ky * d) * wp +
+							   (size_t)kx * d;
+				ox = 0;
+				if (s == 1) {
+					for (; ox + 16 <= wo; ox += 16)
+						for (l = 0; l < 16; l++)
+							p16[l] += gr[ox + l] * xr[ox + l];
+					for (; ox + 8 <= wo; ox += 8)
+						for (l = 0; l < 8; l++)
+							p8[l] += gr[ox + l] * xr[ox + l];
+				}
+				for (; ox < wo; ox++)
+					acc += gr[ox] * xr[(size_t)ox * s];
+			}
+			for (l = 0; l < 16; l++)
+				acc += p16[l];
+			for (l = 0; l < 8; l++)
+				acc += p8[l];
+			dwk[ky * kw + kx] = acc;
+		}
 }
 
 /* grad[j] += the sum of part[q * size + j] over q < nparts, in order of q:
