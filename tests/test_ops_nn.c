@@ -377,14 +377,16 @@ END_TEST
  * inputs' gradients must agree exactly. Node a feeds three consumers, and
  * one add takes the same tensor in both slots. */
 
+#define CELL_IN 6
+
 static void cell_grads(dca_tensor **in, int precleared, float *out)
 {
 	dca_graph *g = dca_graph_new();
-	dca_tensor *t[8], *y;
+	dca_tensor *t[10], *y;
 	size_t i, off = 0;
 	int k;
 
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < CELL_IN; k++)
 		dca_param_zero_grad(in[k]);
 	t[0] = dca_relu_conv2d(g, in[0], in[1], NULL, 1, 1, 1, 1);     /* direct */
 	t[1] = dca_batchnorm(g, t[0], in[3], NULL, NULL, NULL, 1, 0.1f, 1e-5f);
@@ -394,15 +396,18 @@ static void cell_grads(dca_tensor **in, int precleared, float *out)
 	t[5] = dca_add(g, t[3], t[4]);
 	t[6] = dca_add(g, t[5], t[1]);
 	t[7] = dca_add(g, t[6], t[6]);
-	y = dca_global_avgpool(g, t[7]);
+	/* a separable convolution: depthwise (ReLU folded), then pointwise */
+	t[8] = dca_relu_conv2d(g, t[7], in[4], NULL, 1, 1, 1, 4);
+	t[9] = dca_conv2d(g, t[8], in[5], NULL, 1, 0, 1, 1);
+	y = dca_global_avgpool(g, t[9]);
 	if (precleared)
-		for (k = 0; k < 8; k++)
+		for (k = 0; k < 10; k++)
 			ck_assert_ptr_nonnull(dca_tensor_grad(g, t[k]));
 	ck_assert_ptr_nonnull(dca_tensor_grad(g, y));
 	for (i = 0; i < y->size; i++)
 		y->grad[i] = 0.1f * (float)(i % 7) - 0.3f;
 	ck_assert_int_eq(dca_graph_backward(g), 0);
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < CELL_IN; k++) {
 		memcpy(out + off, in[k]->grad, in[k]->size * sizeof *out);
 		off += in[k]->size;
 	}
@@ -411,10 +416,11 @@ static void cell_grads(dca_tensor **in, int precleared, float *out)
 
 START_TEST(test_fresh_grads)
 {
-	int simd = dca_engine_set_simd(1), mode;
-	dca_tensor *in[4];
+	int simd = dca_engine_set_simd(1);
+	dca_tensor *in[CELL_IN];
 	float *a, *b;
-	size_t i, n;
+	size_t i, n = 0;
+	int k, mode;
 	dca_rng r;
 
 	dca_rng_seed(&r, 21);
@@ -422,7 +428,10 @@ START_TEST(test_fresh_grads)
 	in[1] = mk_rand(4, 3, 3, 3, 1, &r);
 	in[2] = mk_rand(4, 4, 3, 3, 1, &r);
 	in[3] = mk_rand(1, 4, 1, 1, 1, &r);
-	n = in[0]->size + in[1]->size + in[2]->size + in[3]->size;
+	in[4] = mk_rand(4, 1, 3, 3, 1, &r);
+	in[5] = mk_rand(4, 4, 1, 1, 1, &r);
+	for (k = 0; k < CELL_IN; k++)
+		n += in[k]->size;
 	a = malloc(n * sizeof *a);
 	b = malloc(n * sizeof *b);
 	for (mode = 1; mode >= 0; mode--) {
@@ -437,7 +446,7 @@ START_TEST(test_fresh_grads)
 	dca_engine_set_simd(simd);
 	free(a);
 	free(b);
-	free_all(in, 4);
+	free_all(in, CELL_IN);
 }
 END_TEST
 

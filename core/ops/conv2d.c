@@ -295,26 +295,27 @@ static void add_partials(float *grad, const float *part, long nparts, size_t siz
 	}
 }
 
-/* g (h x w) += the interior of the padded plane gp; where x is given,
- * only at x > 0 (the gradient through a folded ReLU) */
+/* g (h x w) += the interior of the padded plane gp (g = it, when assign);
+ * where x is given, only at x > 0 (the gradient through a folded ReLU) */
 static void add_unpadded(const float *gp, int h, int w, int p, const float *x,
-			 float *g)
+			 int assign, float *g)
 {
 	int wp = w + 2 * p, y, j;
 
 	for (y = 0; y < h; y++) {
 		const float *restrict src = gp + (size_t)(y + p) * wp + p;
+		const float *restrict xr = x ? x + (size_t)y * w : NULL;
 		float *restrict dst = g + (size_t)y * w;
-		if (x) {
-			const float *restrict xr = x + (size_t)y * w;
+		if (assign)
 			for (j = 0; j < w; j++) {
 				float v = src[j];
-				dst[j] += xr[j] > 0.0f ? v : 0.0f;
+				dst[j] = !xr || xr[j] > 0.0f ? v : 0.0f;
 			}
-		} else {
-			for (j = 0; j < w; j++)
-				dst[j] += src[j];
-		}
+		else
+			for (j = 0; j < w; j++) {
+				float v = src[j];
+				dst[j] += !xr || xr[j] > 0.0f ? v : 0.0f;
+			}
 	}
 }
 
@@ -347,7 +348,7 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 	size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
 	size_t psz = (size_t)(h + 2 * p) * wp;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
-	int nt = max_threads(), relu = nd->iarg[A_RELU];
+	int nt = max_threads(), relu = nd->iarg[A_RELU], fresh = grad_fresh(nd, 0);
 	float *part = NULL, *scratch = NULL;
 	long i, planes = (long)n * c;
 
@@ -373,7 +374,7 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 					  y->grad + i * ohw, wp, kh, kw, s, d, ho, wo,
 					  gxp, want_w ? part + i * kk : NULL);
 			if (gxp)
-				add_unpadded(gxp, h, w, p, relu ? x->data + i * hw : NULL,
+				add_unpadded(gxp, h, w, p, relu ? x->data + i * hw : NULL, fresh,
 					     x->grad + i * hw);
 		}
 	}
@@ -427,6 +428,7 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 	int pw = is_pointwise(kh, kw, s, p), simd = use_simd(groups);
 	size_t ld = col_stride(P, simd);
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
+	int fresh = grad_fresh(nd, 0);
 	int nt = max_threads();
 	float *col = NULL, *dcol = NULL, *part = NULL, *wtp = NULL;
 	long i;
@@ -476,15 +478,17 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 				if (want_x) {
 					float *gxg = x->grad + ((size_t)i * cin + (size_t)gi * cg) * hw;
 					/* dcol (kc x P) = W_g^T (kc x og) * gy (og x P);
-					 * pointwise: dcol is dX itself, added into */
+					 * pointwise: dcol is dX itself, added into (or
+					 * assigned, when fresh) */
 					float *dst = pw ? gxg : mydcol;
 					size_t lddst = pw ? (size_t)P : ld;
+					int add = pw && !fresh;
 					if (simd)
-						dcap_gemm_pa_b(kc, P, og, wtp, gyg, P, dst, lddst, pw);
+						dcap_gemm_pa_b(kc, P, og, wtp, gyg, P, dst, lddst, add);
 					else
 						cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
 							    kc, P, og, 1.0f, wg, kc, gyg, P,
-							    pw ? 1.0f : 0.0f, dst, (int)lddst);
+							    add ? 1.0f : 0.0f, dst, (int)lddst);
 					if (!pw)
 						col2im_add(mydcol, cg, h, w, kh, kw, s, p, d, ho, wo,
 							   gxg, ld);
@@ -819,7 +823,10 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 		nd->iarg[A_HO] = ho;
 		nd->iarg[A_WO] = wo;
 		nd->iarg[A_RELU] = relu;
-		nd->assigns = direct;   /* the direct path writes all of dX */
+		/* these paths write every element of dX: direct, depthwise, and
+		 * (one group) pointwise; im2col's col2im adds */
+		nd->assigns = direct || depthwise ||
+			      (groups == 1 && is_pointwise(kh, kw, stride, pad));
 	} else if (dca_any_requires_grad(in, 3)) {
 		return NULL; /* recording ran out of memory */
 	}
