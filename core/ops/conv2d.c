@@ -502,31 +502,29 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 		bias_backward(y, b);
 }
 
-/* ---- stride-1 convolutions on whole vectors: no im2col ----
+/* ---- stride-1 convolutions without im2col ----
  * The kernels read the zero-padded input in place (dcap_conv_pa and
- * dcap_conv_a_bt with offset tables), and dX is the convolution of the
+ * dcap_conv_a_bt through offset tables), and dX is the convolution of the
  * padded dY with the flipped, transposed kernel, so there is no col2im
- * either. Needs AVX-512, one group, a square kernel, and input and output
- * planes that split into 16-value vectors: rows a multiple of 16 wide, or
- * pairs of rows 8 wide. */
+ * either. Needs AVX-512, one group and a square kernel. An output row is
+ * cut into vectors of 16 (the last one masked); rows 8 wide go two to a
+ * vector. */
 
-/* whether an h x w plane splits into vectors */
-static int vector_plane(int h, int w)
-{
-	return w % 16 == 0 || (w == 8 && h % 2 == 0);
-}
-
-static int use_direct(int groups, int stride, int kh, int kw, int p, int d,
-		      int h, int w, int ho, int wo)
+static int use_direct(int groups, int stride, int kh, int kw, int p, int d)
 {
 	return use_simd(groups) && stride == 1 && kh == kw && kh > 1 &&
-	       (kh - 1) * d >= p && vector_plane(h, w) && vector_plane(ho, wo);
+	       (kh - 1) * d >= p;
 }
 
-/* lanes 8..15 of a vector of a wo-wide output, wp-wide padded input */
-static ptrdiff_t vector_split(int wo, int wp)
+/* rows of 8 in pairs: every lane used */
+static int paired_rows(int ho, int wo)
 {
-	return wo % 16 == 0 ? 0 : wp;
+	return wo == 8 && ho % 2 == 0;
+}
+
+static int vector_count(int ho, int wo)
+{
+	return paired_rows(ho, wo) ? ho / 2 : ho * ((wo + 15) / 16);
 }
 
 /* c planes of h x w -> zero-padded planes of (h+2p) x (w+2p) */
@@ -540,25 +538,38 @@ static void pad_planes(const float *x, int c, int h, int w, int p, int relu,
 		pad_plane(x + (size_t)ci * h * w, h, w, p, relu, xp + ci * psz);
 }
 
-/* Offsets into padded planes (hp x wp): of each 16-output vector of an
- * ho x wo output, and of each kernel tap (c, ky, kx) at dilation d. */
-static void direct_tables(int ho, int wo, int c, int hp, int wp, int k, int d,
-			  ptrdiff_t *voff, ptrdiff_t *koff)
+/* The vectors of an ho x wo output read from hp x wp padded planes, and
+ * the offsets of each kernel tap (c, ky, kx) at dilation d; the tables come
+ * from the arena (NULL out of memory). */
+static int direct_tables(dca_graph *g, int ho, int wo, int c, int hp, int wp,
+			 int k, int d, dcap_vectors *vs, ptrdiff_t **koffp)
 {
-	int oy, ox, ci, ky, kx;
+	int n = vector_count(ho, wo), oy, ox, ci, ky, kx, v = 0;
+	ptrdiff_t *in = dca_graph_alloc(g, (size_t)n * sizeof *in);
+	ptrdiff_t *out = dca_graph_alloc(g, (size_t)n * sizeof *out);
+	unsigned short *mask = dca_graph_alloc(g, (size_t)n * sizeof *mask);
+	ptrdiff_t *koff = dca_graph_alloc(g, (size_t)c * k * k * sizeof *koff);
 
-	if (wo % 16 == 0) {
-		for (oy = 0; oy < ho; oy++)
-			for (ox = 0; ox < wo; ox += 16)
-				*voff++ = (ptrdiff_t)oy * wp + ox;
-	} else {    /* 8 wide: a vector is two rows */
-		for (oy = 0; oy < ho; oy += 2)
-			*voff++ = (ptrdiff_t)oy * wp;
-	}
+	if (!in || !out || !mask || !koff)
+		return -1;
+	vs->split = paired_rows(ho, wo) ? wp : 0;
+	for (oy = 0; oy < ho; oy += vs->split ? 2 : 1)
+		for (ox = 0; ox < wo; ox += 16, v++) {
+			int len = vs->split ? 16 : wo - ox < 16 ? wo - ox : 16;
+			in[v] = (ptrdiff_t)oy * wp + ox;
+			out[v] = (ptrdiff_t)oy * wo + ox;
+			mask[v] = (unsigned short)((1u << len) - 1);
+		}
+	vs->n = n;
+	vs->in = in;
+	vs->out = out;
+	vs->mask = mask;
 	for (ci = 0; ci < c; ci++)
 		for (ky = 0; ky < k; ky++)
 			for (kx = 0; kx < k; kx++)
 				*koff++ = ((ptrdiff_t)ci * hp + (ptrdiff_t)ky * d) * wp + kx * d;
+	*koffp = koff - (size_t)c * k * k;
+	return 0;
 }
 
 static void *graph_alloc_or_die(dca_graph *g, size_t bytes)
@@ -589,31 +600,30 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 	size_t P = (size_t)ho * wo, hw = (size_t)h * w, wsz = (size_t)cout * kc;
 	size_t xsz = (size_t)cin * hp * wp, gsz = (size_t)cout * hq * wq;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
-	int nt = max_threads(), nv = (int)(P / 16), nv2 = (int)(hw / 16);
+	int nt = max_threads();
 	int G = direct_group(P), relu = nd->iarg[A_RELU], fresh = grad_fresh(nd, 0);
 	long ngroups = (n + G - 1) / G, gi;
 	/* scratch per thread: G padded inputs, a padded dY, and with a folded
 	 * ReLU the sample's dX before the ReLU's mask */
 	size_t tsz = (size_t)G * xsz + gsz + (relu ? (size_t)cin * hw : 0);
-	ptrdiff_t *voff = NULL, *koff = NULL, *voff2 = NULL, *koff2 = NULL;
+	ptrdiff_t *koff = NULL, *koff2 = NULL;
+	dcap_vectors vs, vs2;       /* of the output (dW), of dX */
 	float *part = NULL, *scratch, *wflip = NULL, *wfp = NULL;
 
 	if (!want_x && !want_w)
 		goto bias;
 	scratch = graph_alloc_or_die(g, (size_t)nt * tsz * sizeof *scratch);
 	if (want_w) {
-		voff = graph_alloc_or_die(g, (size_t)nv * sizeof *voff);
-		koff = graph_alloc_or_die(g, (size_t)kc * sizeof *koff);
-		direct_tables(ho, wo, cin, hp, wp, k, d, voff, koff);
+		CONV_REQUIRE(!direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff),
+			     "out of memory in backward");
 		/* one dW partial per group of samples, summed in group order:
 		 * the same bits whatever the thread count or schedule */
 		part = graph_alloc_or_die(g, (size_t)ngroups * wsz * sizeof *part);
 	}
 	if (want_x) {
 		int ci, co, t;
-		voff2 = graph_alloc_or_die(g, (size_t)nv2 * sizeof *voff2);
-		koff2 = graph_alloc_or_die(g, (size_t)kt * sizeof *koff2);
-		direct_tables(h, w, cout, hq, wq, k, d, voff2, koff2);
+		CONV_REQUIRE(!direct_tables(g, h, w, cout, hq, wq, k, d, &vs2, &koff2),
+			     "out of memory in backward");
 		/* W'[ci][co][t] = W[co][ci][kk - 1 - t]: flipped and transposed */
 		wflip = graph_alloc_or_die(g, (size_t)cin * kt * sizeof *wflip);
 		for (ci = 0; ci < cin; ci++)
@@ -634,16 +644,16 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 			for (sn = 0; sn < gn; sn++)
 				pad_planes(x->data + (size_t)(i0 + sn) * cin * hw, cin, h, w,
 					   p, relu, xp + (size_t)sn * xsz);
-			dcap_conv_a_bt(cout, kc, nv, gn, gy, P, (ptrdiff_t)(cout * P), xp,
-				       (ptrdiff_t)xsz, voff, koff, vector_split(wo, wp),
-				       part + (size_t)gi * wsz, (size_t)kc);
+			dcap_conv_a_bt(cout, kc, &vs, gn, gy, P, (ptrdiff_t)(cout * P), xp,
+				       (ptrdiff_t)xsz, koff, part + (size_t)gi * wsz,
+				       (size_t)kc);
 		}
 		for (sn = 0; want_x && sn < gn; sn++) {
 			size_t xo = (size_t)(i0 + sn) * cin * hw, j;
 			float *dx = relu ? gp + gsz : x->grad + xo;
 			pad_planes(gy + (size_t)sn * cout * P, cout, ho, wo, p2, 0, gp);
-			dcap_conv_pa(cin, nv2, kt, wfp, gp, voff2, koff2,
-				     vector_split(w, wq), dx, hw, !relu && !fresh);
+			dcap_conv_pa(cin, &vs2, kt, wfp, gp, koff2, dx, hw,
+				     !relu && !fresh);
 			if (relu && fresh)
 				for (j = 0; j < (size_t)cin * hw; j++) {
 					float v = dx[j];
@@ -671,23 +681,21 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 	int cout = y->c, ho = y->h, wo = y->w, kc = cin * k * k;
 	int hp = h + 2 * p, wp = wd + 2 * p, nt = max_threads();
 	size_t P = (size_t)ho * wo, xsz = (size_t)cin * hp * wp;
-	int nv = (int)(P / 16);
-	ptrdiff_t *voff = dca_graph_alloc(g, (size_t)nv * sizeof *voff);
-	ptrdiff_t *koff = dca_graph_alloc(g, (size_t)kc * sizeof *koff);
 	float *scratch = dca_graph_alloc(g, (size_t)nt * xsz * sizeof *scratch);
 	float *wp_ = dca_graph_alloc(g, dcap_packed_size(cout, kc) * sizeof *wp_);
+	ptrdiff_t *koff;
+	dcap_vectors vs;
 	long i;
 
-	if (!voff || !koff || !scratch || !wp_)
+	if (!scratch || !wp_ || direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff))
 		return -1;
-	direct_tables(ho, wo, cin, hp, wp, k, d, voff, koff);
 	dcap_pack_a(cout, kc, w->data, (size_t)kc, 1, wp_);
 #pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < n; i++) {
 		float *xp = scratch + (size_t)thread_id() * xsz;
 		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, relu, xp);
-		dcap_conv_pa(cout, nv, kc, wp_, xp, voff, koff, vector_split(wo, wp),
-			     y->data + (size_t)i * cout * P, P, 0);
+		dcap_conv_pa(cout, &vs, kc, wp_, xp, koff, y->data + (size_t)i * cout * P,
+			     P, 0);
 	}
 	return 0;
 }
@@ -729,8 +737,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 	P = ho * wo;
 	hw = (size_t)h * wd;
 	depthwise = groups == cin && groups == cout;
-	direct = !depthwise && use_direct(groups, stride, kh, kw, pad, dilation,
-					  h, wd, ho, wo);
+	direct = !depthwise && use_direct(groups, stride, kh, kw, pad, dilation);
 	if (relu && !direct && !depthwise) {   /* no padding copy to fold it into */
 		x = dca_relu(g, x);
 		if (!x)

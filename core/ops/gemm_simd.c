@@ -156,33 +156,34 @@ TARGET void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
 }
 
 /* the vectors of one dcap_conv_pa call, split a constant after inlining */
-static INLINE_TARGET void conv_pa_body(int m, int nv, int k, const float *ap,
-				       const float *base, const ptrdiff_t *voff,
+static INLINE_TARGET void conv_pa_body(int m, const dcap_vectors *vs, int k,
+				       const float *ap, const float *base,
 				       const ptrdiff_t *koff, ptrdiff_t split,
 				       float *c, size_t ldc, int accumulate)
 {
 	int v, p;
 
-	for (v = 0; v < nv; v += 2) {
+	for (v = 0; v < vs->n; v += 2) {
 		/* a lone last vector is computed twice and stored once */
-		int two = v + 1 < nv;
-		const float *b0 = base + voff[v], *b1 = two ? base + voff[v + 1] : b0;
+		int w = v + 1 < vs->n ? v + 1 : v;
+		__mmask16 m1 = w > v ? vs->mask[w] : 0;
 		for (p = 0; p < m; p += DCAP_MR)
-			block_pa(ap + (size_t)p * k, k, koff, split, b0, b1, 0xffff,
-				 two ? 0xffff : 0, c + (size_t)p * ldc + 16 * v,
-				 c + (size_t)p * ldc + 16 * v + (two ? 16 : 0), ldc,
+			block_pa(ap + (size_t)p * k, k, koff, split, base + vs->in[v],
+				 base + vs->in[w], vs->mask[v], m1,
+				 c + (size_t)p * ldc + vs->out[v],
+				 c + (size_t)p * ldc + vs->out[w], ldc,
 				 m - p < DCAP_MR ? m - p : DCAP_MR, accumulate);
 	}
 }
 
-TARGET void dcap_conv_pa(int m, int nv, int k, const float *ap, const float *base,
-			 const ptrdiff_t *voff, const ptrdiff_t *koff,
-			 ptrdiff_t split, float *c, size_t ldc, int accumulate)
+TARGET void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+			 const float *base, const ptrdiff_t *koff, float *c,
+			 size_t ldc, int accumulate)
 {
-	if (split)
-		conv_pa_body(m, nv, k, ap, base, voff, koff, split, c, ldc, accumulate);
+	if (vs->split)
+		conv_pa_body(m, vs, k, ap, base, koff, vs->split, c, ldc, accumulate);
 	else
-		conv_pa_body(m, nv, k, ap, base, voff, koff, 0, c, ldc, accumulate);
+		conv_pa_body(m, vs, k, ap, base, koff, 0, c, ldc, accumulate);
 }
 
 /* Sums (x, y) by 128-bit quarters: [x.q0+x.q2, x.q1+x.q3, y.q0+y.q2, y.q1+y.q3]. */
@@ -223,7 +224,7 @@ static INLINE_TARGET __m512 sum16(__m512 x0, __m512 x1, __m512 x2, __m512 x3,
 /* a row of a 4 x 4 block: accumulators x0..x3 += A row . (B0..B3) */
 #define DOT_ROW(arow, x0, x1, x2, x3)                                       \
 	do {                                                                \
-		__m512 av = _mm512_maskz_loadu_ps(mk, arow + 16 * t);       \
+		__m512 av = _mm512_maskz_loadu_ps(mk, arow + vs->out[t]);   \
 		x0 = _mm512_fmadd_ps(av, v0, x0);                           \
 		x1 = _mm512_fmadd_ps(av, v1, x1);                           \
 		x2 = _mm512_fmadd_ps(av, v2, x2);                           \
@@ -233,13 +234,13 @@ static INLINE_TARGET __m512 sum16(__m512 x0, __m512 x1, __m512 x2, __m512 x3,
 #define DOT_MR 4    /* rows of A per block */
 #define DOT_NR 4    /* rows of B per block */
 
-/* C[i][j] += sum over t < nt, lanes of  A_i[16t..] * B_j[voff[t]..]  for a
- * 4 x 4 block (i < mi, j < nj); ar, br: 4 row pointers each (rows past mi,
- * nj repeat), the last vector masked by last. */
+/* C[i][j] += sum over the vectors t and their lanes of
+ * A_i[out[t]..] * B_j[in[t]..], over ns samples, for a 4 x 4 block
+ * (i < mi, j < nj); ar, br: 4 row pointers each (rows past mi, nj repeat). */
 static INLINE_TARGET void block_dot(const float *const *ar, const float *const *br,
-				   const ptrdiff_t *voff, ptrdiff_t split, int nt,
-				   __mmask16 last, int ns, ptrdiff_t astep,
-				   ptrdiff_t bstep, float *c, size_t ldc, int mi, int nj)
+				   const dcap_vectors *vs, ptrdiff_t split, int ns,
+				   ptrdiff_t astep, ptrdiff_t bstep, float *c,
+				   size_t ldc, int mi, int nj)
 {
 	__m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
 	__m512 x4 = x0, x5 = x0, x6 = x0, x7 = x0, x8 = x0, x9 = x0;
@@ -254,12 +255,12 @@ static INLINE_TARGET void block_dot(const float *const *ar, const float *const *
 		const float *a2 = ar[2] + sn * astep, *a3 = ar[3] + sn * astep;
 		const float *b0 = br[0] + sn * bstep, *b1 = br[1] + sn * bstep;
 		const float *b2 = br[2] + sn * bstep, *b3 = br[3] + sn * bstep;
-		for (t = 0; t < nt; t++) {
-			__mmask16 mk = t + 1 < nt ? (__mmask16)0xffff : last;
-			__m512 v0 = load_cols(b0 + voff[t], split, mk);
-			__m512 v1 = load_cols(b1 + voff[t], split, mk);
-			__m512 v2 = load_cols(b2 + voff[t], split, mk);
-			__m512 v3 = load_cols(b3 + voff[t], split, mk);
+		for (t = 0; t < vs->n; t++) {
+			__mmask16 mk = vs->mask[t];
+			__m512 v0 = load_cols(b0 + vs->in[t], split, mk);
+			__m512 v1 = load_cols(b1 + vs->in[t], split, mk);
+			__m512 v2 = load_cols(b2 + vs->in[t], split, mk);
+			__m512 v3 = load_cols(b3 + vs->in[t], split, mk);
 			DOT_ROW(a0, x0, x1, x2, x3);
 			DOT_ROW(a1, x4, x5, x6, x7);
 			DOT_ROW(a2, x8, x9, x10, x11);
@@ -290,31 +291,41 @@ static void block_rows(const float *a, const ptrdiff_t *offs, size_t stride,
 TARGET void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 			   const float *b, size_t ldb, float *c, size_t ldc)
 {
-	int nt = (k + 15) / 16, m0, n0;
-	ptrdiff_t buf[TABLE_CAP], *voff = stride_table(buf, TABLE_CAP, nt, 16);
-	__mmask16 last = lanes(k - 16 * (nt - 1));
+	int nt = (k + 15) / 16, m0, n0, t;
+	ptrdiff_t buf[TABLE_CAP], *off = stride_table(buf, TABLE_CAP, nt, 16);
+	unsigned short mbuf[TABLE_CAP], *mask = nt <= TABLE_CAP ? mbuf :
+						malloc((size_t)nt * sizeof *mask);
+	dcap_vectors vs;
 
-	if (!voff)
-		abort();
+	if (!off || !mask)
+		abort();   /* a K past 16 * TABLE_CAP and no memory for its tables */
+	/* rows of A and B alike: vectors of 16 along K, the last one partial */
+	for (t = 0; t < nt; t++)
+		mask[t] = lanes(k - 16 * t);
+	vs.n = nt;
+	vs.in = vs.out = off;
+	vs.mask = mask;
+	vs.split = 0;
 	for (m0 = 0; m0 < m; m0 += DOT_MR) {
 		const float *ar[DOT_MR], *br[DOT_NR];
 		block_rows(a, NULL, lda, m0, m, ar);
 		for (n0 = 0; n0 < n; n0 += DOT_NR) {
 			block_rows(b, NULL, ldb, n0, n, br);
-			block_dot(ar, br, voff, 0, nt, last, 1, 0, 0,
-				  c + (size_t)m0 * ldc + n0, ldc,
+			block_dot(ar, br, &vs, 0, 1, 0, 0, c + (size_t)m0 * ldc + n0, ldc,
 				  m - m0 < DOT_MR ? m - m0 : DOT_MR,
 				  n - n0 < DOT_NR ? n - n0 : DOT_NR);
 		}
 	}
-	if (voff != buf)
-		free(voff);
+	if (off != buf)
+		free(off);
+	if (mask != mbuf)
+		free(mask);
 }
 
-static INLINE_TARGET void conv_a_bt_body(int m, int n, int nv, int ns,
-					 const float *a, size_t lda, ptrdiff_t astep,
-					 const float *base, ptrdiff_t bstep,
-					 const ptrdiff_t *voff, const ptrdiff_t *koff,
+static INLINE_TARGET void conv_a_bt_body(int m, int n, const dcap_vectors *vs,
+					 int ns, const float *a, size_t lda,
+					 ptrdiff_t astep, const float *base,
+					 ptrdiff_t bstep, const ptrdiff_t *koff,
 					 ptrdiff_t split, float *c, size_t ldc)
 {
 	int m0, n0;
@@ -324,7 +335,7 @@ static INLINE_TARGET void conv_a_bt_body(int m, int n, int nv, int ns,
 		block_rows(a, NULL, lda, m0, m, ar);
 		for (n0 = 0; n0 < n; n0 += DOT_NR) {
 			block_rows(base, koff, 0, n0, n, br);
-			block_dot(ar, br, voff, split, nv, 0xffff, ns, astep, bstep,
+			block_dot(ar, br, vs, split, ns, astep, bstep,
 				  c + (size_t)m0 * ldc + n0, ldc,
 				  m - m0 < DOT_MR ? m - m0 : DOT_MR,
 				  n - n0 < DOT_NR ? n - n0 : DOT_NR);
@@ -332,17 +343,17 @@ static INLINE_TARGET void conv_a_bt_body(int m, int n, int nv, int ns,
 	}
 }
 
-TARGET void dcap_conv_a_bt(int m, int n, int nv, int ns, const float *a,
-			   size_t lda, ptrdiff_t astep, const float *base,
-			   ptrdiff_t bstep, const ptrdiff_t *voff,
-			   const ptrdiff_t *koff, ptrdiff_t split, float *c, size_t ldc)
+TARGET void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
+			   const float *a, size_t lda, ptrdiff_t astep,
+			   const float *base, ptrdiff_t bstep, const ptrdiff_t *koff,
+			   float *c, size_t ldc)
 {
-	if (split)
-		conv_a_bt_body(m, n, nv, ns, a, lda, astep, base, bstep, voff, koff,
-			       split, c, ldc);
+	if (vs->split)
+		conv_a_bt_body(m, n, vs, ns, a, lda, astep, base, bstep, koff,
+			       vs->split, c, ldc);
 	else
-		conv_a_bt_body(m, n, nv, ns, a, lda, astep, base, bstep, voff, koff,
-			       0, c, ldc);
+		conv_a_bt_body(m, n, vs, ns, a, lda, astep, base, bstep, koff, 0,
+			       c, ldc);
 }
 
 #else /* no AVX-512 kernels on this target: plain loops, never the fast path */
@@ -383,29 +394,30 @@ static ptrdiff_t lane_at(ptrdiff_t o, ptrdiff_t split, int l)
 	return split && l >= 8 ? o + split + l - 8 : o + l;
 }
 
-void dcap_conv_pa(int m, int nv, int k, const float *ap, const float *base,
-		  const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
-		  float *c, size_t ldc, int accumulate)
+void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+		  const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
+		  int accumulate)
 {
 	int i, v, l, kk;
 
 	for (i = 0; i < m; i++)
-		for (v = 0; v < nv; v++)
+		for (v = 0; v < vs->n; v++)
 			for (l = 0; l < 16; l++) {
 				const float *a = ap + (size_t)(i / DCAP_MR) * DCAP_MR * k + i % DCAP_MR;
-				float *cv = c + (size_t)i * ldc + 16 * v + l;
+				float *cv = c + (size_t)i * ldc + vs->out[v] + l;
 				float s = accumulate ? *cv : 0.0f;
+				if (!(vs->mask[v] >> l & 1))
+					continue;
 				for (kk = 0; kk < k; kk++)
 					s += a[(size_t)kk * DCAP_MR] *
-					     base[lane_at(voff[v] + koff[kk], split, l)];
+					     base[lane_at(vs->in[v] + koff[kk], vs->split, l)];
 				*cv = s;
 			}
 }
 
-void dcap_conv_a_bt(int m, int n, int nv, int ns, const float *a, size_t lda,
-		    ptrdiff_t astep, const float *base, ptrdiff_t bstep,
-		    const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
-		    float *c, size_t ldc)
+void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
+		    size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
+		    const ptrdiff_t *koff, float *c, size_t ldc)
 {
 	int i, j, t, l, sn;
 
@@ -413,11 +425,14 @@ void dcap_conv_a_bt(int m, int n, int nv, int ns, const float *a, size_t lda,
 		for (j = 0; j < n; j++) {
 			float s = 0;
 			for (sn = 0; sn < ns; sn++)
-				for (t = 0; t < nv; t++)
+				for (t = 0; t < vs->n; t++)
 					for (l = 0; l < 16; l++)
-						s += a[sn * astep + (ptrdiff_t)i * lda + 16 * t + l] *
-						     base[sn * bstep +
-							  lane_at(koff[j] + voff[t], split, l)];
+						if (vs->mask[t] >> l & 1)
+							s += a[sn * astep + (ptrdiff_t)i * lda +
+							       vs->out[t] + l] *
+							     base[sn * bstep +
+								  lane_at(koff[j] + vs->in[t],
+									  vs->split, l)];
 			c[(size_t)i * ldc + j] += s;
 		}
 }

@@ -36,20 +36,29 @@ void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
 void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 		    const float *b, size_t ldb, float *c, size_t ldc);
 
-/* Convolution without an im2col matrix ("indirect"): the column entry of
- * im2col row k for output vector v (16 consecutive outputs) starts at
- * base + voff[v] + koff[k]; its 16 values are contiguous when split is 0,
- * else lanes 8..15 start `split` floats after lanes 0..7 (outputs 8 wide).
- * dcap_conv_pa: C (M x 16*nv, row stride ldc) (+)= Ap * columns (K rows).
- * dcap_conv_a_bt: C (M x N) += sum over ns samples of A_s * columns_s^T,
- * A_s being M x 16*nv (row stride lda) at a + s*astep, columns_s read from
- * base + s*bstep, N the number of column rows. */
-void dcap_conv_pa(int m, int nv, int k, const float *ap, const float *base,
-		  const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
-		  float *c, size_t ldc, int accumulate);
-void dcap_conv_a_bt(int m, int n, int nv, int ns, const float *a, size_t lda,
-		    ptrdiff_t astep, const float *base, ptrdiff_t bstep,
-		    const ptrdiff_t *voff, const ptrdiff_t *koff, ptrdiff_t split,
-		    float *c, size_t ldc);
+/* The output vectors of a convolution without an im2col matrix
+ * ("indirect"): vector v covers up to 16 outputs at out[v] in the output
+ * plane (lanes mask[v]); its column entries for im2col row k start at
+ * in[v] + koff[k] in the padded input. With split 0 the lanes are
+ * contiguous in both; else lanes 8..15 start `split` floats after lanes
+ * 0..7 in the input (two output rows of 8, all lanes used). */
+typedef struct dcap_vectors {
+	int n;
+	const ptrdiff_t *in, *out;
+	const unsigned short *mask;
+	ptrdiff_t split;
+} dcap_vectors;
+
+/* C (M x plane, row stride ldc) (+)= Ap * columns (K rows), at the
+ * vectors' outputs. */
+void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+		  const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
+		  int accumulate);
+/* C (M x N) += sum over ns samples of A_s * columns_s^T: A_s is M planes
+ * of outputs (row stride lda) at a + s*astep, columns_s read from
+ * base + s*bstep, N the number of column rows (koff). */
+void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
+		    size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
+		    const ptrdiff_t *koff, float *c, size_t ldc);
 
 #endif
