@@ -45,10 +45,14 @@ awk '
 			if (t[k, j] < t[k, i]) { x = t[k, i]; t[k, i] = t[k, j]; t[k, j] = x }
 		return c % 2 ? t[k, (c + 1) / 2] : (t[k, c / 2] + t[k, c / 2 + 1]) / 2 }
 	END {
-		printf "\nsummary over %d rounds (median of per-round medians)\n", n["dcanas nb201"]
-		printf "%-6s %14s %15s %7s %22s\n", "net", "dcanas ms/step", "PyTorch ms/step", "ratio", "peak RSS dcanas/torch"
+		printf "\nsummary over %d rounds (medians over rounds; a round runs both sides back to back)\n", n["dcanas nb201"]
+		printf "%-6s %14s %15s %7s %13s %22s\n", "net", "dcanas ms/step", "PyTorch ms/step", "ratio", "round ratio", "peak RSS dcanas/torch"
 		split("nb201 darts", nets, " ")
 		for (i = 1; i <= 2; i++) {
-			a = median("dcanas " nets[i]); b = median("pytorch " nets[i])
-			printf "%-6s %14.1f %15.1f %6.2fx %15s / %s MiB\n", nets[i], a, b, a / b, m["dcanas " nets[i]], m["pytorch " nets[i]] }
+			d = "dcanas " nets[i]; p = "pytorch " nets[i]
+			# each round s ratio, before median() sorts the times
+			for (r = 1; r <= n[d]; r++) t["ratio " nets[i], r] = t[d, r] / t[p, r]
+			n["ratio " nets[i]] = n[d]
+			q = median("ratio " nets[i]); a = median(d); b = median(p)
+			printf "%-6s %14.1f %15.1f %6.2fx %12.2fx %15s / %s MiB\n", nets[i], a, b, a / b, q, m[d], m[p] }
 	}' "$log"
