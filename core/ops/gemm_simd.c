@@ -2,8 +2,8 @@
  *
  * dcap_gemm_pa_b: an 8 x 32 block of C lives in 16 registers; each step
  * along K loads two vectors of a B row and broadcasts 8 values of packed A.
- * dcap_gemm_a_bt: a 4 x 4 block of dot products, 16 vector accumulators
- * along K, folded into one vector of 16 sums at the end.
+ * dcap_gemm_a_bt: a 4 x 6 block of dot products, 24 vector accumulators
+ * along K, folded into vectors of 16 sums at the end (dcap_conv_a_bt too).
  * Both run in a fixed order, so results are reproducible run to run. */
 #include "config.h"
 
@@ -221,68 +221,82 @@ static INLINE_TARGET __m512 sum16(__m512 x0, __m512 x1, __m512 x2, __m512 x3,
 	return _mm512_add_ps(u0, u1);
 }
 
-/* a row of a 4 x 4 block: accumulators x0..x3 += A row . (B0..B3) */
-#define DOT_ROW(arow, x0, x1, x2, x3)                                       \
+/* a row of a 4 x 6 block: accumulators += A row . (B0..B5) */
+#define DOT_ROW(arow, x0, x1, x2, x3, x4, x5)                               \
 	do {                                                                \
 		__m512 av = _mm512_maskz_loadu_ps(mk, arow + vs->out[t]);   \
 		x0 = _mm512_fmadd_ps(av, v0, x0);                           \
 		x1 = _mm512_fmadd_ps(av, v1, x1);                           \
 		x2 = _mm512_fmadd_ps(av, v2, x2);                           \
 		x3 = _mm512_fmadd_ps(av, v3, x3);                           \
+		x4 = _mm512_fmadd_ps(av, v4, x4);                           \
+		x5 = _mm512_fmadd_ps(av, v5, x5);                           \
 	} while (0)
 
 #define DOT_MR 4    /* rows of A per block */
-#define DOT_NR 4    /* rows of B per block */
+#define DOT_NR 6    /* rows of B per block */
 
 /* C[i][j] += sum over the vectors t and their lanes of
- * A_i[out[t]..] * B_j[in[t]..], over ns samples, for a 4 x 4 block
- * (i < mi, j < nj); ar, br: 4 row pointers each (rows past mi, nj repeat). */
+ * A_i[out[t]..] * B_j[in[t]..], over ns samples, for a 4 x 6 block
+ * (i < mi, j < nj); ar, br: row pointers (rows past mi, nj repeat).
+ * 24 accumulators: 10 loads feed 24 FMAs. */
 static INLINE_TARGET void block_dot(const float *const *ar, const float *const *br,
 				   const dcap_vectors *vs, ptrdiff_t split, int ns,
 				   ptrdiff_t astep, ptrdiff_t bstep, float *c,
 				   size_t ldc, int mi, int nj)
 {
-	__m512 x0 = _mm512_setzero_ps(), x1 = x0, x2 = x0, x3 = x0;
-	__m512 x4 = x0, x5 = x0, x6 = x0, x7 = x0, x8 = x0, x9 = x0;
-	__m512 x10 = x0, x11 = x0, x12 = x0, x13 = x0, x14 = x0, x15 = x0;
-	float out[16];
+	/* y<i><j>: row i, column j of the block */
+	__m512 y00 = _mm512_setzero_ps(), y01 = y00, y02 = y00, y03 = y00;
+	__m512 y04 = y00, y05 = y00, y10 = y00, y11 = y00, y12 = y00, y13 = y00;
+	__m512 y14 = y00, y15 = y00, y20 = y00, y21 = y00, y22 = y00, y23 = y00;
+	__m512 y24 = y00, y25 = y00, y30 = y00, y31 = y00, y32 = y00, y33 = y00;
+	__m512 y34 = y00, y35 = y00, z = y00;
+	float lo[16], hi[16];
 	int sn, t, i, j;
 
-	/* xf: f = 4 * row + column of the block; samples sn < ns add up
-	 * before the one fold into sums */
+	/* samples sn < ns add up before the one fold into sums */
 	for (sn = 0; sn < ns; sn++) {
 		const float *a0 = ar[0] + sn * astep, *a1 = ar[1] + sn * astep;
 		const float *a2 = ar[2] + sn * astep, *a3 = ar[3] + sn * astep;
 		const float *b0 = br[0] + sn * bstep, *b1 = br[1] + sn * bstep;
 		const float *b2 = br[2] + sn * bstep, *b3 = br[3] + sn * bstep;
+		const float *b4 = br[4] + sn * bstep, *b5 = br[5] + sn * bstep;
 		for (t = 0; t < vs->n; t++) {
 			__mmask16 mk = vs->mask[t];
-			__m512 v0 = load_cols(b0 + vs->in[t], split, mk);
-			__m512 v1 = load_cols(b1 + vs->in[t], split, mk);
-			__m512 v2 = load_cols(b2 + vs->in[t], split, mk);
-			__m512 v3 = load_cols(b3 + vs->in[t], split, mk);
-			DOT_ROW(a0, x0, x1, x2, x3);
-			DOT_ROW(a1, x4, x5, x6, x7);
-			DOT_ROW(a2, x8, x9, x10, x11);
-			DOT_ROW(a3, x12, x13, x14, x15);
+			ptrdiff_t o = vs->in[t];
+			__m512 v0 = load_cols(b0 + o, split, mk);
+			__m512 v1 = load_cols(b1 + o, split, mk);
+			__m512 v2 = load_cols(b2 + o, split, mk);
+			__m512 v3 = load_cols(b3 + o, split, mk);
+			__m512 v4 = load_cols(b4 + o, split, mk);
+			__m512 v5 = load_cols(b5 + o, split, mk);
+			DOT_ROW(a0, y00, y01, y02, y03, y04, y05);
+			DOT_ROW(a1, y10, y11, y12, y13, y14, y15);
+			DOT_ROW(a2, y20, y21, y22, y23, y24, y25);
+			DOT_ROW(a3, y30, y31, y32, y33, y34, y35);
 		}
 	}
-	_mm512_storeu_ps(out, sum16(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10,
-				    x11, x12, x13, x14, x15));
+	/* columns 0..3: f = 4 * i + j; columns 4, 5: f = 2 * i + j - 4;
+	 * sum16 puts accumulator f in lane 4 * (f % 4) + f / 4 */
+	_mm512_storeu_ps(lo, sum16(y00, y01, y02, y03, y10, y11, y12, y13,
+				   y20, y21, y22, y23, y30, y31, y32, y33));
+	_mm512_storeu_ps(hi, sum16(y04, y05, y14, y15, y24, y25, y34, y35,
+				   z, z, z, z, z, z, z, z));
 	for (i = 0; i < mi; i++)
 		for (j = 0; j < nj; j++) {
-			int f = 4 * i + j;
-			c[(size_t)i * ldc + j] += out[4 * (f % 4) + f / 4];
+			int f = j < 4 ? 4 * i + j : 2 * i + j - 4;
+			c[(size_t)i * ldc + j] += (j < 4 ? lo : hi)[4 * (f % 4) + f / 4];
 		}
 }
 
-/* DOT_MR row pointers a + offs[r0 + i] (i < DOT_MR; past n, the last one) */
+/* count row pointers a + offs[r0 + i] (or a + (r0 + i) * stride); rows past
+ * n repeat the last one */
 static void block_rows(const float *a, const ptrdiff_t *offs, size_t stride,
-		       int r0, int n, const float **rows)
+		       int r0, int n, int count, const float **rows)
 {
 	int i;
 
-	for (i = 0; i < DOT_MR; i++) {
+	for (i = 0; i < count; i++) {
 		int r = r0 + (r0 + i < n ? i : n - 1 - r0);
 		rows[i] = a + (offs ? offs[r] : (ptrdiff_t)((size_t)r * stride));
 	}
@@ -308,9 +322,9 @@ TARGET void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 	vs.split = 0;
 	for (m0 = 0; m0 < m; m0 += DOT_MR) {
 		const float *ar[DOT_MR], *br[DOT_NR];
-		block_rows(a, NULL, lda, m0, m, ar);
+		block_rows(a, NULL, lda, m0, m, DOT_MR, ar);
 		for (n0 = 0; n0 < n; n0 += DOT_NR) {
-			block_rows(b, NULL, ldb, n0, n, br);
+			block_rows(b, NULL, ldb, n0, n, DOT_NR, br);
 			block_dot(ar, br, &vs, 0, 1, 0, 0, c + (size_t)m0 * ldc + n0, ldc,
 				  m - m0 < DOT_MR ? m - m0 : DOT_MR,
 				  n - n0 < DOT_NR ? n - n0 : DOT_NR);
@@ -332,9 +346,9 @@ static INLINE_TARGET void conv_a_bt_body(int m, int n, const dcap_vectors *vs,
 
 	for (m0 = 0; m0 < m; m0 += DOT_MR) {
 		const float *ar[DOT_MR], *br[DOT_NR];
-		block_rows(a, NULL, lda, m0, m, ar);
+		block_rows(a, NULL, lda, m0, m, DOT_MR, ar);
 		for (n0 = 0; n0 < n; n0 += DOT_NR) {
-			block_rows(base, koff, 0, n0, n, br);
+			block_rows(base, koff, 0, n0, n, DOT_NR, br);
 			block_dot(ar, br, vs, split, ns, astep, bstep,
 				  c + (size_t)m0 * ldc + n0, ldc,
 				  m - m0 < DOT_MR ? m - m0 : DOT_MR,
