@@ -66,26 +66,6 @@ static int thread_id(void)
 		}                                                  \
 	} while (0)
 
-/* Output columns [lo, hi) for which ix = o*s + off lies in [0, n). */
-static void valid_range(int n, int s, int off, int nout, int *lo, int *hi)
-{
-	int a = 0, b;
-
-	if (off < 0)
-		a = (-off + s - 1) / s;
-	/* largest o with o*s + off <= n - 1 */
-	if (n - 1 - off < 0)
-		b = 0;
-	else
-		b = (n - 1 - off) / s + 1;
-	if (b > nout)
-		b = nout;
-	if (a > b)
-		a = b;
-	*lo = a;
-	*hi = b;
-}
-
 /* x: C x H x W -> col: (C*kh*kw) x (ho*wo), rows ld floats apart */
 static void im2col(const float *x, int c, int h, int w, int kh, int kw,
 		   int s, int p, int d, int ho, int wo, float *col, size_t ld)
@@ -97,7 +77,7 @@ static void im2col(const float *x, int c, int h, int w, int kh, int kw,
 		for (ky = 0; ky < kh; ky++) {
 			for (kx = 0; kx < kw; kx++) {
 				int xoff = kx * d - p, lo, hi;
-				valid_range(w, s, xoff, wo, &lo, &hi);
+				dcap_valid_range(w, s, xoff, wo, &lo, &hi);
 				for (oy = 0; oy < ho; oy++) {
 					int iy = oy * s - p + ky * d;
 					float *row = col + (size_t)oy * wo;
@@ -134,7 +114,7 @@ static void col2im_add(const float *col, int c, int h, int w, int kh, int kw,
 		for (ky = 0; ky < kh; ky++) {
 			for (kx = 0; kx < kw; kx++) {
 				int xoff = kx * d - p, lo, hi;
-				valid_range(w, s, xoff, wo, &lo, &hi);
+				dcap_valid_range(w, s, xoff, wo, &lo, &hi);
 				for (oy = 0; oy < ho; oy++) {
 					int iy = oy * s - p + ky * d;
 					const float *row = col + (size_t)oy * wo;

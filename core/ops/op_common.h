@@ -35,6 +35,27 @@ static inline int record(dca_graph *g, dca_tensor *out,
 	return *nd || !dca_any_requires_grad(in, n_in);
 }
 
+/* Output columns [lo, hi) for which ix = o*s + off lies in [0, n). */
+static inline void dcap_valid_range(int n, int s, int off, int nout, int *lo,
+				    int *hi)
+{
+	int a = 0, b;
+
+	if (off < 0)
+		a = (-off + s - 1) / s;
+	/* largest o with o*s + off <= n - 1 */
+	if (n - 1 - off < 0)
+		b = 0;
+	else
+		b = (n - 1 - off) / s + 1;
+	if (b > nout)
+		b = nout;
+	if (a > b)
+		a = b;
+	*lo = a;
+	*hi = b;
+}
+
 /* Whether the backward of nd assigns in[k]'s gradient (its buffer is
  * uncleared) rather than adding to it; see dca_node.assigns. */
 static inline int grad_fresh(const dca_node *nd, int k)

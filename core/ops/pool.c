@@ -7,8 +7,34 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <dcanas/ops.h>
+
+#include "op_common.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int omp_thread(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+/* threads a parallel loop may run on (per-thread scratch) */
+static int omp_threads(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
 
 enum { A_KERNEL, A_STRIDE, A_PAD };
 
@@ -126,33 +152,97 @@ dca_tensor *dca_maxpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 
 /* ---- average, padding excluded from the divisor ---- */
 
+/* Average pooling is separable: a window's sum is the sum over its rows of
+ * each row's sum over its columns. Per plane, a row pass makes r[iy][ox]
+ * (h x wo) by shifted adds along whole rows, then a column pass adds rows of
+ * r; the backward runs the same two passes in reverse. The divisor counts
+ * the window's positions inside the input only. */
+
+/* positions inside the input of output o's window along one axis */
+static inline float window_count(int o, int s, int p, int k, int n)
+{
+	int lo, hi;
+
+	window(o, s, p, k, n, &lo, &hi);
+	return (float)(hi - lo);
+}
+
+/* r (h x wo) = window sums along each row of x (h x w) */
+static void avg_rows(const float *x, int h, int w, int k, int s, int p, int wo,
+		     float *r)
+{
+	int iy, kx, ox;
+
+	memset(r, 0, (size_t)h * wo * sizeof *r);
+	for (iy = 0; iy < h; iy++) {
+		const float *xr = x + (size_t)iy * w;
+		float *restrict rr = r + (size_t)iy * wo;
+		for (kx = 0; kx < k; kx++) {
+			int lo, hi, off = kx - p;
+			dcap_valid_range(w, s, off, wo, &lo, &hi);
+			for (ox = lo; ox < hi; ox++)
+				rr[ox] += xr[ox * s + off];
+		}
+	}
+}
+
+/* per-column divisors of the wo outputs of a row (cx[ox]) */
+static void col_counts(int wo, int s, int p, int k, int w, float *cx)
+{
+	int ox;
+
+	for (ox = 0; ox < wo; ox++)
+		cx[ox] = window_count(ox, s, p, k, w);
+}
+
 static void avgpool_backward(dca_graph *g, dca_node *nd)
 {
 	dca_tensor *x = nd->in[0], *y = nd->out;
 	int k = nd->iarg[A_KERNEL], s = nd->iarg[A_STRIDE], p = nd->iarg[A_PAD];
 	int h = x->h, w = x->w, ho = y->h, wo = y->w;
 	size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
+	size_t tsz = (size_t)h * wo + 2 * (size_t)wo;   /* t, a row of g', cx */
 	long planes = (long)x->n * x->c, i;
+	float *scratch;
 
-	(void)g;
 	if (!x->requires_grad)
 		return;
-#pragma omp parallel for schedule(static)
+	scratch = dca_graph_alloc(g, (size_t)omp_threads() * tsz * sizeof *scratch);
+	OP_REQUIRE(scratch, "out of memory in backward");
+#pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < planes; i++) {
+		float *t = scratch + (size_t)omp_thread() * tsz, *gr = t + (size_t)h * wo;
+		float *cx = gr + wo;
 		float *xg = x->grad + i * hw;
 		const float *gy = y->grad + i * ohw;
-		int oy, ox, iy, ix;
+		int oy, ox, iy, kx;
+
+		col_counts(wo, s, p, k, w, cx);
+		/* column pass, reversed: t[iy] += gy[oy] / count over the rows
+		 * iy of output row oy's window */
+		memset(t, 0, (size_t)h * wo * sizeof *t);
 		for (oy = 0; oy < ho; oy++) {
 			int y0, y1;
+			float cy;
 			window(oy, s, p, k, h, &y0, &y1);
-			for (ox = 0; ox < wo; ox++) {
-				int x0, x1;
-				float v;
-				window(ox, s, p, k, w, &x0, &x1);
-				v = gy[oy * wo + ox] / (float)((y1 - y0) * (x1 - x0));
-				for (iy = y0; iy < y1; iy++)
-					for (ix = x0; ix < x1; ix++)
-						xg[iy * w + ix] += v;
+			cy = (float)(y1 - y0);
+			for (ox = 0; ox < wo; ox++)
+				gr[ox] = gy[(size_t)oy * wo + ox] / (cy * cx[ox]);
+			for (iy = y0; iy < y1; iy++) {
+				float *restrict tr = t + (size_t)iy * wo;
+				for (ox = 0; ox < wo; ox++)
+					tr[ox] += gr[ox];
+			}
+		}
+		/* row pass, reversed */
+		for (iy = 0; iy < h; iy++) {
+			const float *tr = t + (size_t)iy * wo;
+			float *xr = xg + (size_t)iy * w;
+			for (kx = 0; kx < k; kx++) {
+				int lo, hi, off = kx - p;
+				dcap_valid_range(w, s, off, wo, &lo, &hi);
+				for (ox = lo; ox < hi; ox++)
+					xr[ox * s + off] += tr[ox];
 			}
 		}
 	}
@@ -161,33 +251,42 @@ static void avgpool_backward(dca_graph *g, dca_node *nd)
 dca_tensor *dca_avgpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int pad)
 {
 	int h = x->h, w = x->w, ho, wo;
-	size_t hw = (size_t)h * w, ohw;
+	size_t hw = (size_t)h * w, ohw, tsz;
 	long planes = (long)x->n * x->c, i;
 	dca_tensor *y;
 	dca_node *nd;
+	float *scratch;
 
 	pool_shape("dca_avgpool", x, kernel, stride, pad, &ho, &wo);
 	ohw = (size_t)ho * wo;
+	tsz = (size_t)h * wo + (size_t)wo;                 /* r, cx */
 	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
-	if (!y)
+	scratch = dca_graph_alloc(g, (size_t)omp_threads() * tsz * sizeof *scratch);
+	if (!y || !scratch)
 		return NULL;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < planes; i++) {
-		const float *xp = x->data + i * hw;
+		float *r = scratch + (size_t)omp_thread() * tsz, *cx = r + (size_t)h * wo;
 		float *yp = y->data + i * ohw;
-		int oy, ox, iy, ix;
+		int oy, ox, iy;
+
+		avg_rows(x->data + i * hw, h, w, kernel, stride, pad, wo, r);
+		col_counts(wo, stride, pad, kernel, w, cx);
 		for (oy = 0; oy < ho; oy++) {
+			float *restrict yr = yp + (size_t)oy * wo;
 			int y0, y1;
+			float cy;
 			window(oy, stride, pad, kernel, h, &y0, &y1);
-			for (ox = 0; ox < wo; ox++) {
-				int x0, x1;
-				float s = 0;
-				window(ox, stride, pad, kernel, w, &x0, &x1);
-				for (iy = y0; iy < y1; iy++)
-					for (ix = x0; ix < x1; ix++)
-						s += xp[iy * w + ix];
-				yp[oy * wo + ox] = s / (float)((y1 - y0) * (x1 - x0));
+			cy = (float)(y1 - y0);
+			for (ox = 0; ox < wo; ox++)
+				yr[ox] = 0.0f;
+			for (iy = y0; iy < y1; iy++) {
+				const float *rr = r + (size_t)iy * wo;
+				for (ox = 0; ox < wo; ox++)
+					yr[ox] += rr[ox];
 			}
+			for (ox = 0; ox < wo; ox++)
+				yr[ox] /= cy * cx[ox];
 		}
 	}
 	nd = dca_graph_record(g, y, avgpool_backward, &x, 1);
