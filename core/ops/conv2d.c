@@ -25,9 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include <dcanas/ops.h>
 
@@ -38,23 +35,6 @@
  * into the padding copy of the direct and depthwise paths) */
 enum { A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_HO, A_WO, A_RELU, A_NB };
 
-static int max_threads(void)
-{
-#ifdef _OPENMP
-	return omp_get_max_threads();
-#else
-	return 1;
-#endif
-}
-
-static int thread_id(void)
-{
-#ifdef _OPENMP
-	return omp_get_thread_num();
-#else
-	return 0;
-#endif
-}
 
 /* A shape that cannot be convolved is the caller's bug, not a runtime state. */
 #define CONV_REQUIRE(cond, ...)                                    \
@@ -328,7 +308,7 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 	size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
 	size_t psz = (size_t)(h + 2 * p) * wp;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
-	int nt = max_threads(), relu = nd->iarg[A_RELU], fresh = grad_fresh(nd, 0);
+	int nt = dcap_max_threads(), relu = nd->iarg[A_RELU], fresh = grad_fresh(nd, 0);
 	float *part = NULL, *scratch = NULL;
 	long i, planes = (long)n * c;
 
@@ -345,7 +325,7 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < planes; i++) {
 			int ci = (int)(i % c);
-			float *xp = scratch + (size_t)thread_id() * 2 * psz;
+			float *xp = scratch + (size_t)dcap_thread_id() * 2 * psz;
 			float *gxp = want_x ? xp + psz : NULL;
 			pad_plane(x->data + i * hw, h, w, p, relu, xp);
 			if (gxp)
@@ -409,7 +389,7 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 	size_t ld = col_stride(P, simd);
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
 	int fresh = grad_fresh(nd, 0);
-	int nt = max_threads();
+	int nt = dcap_max_threads();
 	float *col = NULL, *dcol = NULL, *part = NULL, *wtp = NULL;
 	long i;
 
@@ -435,7 +415,7 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 		/* a static schedule fixes which samples feed which partial */
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < n; i++) {
-			int t = thread_id(), gi;
+			int t = dcap_thread_id(), gi;
 			float *mycol = col ? col + (size_t)t * kc * ld : NULL;
 			float *mydcol = dcol ? dcol + (size_t)t * kc * ld : NULL;
 			for (gi = 0; gi < groups; gi++) {
@@ -580,7 +560,7 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 	size_t P = (size_t)ho * wo, hw = (size_t)h * w, wsz = (size_t)cout * kc;
 	size_t xsz = (size_t)cin * hp * wp, gsz = (size_t)cout * hq * wq;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
-	int nt = max_threads();
+	int nt = dcap_max_threads();
 	int G = direct_group(P), relu = nd->iarg[A_RELU], fresh = grad_fresh(nd, 0);
 	long ngroups = (n + G - 1) / G, gi;
 	/* scratch per thread: G padded inputs, a padded dY, and with a folded
@@ -616,7 +596,7 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 	}
 #pragma omp parallel for schedule(dynamic)
 	for (gi = 0; gi < ngroups; gi++) {
-		float *xp = scratch + (size_t)thread_id() * tsz, *gp = xp + (size_t)G * xsz;
+		float *xp = scratch + (size_t)dcap_thread_id() * tsz, *gp = xp + (size_t)G * xsz;
 		int i0 = (int)gi * G, gn = n - i0 < G ? n - i0 : G, sn;
 		const float *gy = y->grad + (size_t)i0 * cout * P;
 		if (want_w) {
@@ -659,7 +639,7 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 {
 	int n = x->n, cin = x->c, h = x->h, wd = x->w, k = w->h;
 	int cout = y->c, ho = y->h, wo = y->w, kc = cin * k * k;
-	int hp = h + 2 * p, wp = wd + 2 * p, nt = max_threads();
+	int hp = h + 2 * p, wp = wd + 2 * p, nt = dcap_max_threads();
 	size_t P = (size_t)ho * wo, xsz = (size_t)cin * hp * wp;
 	float *scratch = dca_graph_alloc(g, (size_t)nt * xsz * sizeof *scratch);
 	float *wp_ = dca_graph_alloc(g, dcap_packed_size(cout, kc) * sizeof *wp_);
@@ -672,7 +652,7 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 	dcap_pack_a(cout, kc, w->data, (size_t)kc, 1, wp_);
 #pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < n; i++) {
-		float *xp = scratch + (size_t)thread_id() * xsz;
+		float *xp = scratch + (size_t)dcap_thread_id() * xsz;
 		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, relu, xp);
 		dcap_conv_pa(cout, &vs, kc, wp_, xp, koff, y->data + (size_t)i * cout * P,
 			     P, 0);
@@ -741,14 +721,14 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 		long planes = (long)n * cin;
 		int wp = wd + 2 * pad;
 		size_t psz = (size_t)(h + 2 * pad) * wp;
-		float *scratch = dca_graph_alloc(g, (size_t)max_threads() * psz *
+		float *scratch = dca_graph_alloc(g, (size_t)dcap_max_threads() * psz *
 						    sizeof *scratch);
 		if (!scratch)
 			return NULL;
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < planes; i++) {
 			int ci = (int)(i % cin);
-			float *xp = scratch + (size_t)thread_id() * psz;
+			float *xp = scratch + (size_t)dcap_thread_id() * psz;
 			pad_plane(x->data + i * hw, h, wd, pad, relu, xp);
 			dw_forward_plane(xp, w->data + (size_t)ci * kh * kw,
 					 b ? b->data[ci] : 0.0f, wp, kh, kw, stride,
@@ -757,7 +737,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 	} else {
 		int pw = is_pointwise(kh, kw, stride, pad), simd = use_simd(groups);
 		size_t ld = col_stride(P, simd);
-		int nt = max_threads();
+		int nt = dcap_max_threads();
 		float *col = NULL, *wp = NULL;
 		if (!pw) {
 			col = dca_graph_alloc(g, (size_t)nt * kc * ld * sizeof *col);
@@ -772,7 +752,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 		}
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < n; i++) {
-			float *mycol = col ? col + (size_t)thread_id() * kc * ld : NULL;
+			float *mycol = col ? col + (size_t)dcap_thread_id() * kc * ld : NULL;
 			int gi, o, j;
 			for (gi = 0; gi < groups; gi++) {
 				const float *xg = x->data + ((size_t)i * cin + (size_t)gi * cg) * hw;

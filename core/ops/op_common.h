@@ -7,6 +7,10 @@
 
 #include <dcanas/tensor.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 /* Loops shorter than this run on one thread: forking costs more. */
 #define PAR_MIN 32768
 /* Elementwise loops hand out this many elements at a time, so a core that
@@ -33,6 +37,26 @@ static inline int record(dca_graph *g, dca_tensor *out,
 {
 	*nd = dca_graph_record(g, out, backward, in, n_in);
 	return *nd || !dca_any_requires_grad(in, n_in);
+}
+
+/* Threads a parallel loop may run on (to size per-thread scratch), and the
+ * calling thread's index among them. */
+static inline int dcap_max_threads(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
+static inline int dcap_thread_id(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
 }
 
 /* Output columns [lo, hi) for which ix = o*s + off lies in [0, n). */

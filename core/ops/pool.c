@@ -13,28 +13,6 @@
 
 #include "op_common.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-static int omp_thread(void)
-{
-#ifdef _OPENMP
-	return omp_get_thread_num();
-#else
-	return 0;
-#endif
-}
-
-/* threads a parallel loop may run on (per-thread scratch) */
-static int omp_threads(void)
-{
-#ifdef _OPENMP
-	return omp_get_max_threads();
-#else
-	return 1;
-#endif
-}
 
 enum { A_KERNEL, A_STRIDE, A_PAD };
 
@@ -207,11 +185,11 @@ static void avgpool_backward(dca_graph *g, dca_node *nd)
 
 	if (!x->requires_grad)
 		return;
-	scratch = dca_graph_alloc(g, (size_t)omp_threads() * tsz * sizeof *scratch);
+	scratch = dca_graph_alloc(g, (size_t)dcap_max_threads() * tsz * sizeof *scratch);
 	OP_REQUIRE(scratch, "out of memory in backward");
 #pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < planes; i++) {
-		float *t = scratch + (size_t)omp_thread() * tsz, *gr = t + (size_t)h * wo;
+		float *t = scratch + (size_t)dcap_thread_id() * tsz, *gr = t + (size_t)h * wo;
 		float *cx = gr + wo;
 		float *xg = x->grad + i * hw;
 		const float *gy = y->grad + i * ohw;
@@ -261,12 +239,12 @@ dca_tensor *dca_avgpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	ohw = (size_t)ho * wo;
 	tsz = (size_t)h * wo + (size_t)wo;                 /* r, cx */
 	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
-	scratch = dca_graph_alloc(g, (size_t)omp_threads() * tsz * sizeof *scratch);
+	scratch = dca_graph_alloc(g, (size_t)dcap_max_threads() * tsz * sizeof *scratch);
 	if (!y || !scratch)
 		return NULL;
 #pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < planes; i++) {
-		float *r = scratch + (size_t)omp_thread() * tsz, *cx = r + (size_t)h * wo;
+		float *r = scratch + (size_t)dcap_thread_id() * tsz, *cx = r + (size_t)h * wo;
 		float *yp = y->data + i * ohw;
 		int oy, ox, iy;
 
