@@ -309,33 +309,53 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 	size_t psz = (size_t)(h + 2 * p) * wp;
 	int want_x = x->requires_grad, want_w = wt->requires_grad;
 	int nt = dcap_max_threads(), relu = nd->iarg[A_RELU], fresh = grad_fresh(nd, 0);
-	float *part = NULL, *scratch = NULL;
+	/* stride 1: dX is the convolution of dY, padded by p2, with the flipped
+	 * kernel (a gather per output row, as forward), not a scatter of
+	 * shifted, overlapping row updates (whose stores stall the loads) */
+	int p2 = (kh - 1) * d - p, gather = s == 1 && kh == kw && p2 >= 0;
+	int wq = wo + 2 * p2;
+	size_t qsz = gather ? (size_t)(ho + 2 * p2) * wq + hw : psz;
+	float *part = NULL, *scratch = NULL, *wflip = NULL;
 	long i, planes = (long)n * c;
 
 	/* per-plane dW partials, summed over samples in order afterwards */
 	if (want_w)
 		part = dca_graph_alloc(g, (size_t)planes * kk * sizeof *part);
 	if (want_x || want_w)
-		scratch = dca_graph_alloc(g, (size_t)nt * 2 * psz * sizeof *scratch);
-	if ((want_w && !part) || ((want_x || want_w) && !scratch)) {
-		fprintf(stderr, "dca_conv2d: out of memory in backward\n");
-		abort();
-	}
+		scratch = dca_graph_alloc(g, (size_t)nt * (psz + qsz) * sizeof *scratch);
+	if (want_x && gather)
+		wflip = dca_graph_alloc(g, (size_t)c * kk * sizeof *wflip);
+	CONV_REQUIRE((!want_w || part) && (!(want_x || want_w) || scratch) &&
+		     (!(want_x && gather) || wflip), "out of memory in backward");
+	if (wflip)
+		for (i = 0; i < (long)c * kk; i++)
+			wflip[i] = wt->data[i - i % kk + kk - 1 - i % kk];
 	if (want_x || want_w) {
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < planes; i++) {
 			int ci = (int)(i % c);
-			float *xp = scratch + (size_t)dcap_thread_id() * 2 * psz;
-			float *gxp = want_x ? xp + psz : NULL;
-			pad_plane(x->data + i * hw, h, w, p, relu, xp);
-			if (gxp)
-				memset(gxp, 0, psz * sizeof *gxp);
-			dw_backward_plane(xp, wt->data + (size_t)ci * kk,
-					  y->grad + i * ohw, wp, kh, kw, s, d, ho, wo,
-					  gxp, want_w ? part + i * kk : NULL);
-			if (gxp)
-				add_unpadded(gxp, h, w, p, relu ? x->data + i * hw : NULL, fresh,
-					     x->grad + i * hw);
+			float *xp = scratch + (size_t)dcap_thread_id() * (psz + qsz);
+			float *q = xp + psz;    /* padded dX, or padded dY and dX */
+			const float *gy = y->grad + i * ohw;
+			const float *xmask = relu ? x->data + i * hw : NULL;
+			if (want_w)
+				pad_plane(x->data + i * hw, h, w, p, relu, xp);
+			if (want_x && gather) {
+				float *dx = q + qsz - hw;
+				pad_plane(gy, ho, wo, p2, 0, q);
+				dw_forward_plane(q, wflip + (size_t)ci * kk, 0.0f, wq, kh, kw,
+						 1, d, h, w, dx);
+				add_unpadded(dx, h, w, 0, xmask, fresh, x->grad + i * hw);
+			} else if (want_x) {
+				memset(q, 0, psz * sizeof *q);
+			}
+			if (want_w || (want_x && !gather))
+				dw_backward_plane(xp, wt->data + (size_t)ci * kk, gy, wp, kh,
+						  kw, s, d, ho, wo,
+						  want_x && !gather ? q : NULL,
+						  want_w ? part + i * kk : NULL);
+			if (want_x && !gather)
+				add_unpadded(q, h, w, p, xmask, fresh, x->grad + i * hw);
 		}
 	}
 	if (want_w)     /* one partial per sample */
