@@ -3,8 +3,9 @@
  *
  * Convolution products are thin (M = Cout = 16..64 rows) and come one per
  * sample; a BLAS call packs its large operand for every call and reaches
- * half its peak on them. These kernels read the im2col matrix in place and
- * use AVX-512 where the CPU has it. dcap_simd() says whether they may be
+ * half its peak on them. These kernels read the im2col matrix, or the
+ * padded input itself through offset tables, in place, and use AVX-512
+ * where the CPU has it. dcap_simd() says whether they may be
  * used (CPU support, and DCANAS_SIMD=off not set); callers keep a BLAS path
  * for every case so the results can be compared. */
 #ifndef DCANAS_GEMM_SIMD_H
