@@ -136,15 +136,6 @@ dca_tensor *dca_maxpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
  * r; the backward runs the same two passes in reverse. The divisor counts
  * the window's positions inside the input only. */
 
-/* positions inside the input of output o's window along one axis */
-static inline float window_count(int o, int s, int p, int k, int n)
-{
-	int lo, hi;
-
-	window(o, s, p, k, n, &lo, &hi);
-	return (float)(hi - lo);
-}
-
 /* r (h x wo) = window sums along each row of x (h x w) */
 static void avg_rows(const float *x, int h, int w, int k, int s, int p, int wo,
 		     float *r)
@@ -164,13 +155,18 @@ static void avg_rows(const float *x, int h, int w, int k, int s, int p, int wo,
 	}
 }
 
-/* per-column divisors of the wo outputs of a row (cx[ox]) */
-static void col_counts(int wo, int s, int p, int k, int w, float *cx)
+/* per-column divisors of the wo outputs of a row: the positions of each
+ * window inside the input; one array from the arena for a whole call */
+static float *col_counts(dca_graph *g, int wo, int s, int p, int k, int w)
 {
-	int ox;
+	float *cx = dca_graph_alloc(g, (size_t)wo * sizeof *cx);
+	int ox, lo, hi;
 
-	for (ox = 0; ox < wo; ox++)
-		cx[ox] = window_count(ox, s, p, k, w);
+	for (ox = 0; cx && ox < wo; ox++) {
+		window(ox, s, p, k, w, &lo, &hi);
+		cx[ox] = (float)(hi - lo);
+	}
+	return cx;
 }
 
 static void avgpool_backward(dca_graph *g, dca_node *nd)
@@ -179,23 +175,22 @@ static void avgpool_backward(dca_graph *g, dca_node *nd)
 	int k = nd->iarg[A_KERNEL], s = nd->iarg[A_STRIDE], p = nd->iarg[A_PAD];
 	int h = x->h, w = x->w, ho = y->h, wo = y->w;
 	size_t hw = (size_t)h * w, ohw = (size_t)ho * wo;
-	size_t tsz = (size_t)h * wo + 2 * (size_t)wo;   /* t, a row of g', cx */
+	size_t tsz = (size_t)h * wo + (size_t)wo;   /* t, a row of g' */
 	long planes = (long)x->n * x->c, i;
-	float *scratch;
+	float *scratch, *cx;
 
 	if (!x->requires_grad)
 		return;
 	scratch = dca_graph_alloc(g, (size_t)dcap_max_threads() * tsz * sizeof *scratch);
-	OP_REQUIRE(scratch, "out of memory in backward");
+	cx = col_counts(g, wo, s, p, k, w);
+	OP_REQUIRE(scratch && cx, "out of memory in backward");
 #pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < planes; i++) {
 		float *t = scratch + (size_t)dcap_thread_id() * tsz, *gr = t + (size_t)h * wo;
-		float *cx = gr + wo;
 		float *xg = x->grad + i * hw;
 		const float *gy = y->grad + i * ohw;
 		int oy, ox, iy, kx;
 
-		col_counts(wo, s, p, k, w, cx);
 		/* column pass, reversed: t[iy] += gy[oy] / count over the rows
 		 * iy of output row oy's window */
 		memset(t, 0, (size_t)h * wo * sizeof *t);
@@ -233,23 +228,23 @@ dca_tensor *dca_avgpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	long planes = (long)x->n * x->c, i;
 	dca_tensor *y;
 	dca_node *nd;
-	float *scratch;
+	float *scratch, *cx;
 
 	pool_shape("dca_avgpool", x, kernel, stride, pad, &ho, &wo);
 	ohw = (size_t)ho * wo;
-	tsz = (size_t)h * wo + (size_t)wo;                 /* r, cx */
+	tsz = (size_t)h * wo;                 /* r */
 	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
 	scratch = dca_graph_alloc(g, (size_t)dcap_max_threads() * tsz * sizeof *scratch);
-	if (!y || !scratch)
+	cx = col_counts(g, wo, stride, pad, kernel, w);
+	if (!y || !scratch || !cx)
 		return NULL;
 #pragma omp parallel for schedule(dynamic)
 	for (i = 0; i < planes; i++) {
-		float *r = scratch + (size_t)dcap_thread_id() * tsz, *cx = r + (size_t)h * wo;
+		float *r = scratch + (size_t)dcap_thread_id() * tsz;
 		float *yp = y->data + i * ohw;
 		int oy, ox, iy;
 
 		avg_rows(x->data + i * hw, h, w, kernel, stride, pad, wo, r);
-		col_counts(wo, stride, pad, kernel, w, cx);
 		for (oy = 0; oy < ho; oy++) {
 			float *restrict yr = yp + (size_t)oy * wo;
 			int y0, y1;
