@@ -46,6 +46,28 @@ enum { A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_HO, A_WO, A_RELU, A_NB };
 		}                                                  \
 	} while (0)
 
+/* Scratch for a backward pass: out of memory there cannot be returned. */
+static void *graph_alloc_or_die(dca_graph *g, size_t bytes)
+{
+	void *p = dca_graph_alloc(g, bytes);
+
+	CONV_REQUIRE(p, "out of memory in backward (%zu bytes)", bytes);
+	return p;
+}
+
+/* y (cout planes of P) += the bias of each channel */
+static void add_bias(float *y, const dca_tensor *b, int cout, size_t P)
+{
+	int o;
+	size_t j;
+
+	for (o = 0; o < cout; o++) {
+		float bv = b->data[o], *yr = y + (size_t)o * P;
+		for (j = 0; j < P; j++)
+			yr[j] += bv;
+	}
+}
+
 /* x: C x H x W -> col: (C*kh*kw) x (ho*wo), rows ld floats apart */
 static void im2col(const float *x, int c, int h, int w, int kh, int kw,
 		   int s, int p, int d, int ho, int wo, float *col, size_t ld)
@@ -320,13 +342,11 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 
 	/* per-plane dW partials, summed over samples in order afterwards */
 	if (want_w)
-		part = dca_graph_alloc(g, (size_t)planes * kk * sizeof *part);
+		part = graph_alloc_or_die(g, (size_t)planes * kk * sizeof *part);
 	if (want_x || want_w)
-		scratch = dca_graph_alloc(g, (size_t)nt * (psz + qsz) * sizeof *scratch);
+		scratch = graph_alloc_or_die(g, (size_t)nt * (psz + qsz) * sizeof *scratch);
 	if (want_x && gather)
-		wflip = dca_graph_alloc(g, (size_t)c * kk * sizeof *wflip);
-	CONV_REQUIRE((!want_w || part) && (!(want_x || want_w) || scratch) &&
-		     (!(want_x && gather) || wflip), "out of memory in backward");
+		wflip = graph_alloc_or_die(g, (size_t)c * kk * sizeof *wflip);
 	if (wflip)
 		for (i = 0; i < (long)c * kk; i++)
 			wflip[i] = wt->data[i - i % kk + kk - 1 - i % kk];
@@ -414,18 +434,13 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 	long i;
 
 	if (want_w && !pw)
-		col = dca_graph_alloc(g, (size_t)nt * kc * ld * sizeof *col);
+		col = graph_alloc_or_die(g, (size_t)nt * kc * ld * sizeof *col);
 	if (want_x && !pw)
-		dcol = dca_graph_alloc(g, (size_t)nt * kc * ld * sizeof *dcol);
+		dcol = graph_alloc_or_die(g, (size_t)nt * kc * ld * sizeof *dcol);
 	if (want_w)
-		part = dca_graph_alloc(g, (size_t)nt * wsz * sizeof *part);
+		part = graph_alloc_or_die(g, (size_t)nt * wsz * sizeof *part);
 	if (want_x && simd)
-		wtp = dca_graph_alloc(g, dcap_packed_size(kc, cout) * sizeof *wtp);
-	if ((want_w && (!part || (!pw && !col))) || (want_x && !pw && !dcol) ||
-	    (want_x && simd && !wtp)) {
-		fprintf(stderr, "dca_conv2d: out of memory in backward\n");
-		abort();
-	}
+		wtp = graph_alloc_or_die(g, dcap_packed_size(kc, cout) * sizeof *wtp);
 	if (want_w)
 		memset(part, 0, (size_t)nt * wsz * sizeof *part);
 	if (wtp)    /* W^T (kc x cout) in panels */
@@ -552,14 +567,6 @@ static int direct_tables(dca_graph *g, int ho, int wo, int c, int hp, int wp,
 	return 0;
 }
 
-static void *graph_alloc_or_die(dca_graph *g, size_t bytes)
-{
-	void *p = dca_graph_alloc(g, bytes);
-
-	CONV_REQUIRE(p, "out of memory in backward (%zu bytes)", bytes);
-	return p;
-}
-
 /* Samples whose dW the kernel sums before folding its vector sums: enough
  * for ~512 outputs, so small planes do not fold after every few vectors. */
 static int direct_group(size_t P)
@@ -629,21 +636,14 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 				       (size_t)kc);
 		}
 		for (sn = 0; want_x && sn < gn; sn++) {
-			size_t xo = (size_t)(i0 + sn) * cin * hw, j;
+			size_t xo = (size_t)(i0 + sn) * cin * hw;
 			float *dx = relu ? gp + gsz : x->grad + xo;
 			pad_planes(gy + (size_t)sn * cout * P, cout, ho, wo, p2, 0, gp);
 			dcap_conv_pa(cin, &vs2, kt, wfp, gp, koff2, dx, hw,
 				     !relu && !fresh);
-			if (relu && fresh)
-				for (j = 0; j < (size_t)cin * hw; j++) {
-					float v = dx[j];
-					x->grad[xo + j] = x->data[xo + j] > 0.0f ? v : 0.0f;
-				}
-			else if (relu)
-				for (j = 0; j < (size_t)cin * hw; j++) {
-					float v = dx[j];
-					x->grad[xo + j] += x->data[xo + j] > 0.0f ? v : 0.0f;
-				}
+			if (relu)   /* the cin planes as one (cin*h) x w plane */
+				add_unpadded(dx, cin * h, w, 0, x->data + xo, fresh,
+					     x->grad + xo);
 		}
 	}
 	if (want_w)
@@ -655,7 +655,7 @@ bias:
 
 /* y = conv(x) for every sample, the direct way; 0, or -1 out of memory */
 static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w,
-			  int p, int d, int relu, dca_tensor *y)
+			  const dca_tensor *b, int p, int d, int relu, dca_tensor *y)
 {
 	int n = x->n, cin = x->c, h = x->h, wd = x->w, k = w->h;
 	int cout = y->c, ho = y->h, wo = y->w, kc = cin * k * k;
@@ -676,6 +676,8 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, relu, xp);
 		dcap_conv_pa(cout, &vs, kc, wp_, xp, koff, y->data + (size_t)i * cout * P,
 			     P, 0);
+		if (b)
+			add_bias(y->data + (size_t)i * cout * P, b, cout, P);
 	}
 	return 0;
 }
@@ -726,17 +728,8 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 	}
 
 	if (direct) {
-		if (direct_forward(g, x, w, pad, dilation, relu, y))
+		if (direct_forward(g, x, w, b, pad, dilation, relu, y))
 			return NULL;
-		if (b) {
-#pragma omp parallel for schedule(static)
-			for (i = 0; i < (long)n * cout; i++) {
-				float bv = b->data[i % cout], *yr = y->data + (size_t)i * P;
-				int j;
-				for (j = 0; j < P; j++)
-					yr[j] += bv;
-			}
-		}
 	} else if (depthwise) {
 		long planes = (long)n * cin;
 		int wp = wd + 2 * pad;
@@ -773,7 +766,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 #pragma omp parallel for schedule(static)
 		for (i = 0; i < n; i++) {
 			float *mycol = col ? col + (size_t)dcap_thread_id() * kc * ld : NULL;
-			int gi, o, j;
+			int gi;
 			for (gi = 0; gi < groups; gi++) {
 				const float *xg = x->data + ((size_t)i * cin + (size_t)gi * cg) * hw;
 				float *yg = y->data + ((size_t)i * cout + (size_t)gi * og) * P;
@@ -788,12 +781,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 						    kc, cm, (int)ldc, 0.0f, yg, P);
 			}
 			if (b)
-				for (o = 0; o < cout; o++) {
-					float bv = b->data[o];
-					float *yr = y->data + ((size_t)i * cout + o) * P;
-					for (j = 0; j < P; j++)
-						yr[j] += bv;
-				}
+				add_bias(y->data + (size_t)i * cout * P, b, cout, (size_t)P);
 		}
 	}
 
