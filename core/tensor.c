@@ -36,6 +36,8 @@ struct dca_graph {
 	dca_node **nodes;
 	size_t n_nodes, cap_nodes;
 	free_grad *free_grads;   /* arena memory, valid until reset */
+	dca_relu_observer relu_fn;
+	void *relu_ctx;
 };
 
 static int engine_threads = 1;
@@ -90,6 +92,18 @@ dca_graph *dca_graph_new(void)
 	}
 	g->total = MIN_BLOCK;
 	return g;
+}
+
+void dca_graph_observe_relu(dca_graph *g, dca_relu_observer fn, void *ctx)
+{
+	g->relu_fn = fn;
+	g->relu_ctx = ctx;
+}
+
+void dca_graph_notify_relu(dca_graph *g, const dca_tensor *pre)
+{
+	if (g->relu_fn)
+		g->relu_fn(g->relu_ctx, pre);
 }
 
 void *dca_graph_alloc(dca_graph *g, size_t bytes)

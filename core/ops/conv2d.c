@@ -725,6 +725,8 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 		if (!x)
 			return NULL;
 		relu = 0;
+	} else if (relu) {
+		dca_graph_notify_relu(g, x);
 	}
 
 	if (direct) {

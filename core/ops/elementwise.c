@@ -62,6 +62,7 @@ dca_tensor *dca_relu(dca_graph *g, dca_tensor *x)
 
 	if (!out)
 		return NULL;
+	dca_graph_notify_relu(g, x);
 	y = out->data;
 #pragma omp parallel for if (n >= PAR_MIN) schedule(dynamic, PAR_CHUNK)
 	for (i = 0; i < n; i++) {

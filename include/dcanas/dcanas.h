@@ -17,5 +17,6 @@
 #include <dcanas/weights.h>
 #include <dcanas/train.h>
 #include <dcanas/search.h>
+#include <dcanas/proxy.h>
 #include <dcanas/profile.h>
 #endif

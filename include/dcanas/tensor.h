@@ -46,6 +46,14 @@ dca_graph *dca_graph_new(void);
 /* Forget the tape and rewind the arena; tensors from it become invalid. */
 void dca_graph_reset(dca_graph *g);
 void dca_graph_free(dca_graph *g);
+/* An observer of what every ReLU of the graph's forward passes sees (its
+ * input, before the ReLU), called once per ReLU application, fused or not;
+ * training-free architecture scores read activation patterns through it.
+ * NULL removes it. The tensor is borrowed for the call. */
+typedef void (*dca_relu_observer)(void *ctx, const dca_tensor *pre);
+void dca_graph_observe_relu(dca_graph *g, dca_relu_observer fn, void *ctx);
+/* Ops call this with a ReLU's input (no-op without an observer). */
+void dca_graph_notify_relu(dca_graph *g, const dca_tensor *pre);
 /* Bytes of arena in use now, and the most ever in use. */
 size_t dca_graph_arena_used(const dca_graph *g);
 size_t dca_graph_arena_peak(const dca_graph *g);
