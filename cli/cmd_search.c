@@ -34,18 +34,23 @@ static void usage(FILE *f)
 "                      replaces the file's budget of that name)\n"
 "  --epochs N  --warmup N  --batch-size N  --k K (channel bottleneck)\n"
 "  --lr X  --arch-lr X  --lambda-lr X  --seed N  --time-limit SECONDS\n"
+"  --select MODE       how the result is chosen from the search's α: proxy\n"
+"                      (default: the --select-k most likely architectures\n"
+"                      within every budget, scored by training-free proxies),\n"
+"                      likely (the most likely one), repair (argmax, repaired)\n"
+"  --select-k N        candidates the proxies score (default 64)\n"
 "  --threads N         cores to use (default: all)\n"
 "  --quiet             no progress on stderr\n"
 "  --resume RUNDIR     continue an interrupted run with its own config\n");
 }
 
 typedef struct search_args {
-	const char *config, *out, *resume, *space, *optimizer, *data, *device;
+	const char *config, *out, *resume, *space, *optimizer, *data, *device, *select;
 	const char *budgets[DCA_MAX_CONSTRAINTS];
 	int n_budgets, threads, quiet, stop_after, overrides;
 	/* numeric overrides; < 0: not given */
 	double epochs, warmup, batch, k, lr, arch_lr, lambda_lr, seed, time_limit,
-	       per_class, width, cells, search_width, search_cells;
+	       per_class, width, cells, search_width, search_cells, select_k;
 } search_args;
 
 static int parse(int argc, char **argv, search_args *a)
@@ -64,6 +69,8 @@ static int parse(int argc, char **argv, search_args *a)
 		{ "quiet", no_argument, 0, 'q' }, { "stop-after", required_argument, 0, 'X' },
 		{ "search-width", required_argument, 0, 'W' },
 		{ "search-cells", required_argument, 0, 'C' },
+		{ "select", required_argument, 0, 'M' },
+		{ "select-k", required_argument, 0, 'K' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	double *num[128] = { 0 };
@@ -72,12 +79,13 @@ static int parse(int argc, char **argv, search_args *a)
 	memset(a, 0, sizeof *a);
 	a->epochs = a->warmup = a->batch = a->k = a->lr = a->arch_lr = a->lambda_lr =
 		a->seed = a->time_limit = a->per_class = a->width = a->cells =
-		a->search_width = a->search_cells = -1;
+		a->search_width = a->search_cells = a->select_k = -1;
 	num['e'] = &a->epochs; num['u'] = &a->warmup; num['b'] = &a->batch;
 	num['k'] = &a->k; num['l'] = &a->lr; num['a'] = &a->arch_lr;
 	num['L'] = &a->lambda_lr; num['S'] = &a->seed; num['T'] = &a->time_limit;
 	num['P'] = &a->per_class; num['w'] = &a->width; num['c'] = &a->cells;
 	num['W'] = &a->search_width; num['C'] = &a->search_cells;
+	num['K'] = &a->select_k;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (o > 0 && o < 128 && num[o]) {
@@ -97,6 +105,7 @@ static int parse(int argc, char **argv, search_args *a)
 		case 'O': a->optimizer = optarg; a->overrides++; break;
 		case 'd': a->data = optarg; a->overrides++; break;
 		case 'D': a->device = optarg; a->overrides++; break;
+		case 'M': a->select = optarg; a->overrides++; break;
 		case 'B':
 			if (a->n_budgets == DCA_MAX_CONSTRAINTS)
 				return cli_fail("search: at most %d --budget options",
@@ -187,6 +196,15 @@ static int apply_overrides(dca_experiment *e, dca_registry *reg, const search_ar
 	if (a->cells >= 0) e->shape.cells = (int)a->cells;
 	if (a->search_width >= 0) e->search_shape.width = (int)a->search_width;
 	if (a->search_cells >= 0) e->search_shape.cells = (int)a->search_cells;
+	if (a->select_k >= 0) e->select_k = (int)a->select_k;
+	if (a->select) {
+		if (dca_select_mode_from_name(a->select) < 0)
+			return cli_fail("--select is '%s'; expected proxy, likely or repair",
+					a->select);
+		snprintf(e->select, sizeof e->select, "%s", a->select);
+	}
+	if (e->select_k < 1)
+		return cli_fail("search: --select-k must be at least 1");
 	if (e->batch_size < 1 || e->bottleneck_k < 1 || e->epochs < 1)
 		return cli_fail("search: --epochs, --batch-size and --k must be at least 1");
 	for (i = 0; i < a->n_budgets; i++)

@@ -299,7 +299,7 @@ static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 {
 	static const char *const keys[] = { "name", "epochs", "batch_size",
 		"warmup_epochs", "bottleneck_k", "lr", "arch_lr", "lambda_lr",
-		"seed", "time_limit", "candidate_epochs", NULL };
+		"seed", "time_limit", "candidate_epochs", "select", "select_k", NULL };
 	json_t *seed;
 	int rc;
 
@@ -319,8 +319,13 @@ static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 	    (rc = get_real(c, v, "optimizer", "arch_lr", &e->arch_lr, 0, 100)) ||
 	    (rc = get_real(c, v, "optimizer", "lambda_lr", &e->lambda_lr, 0, 100)) ||
 	    (rc = get_real(c, v, "optimizer", "time_limit", &e->time_limit, 0, 1e9)) ||
-	    (rc = get_int(c, v, "optimizer", "candidate_epochs", &e->candidate_epochs, 1, 100000)))
+	    (rc = get_int(c, v, "optimizer", "candidate_epochs", &e->candidate_epochs, 1, 100000)) ||
+	    (rc = get_string(c, v, "optimizer", "select", e->select, sizeof e->select, 0)) ||
+	    (rc = get_int(c, v, "optimizer", "select_k", &e->select_k, 1, 100000)))
 		return rc;
+	if (dca_select_mode_from_name(e->select) < 0)
+		return fail(c, "optimizer.select", "is '%s'; expected one of "
+			    "\"proxy\", \"likely\", \"repair\"", e->select);
 	if ((seed = json_object_get(v, "seed"))) {
 		if (!json_is_integer(seed))
 			return fail(c, "optimizer.seed", "expects a whole number");
@@ -425,7 +430,20 @@ static void defaults(dca_experiment *e)
 	e->seed = 1;
 	e->val_fraction = 0.5;
 	e->candidate_epochs = 1;
+	snprintf(e->select, sizeof e->select, "proxy");
+	e->select_k = 64;
 	snprintf(e->device, sizeof e->device, "host");
+}
+
+int dca_select_mode_from_name(const char *name)
+{
+	static const char *const names[] = { "proxy", "likely", "repair" };
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
 }
 
 int dca_experiment_parse(dca_experiment *e, const char *text, const char *source,
@@ -539,7 +557,7 @@ json_t *dca_experiment_to_json(const dca_experiment *e)
 			"unit", b->constraint ? dca_unit_name(b->constraint->unit) : "?"));
 	}
 	json_t *j = json_pack("{s:{s:s, s:i, s:i, s:[i,i,i], s:i, s:b}, "
-			 "s:{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:I, s:f, s:i}, "
+			 "s:{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:I, s:f, s:i, s:s, s:i}, "
 			 "s:{s:s, s:s, s:f, s:i}, s:s, s:o}",
 		"space", "name", e->space, "width", e->shape.width,
 		"cells", e->shape.cells, "input", e->shape.in_c, e->shape.in_h,
@@ -550,6 +568,7 @@ json_t *dca_experiment_to_json(const dca_experiment *e)
 		"bottleneck_k", e->bottleneck_k, "lr", e->lr, "arch_lr", e->arch_lr,
 		"lambda_lr", e->lambda_lr, "seed", (json_int_t)e->seed,
 		"time_limit", e->time_limit, "candidate_epochs", e->candidate_epochs,
+		"select", e->select, "select_k", e->select_k,
 		"data", "dataset", e->dataset, "path", e->data_path,
 		"val_fraction", e->val_fraction, "per_class", e->per_class,
 		"device", e->device, "constraints", cons);

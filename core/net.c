@@ -260,6 +260,29 @@ double dca_op_macs(const dca_op_desc *op)
 	}
 }
 
+int dca_net_depends_on_input(const dca_net *net)
+{
+	unsigned char *dep = calloc(net->n_tensors ? net->n_tensors : 1, 1);
+	size_t i;
+	int k, r;
+
+	if (!dep)
+		return 1;    /* cannot tell: do not call it degenerate */
+	if (net->input >= 0 && (size_t)net->input < net->n_tensors)
+		dep[net->input] = 1;
+	for (i = 0; i < net->n_ops; i++) {
+		const dca_op_desc *op = &net->ops[i];
+		if (op->kind == DCA_OP_ZERO)
+			continue;
+		for (k = 0; k < op->n_in; k++)
+			if (dep[op->in[k]])
+				dep[op->out] = 1;
+	}
+	r = net->output >= 0 && (size_t)net->output < net->n_tensors && dep[net->output];
+	free(dep);
+	return r;
+}
+
 double dca_tensor_bytes(const dca_net *net, int t)
 {
 	const dca_tensor_desc *d = &net->tensors[t];

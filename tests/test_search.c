@@ -654,7 +654,7 @@ START_TEST(test_repair)
 	ck_assert_int_eq(dca_registry_add_optimizer(reg, &fixed_opt, &err), 0);
 	/* the budget leaves room for all 3x3 but one, which must become a 1x1 */
 	experiment(&e, "{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1},"
-		   " \"optimizer\": \"fixed-test\","
+		   " \"optimizer\": {\"name\": \"fixed-test\", \"select\": \"repair\"},"
 		   " \"data\": {\"dataset\": \"digits8x8\", \"path\": \"%s\", \"per_class\": 20},"
 		   " \"constraints\": [{\"name\": \"params\", \"max\": \"1\"}]}", dir);
 	{
@@ -685,6 +685,20 @@ START_TEST(test_repair)
 	step = json_array_get(rep, 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(step, "from_edge")), 4);
 	ck_assert_str_eq(json_string_value(json_object_get(step, "to_op")), "nor_conv_1x1");
+	ck_assert_str_eq(json_string_value(json_object_get(arch, "arch")),
+			 "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+			 "|nor_conv_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|");
+	json_decref(arch);
+	free(run);
+
+	/* "likely": the most α-likely arch within the budget is the same one,
+	 * found directly (no repair) */
+	snprintf(e.select, sizeof e.select, "likely");
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	ck_assert_int_eq(json_array_size(json_object_get(arch, "repaired")), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(arch, "arch")),
 			 "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
 			 "|nor_conv_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|");

@@ -27,69 +27,6 @@
 
 extern char **environ;
 
-#define ENUMERATE_MAX 20000   /* spaces this small are checked exhaustively */
-
-typedef struct move {
-	int e, op;        /* set edge e to op */
-	int e2;           /* and drop edge e2 (-1: none) */
-} move;
-
-/* append mv to *m (n used of *cap); 0, or -1 when out of memory */
-static int push_move(move **m, int *n, int *cap, move mv)
-{
-	if (*n == *cap) {
-		move *t = realloc(*m, (size_t)(*cap = *cap ? 2 * *cap : 64) * sizeof *t);
-		if (!t)
-			return -1;
-		*m = t;
-	}
-	(*m)[(*n)++] = mv;
-	return 0;
-}
-
-/* the moves from choice; returns how many (caller frees *out) */
-static int list_moves(const dca_space *sp, const int *choice, move **out)
-{
-	int E = sp->n_edges, O = sp->n_ops, n = 0, cap = 0, e, e2, o, rc = 0;
-	move *m = NULL;
-
-	for (e = 0; e < E && !rc; e++) {
-		if (choice[e] < 0)
-			continue;
-		for (o = 0; o < O && !rc; o++) {
-			if (o != choice[e])
-				rc = push_move(&m, &n, &cap, (move){ e, o, -1 });
-			for (e2 = 0; e2 < E && !rc; e2++)
-				if (choice[e2] < 0)
-					rc = push_move(&m, &n, &cap, (move){ e2, o, e });
-		}
-	}
-	if (rc) {
-		free(m);
-		m = NULL;
-	}
-	*out = m;
-	return rc ? -1 : n;
-}
-
-static void apply_move(int *choice, const move *mv)
-{
-	if (mv->e2 >= 0)
-		choice[mv->e2] = -1;
-	choice[mv->e] = mv->op;
-}
-
-static int valid_choice(const dca_space *sp, const int *choice, dca_arch **arch)
-{
-	dca_arch *a = sp->arch_from_choices(choice, NULL);
-
-	if (arch)
-		*arch = a;
-	else if (a)
-		sp->arch_free(a);
-	return a != NULL;
-}
-
 static double table_cost(const dca_space *sp, const dca_cost_model *cm, const int *choice)
 {
 	double c = cm->fixed;
@@ -121,7 +58,7 @@ static int enumerate(dca_search *s, double *min, int *joint, dca_error *err)
 	for (;;) {
 		dca_arch *a;
 
-		if (valid_choice(sp, choice, &a)) {
+		if (dcap_valid_choice(sp, choice, &a)) {
 			rc = dca_search_exact_costs(s, a, costs, err);
 			sp->arch_free(a);
 			if (rc)
@@ -150,7 +87,7 @@ static int table_min(dca_search *s, const dca_cost_model *cm, double *min,
 	float *za = calloc((size_t)E * sp->n_ops, sizeof *za);
 	float *zb = calloc((size_t)E, sizeof *zb);
 	double cur;
-	move *mv = NULL;
+	dcap_move *mv = NULL;
 
 	if (!choice || !za || !zb) {
 		free(choice);
@@ -165,25 +102,24 @@ static int table_min(dca_search *s, const dca_cost_model *cm, double *min,
 		double best_c = cur;
 
 		free(mv);
-		if ((n = list_moves(sp, choice, &mv)) < 0)
+		if ((n = dcap_list_moves(sp, choice, &mv)) < 0)
 			break;
 		for (i = 0; i < n; i++) {
-			int *t = choice, old_e = t[mv[i].e], old_e2 = mv[i].e2 >= 0 ? t[mv[i].e2] : 0;
+			int *t = choice;
+			dcap_undo u;
 			double c;
 
-			apply_move(t, &mv[i]);
+			dcap_apply_move(t, &mv[i], &u);
 			c = table_cost(sp, cm, t);
-			if (c < best_c - 1e-9 * fabs(best_c) && valid_choice(sp, t, NULL)) {
+			if (c < best_c - 1e-9 * fabs(best_c) && dcap_valid_choice(sp, t, NULL)) {
 				best = i;
 				best_c = c;
 			}
-			t[mv[i].e] = old_e;
-			if (mv[i].e2 >= 0)
-				t[mv[i].e2] = old_e2;
+			dcap_undo_move(t, &u);
 		}
 		if (best < 0)
 			break;
-		apply_move(choice, &mv[best]);
+		dcap_apply_move(choice, &mv[best], NULL);
 		cur = best_c;
 	}
 	free(mv);
@@ -196,18 +132,13 @@ static int table_min(dca_search *s, const dca_cost_model *cm, double *min,
 	return 0;
 }
 
-static double space_size(const dca_space *sp)
-{
-	return pow(sp->n_ops, sp->n_edges);
-}
-
 int dcap_search_check_feasible(dca_search *s, dca_error *err)
 {
 	double min[DCA_MAX_CONSTRAINTS];
 	int i, rc, joint = 1;
 	char b1[48];
 
-	if (space_size(s->space) <= ENUMERATE_MAX) {
+	if (dcap_space_size(s->space) <= DCAP_ENUMERATE_MAX) {
 		if ((rc = enumerate(s, min, &joint, err)))
 			return rc;
 	} else {
@@ -234,7 +165,7 @@ int dcap_search_check_feasible(dca_search *s, dca_error *err)
 		return dca_error_set(err, DCA_ERR_INFEASIBLE, "%s: each budget alone "
 			"can be met, but no '%s' architecture meets all of them at "
 			"once (checked all %.0f); relax one", s->exp.source,
-			s->space->name, space_size(s->space));
+			s->space->name, dcap_space_size(s->space));
 	return 0;
 }
 
@@ -269,7 +200,7 @@ static int repair(dca_search *s, int *choice, double *costs, json_t *log,
 {
 	const dca_space *sp = s->space;
 	double trial[DCA_MAX_CONSTRAINTS];
-	move *mv = NULL;
+	dcap_move *mv = NULL;
 	int n, i, rc = 0;
 
 	while (!dca_search_fits(s, costs)) {
@@ -278,21 +209,27 @@ static int repair(dca_search *s, int *choice, double *costs, json_t *log,
 		int best = -1;
 
 		free(mv);
-		if ((n = list_moves(sp, choice, &mv)) < 0)
+		if ((n = dcap_list_moves(sp, choice, &mv)) < 0)
 			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		for (i = 0; i < n; i++) {
-			int old_e = choice[mv[i].e], old_e2 = mv[i].e2 >= 0 ? choice[mv[i].e2] : 0;
 			int from_e = mv[i].e2 >= 0 ? mv[i].e2 : mv[i].e;
-			int from_op = mv[i].e2 >= 0 ? old_e2 : old_e;
+			int from_op = choice[from_e];
+			dcap_undo u;
 			dca_arch *a;
 			double saved, lost, score;
 
-			apply_move(choice, &mv[i]);
-			if (valid_choice(sp, choice, &a)) {
-				rc = dca_search_exact_costs(s, a, trial, err);
+			dcap_apply_move(choice, &mv[i], &u);
+			if (dcap_valid_choice(sp, choice, &a)) {
+				int depends = 1;
+
+				rc = dca_search_assess(s, a, trial, &depends, err);
 				sp->arch_free(a);
 				if (rc)
 					break;
+				if (!depends) {     /* never repair into a constant network */
+					dcap_undo_move(choice, &u);
+					continue;
+				}
 				saved = v0 - violation(s, trial);
 				lost = weight(s, from_e, from_op) - weight(s, mv[i].e, mv[i].op);
 				if (lost < 0)
@@ -306,9 +243,7 @@ static int repair(dca_search *s, int *choice, double *costs, json_t *log,
 					memcpy(best_costs, trial, sizeof trial);
 				}
 			}
-			choice[mv[i].e] = old_e;
-			if (mv[i].e2 >= 0)
-				choice[mv[i].e2] = old_e2;
+			dcap_undo_move(choice, &u);
 		}
 		if (rc)
 			break;
@@ -319,7 +254,7 @@ static int repair(dca_search *s, int *choice, double *costs, json_t *log,
 			break;
 		}
 		{
-			const move *m = &mv[best];
+			const dcap_move *m = &mv[best];
 			int from_e = m->e2 >= 0 ? m->e2 : m->e;
 			int from_op = choice[from_e];
 			json_t *step = json_pack("{s:i, s:s, s:i, s:s, s:f}",
@@ -333,7 +268,7 @@ static int repair(dca_search *s, int *choice, double *costs, json_t *log,
 						    json_real(best_costs[i]));
 			json_object_set_new(step, "costs_after", after);
 			json_array_append_new(log, step);
-			apply_move(choice, m);
+			dcap_apply_move(choice, m, NULL);
 			memcpy(costs, best_costs, sizeof best_costs);
 		}
 	}
@@ -414,9 +349,10 @@ int dcap_search_finish(dca_search *s, dca_error *err)
 		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (s->res_alpha)
-		sp->derive(s->res_alpha, s->res_beta, choice);
-	else if (!sp->arch_choices || sp->arch_choices(s->res_arch, choice) != 0)
+	if (s->res_alpha) {
+		if ((rc = dcap_choose_from_alpha(s, choice, report, err)))
+			goto out;
+	} else if (!sp->arch_choices || sp->arch_choices(s->res_arch, choice) != 0)
 		have_choice = 0;
 	if (have_choice) {
 		arch = sp->arch_from_choices(choice, err);
@@ -433,7 +369,8 @@ int dcap_search_finish(dca_search *s, dca_error *err)
 	if ((rc = dca_search_exact_costs(s, arch, costs, err)))
 		goto out;
 	text = sp->arch_format(arch);
-	json_object_set_new(report, "derived", json_string(text));
+	if (!json_object_get(report, "derived"))
+		json_object_set_new(report, "derived", json_string(text));
 	if (!dca_search_fits(s, costs) && have_choice) {
 		rc = repair(s, choice, costs, repairs, err);
 		sp->arch_free(arch);

@@ -247,8 +247,8 @@ double dca_search_elapsed(const dca_search *s)
 /* ------------------------------------------------------------------ */
 /* Exact costs                                                         */
 
-int dca_search_exact_costs(dca_search *s, const dca_arch *arch, double *out,
-			   dca_error *err)
+int dca_search_assess(dca_search *s, const dca_arch *arch, double *out,
+		       int *depends, dca_error *err)
 {
 	dca_net net;
 	int i, rc;
@@ -260,8 +260,16 @@ int dca_search_exact_costs(dca_search *s, const dca_arch *arch, double *out,
 		rc = c->exact(&net, s->space, arch, c->needs_device ? s->dev : NULL,
 			      &out[i], err);
 	}
+	if (!rc && depends)
+		*depends = dca_net_depends_on_input(&net);
 	dca_net_free(&net);
 	return rc;
+}
+
+int dca_search_exact_costs(dca_search *s, const dca_arch *arch, double *out,
+			   dca_error *err)
+{
+	return dca_search_assess(s, arch, out, NULL, err);
 }
 
 int dca_search_fits(const dca_search *s, const double *costs)

@@ -3,6 +3,7 @@
 #define DCANAS_SEARCH_INTERNAL_H
 
 #include <dcanas/plugin.h>
+#include <dcanas/proxy.h>
 #include <dcanas/search.h>
 
 struct dca_search {
@@ -23,6 +24,59 @@ struct dca_search {
 	dca_arch *res_arch;
 	json_t *res_info;
 };
+
+/* moves.c: architectures in edge form (choice[e] = op kept on edge e, or
+ * -1) and the moves between them: set edge e to op, and drop edge e2
+ * (-1: none), which moves a kept edge to another input. */
+typedef struct dcap_move {
+	int e, op;
+	int e2;
+} dcap_move;
+typedef struct dcap_undo {
+	int e, op, e2, op2;
+} dcap_undo;
+
+#define DCAP_ENUMERATE_MAX 20000  /* spaces this small are enumerated */
+
+/* Every move from choice; returns how many (caller frees *out), or -1
+ * when out of memory. */
+int dcap_list_moves(const dca_space *sp, const int *choice, dcap_move **out);
+/* Apply mv to choice; u (may be NULL) receives what undoes it. */
+void dcap_apply_move(int *choice, const dcap_move *mv, dcap_undo *u);
+void dcap_undo_move(int *choice, const dcap_undo *u);
+/* Whether choice is a valid arch of the space; *arch (may be NULL)
+ * receives it, new. */
+int dcap_valid_choice(const dca_space *sp, const int *choice, dca_arch **arch);
+/* n_ops ^ n_edges: how many choices the space's edge form has */
+double dcap_space_size(const dca_space *sp);
+
+/* select.c: the selection stage */
+typedef struct dcap_candidate {
+	int *choice;                        /* n_edges, owned */
+	double loglik;                      /* Σ log softmax(α_e)[op], kept edges */
+	double costs[DCA_MAX_CONSTRAINTS];  /* exact, one per budget */
+	double proxy[DCA_PROXY_COUNT];      /* scores of the proxies computed */
+	double score;                       /* selection score, higher is better */
+} dcap_candidate;
+
+double dcap_arch_loglik(const dca_space *sp, const float *alpha, const int *choice);
+/* The (at most) k most α-likely archs that meet every budget and are not
+ * constant networks, most likely first (*out new; free with
+ * dcap_candidates_free). */
+int dcap_candidates(dca_search *s, const float *alpha, const float *beta, int k,
+		    dcap_candidate **out, int *n_out, dca_error *err);
+void dcap_candidates_free(dcap_candidate *c, int n);
+/* Score the n candidates with the proxies (their mean rank) and set *best
+ * to the index of the highest score. */
+int dcap_select_by_proxies(dca_search *s, dcap_candidate *c, int n,
+			   const int *proxies, int n_proxies, int *best,
+			   dca_error *err);
+
+/* From the optimizer's α to choice, by the experiment's selection mode;
+ * records "derived" (the argmax derivation) and "selection" in report.
+ * choice may still break a budget (mode "repair", or no candidate found):
+ * the caller repairs it. */
+int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error *err);
 
 /* derive.c: from the optimizer's result to arch.json */
 int dcap_search_finish(dca_search *s, dca_error *err);

@@ -48,6 +48,13 @@ typedef struct dca_experiment {
 	long seed;
 	double time_limit;       /* seconds of search (0: epochs decide) */
 	int candidate_epochs;    /* random search: training epochs per sample */
+	char select[16];         /* how the result is chosen from α: "proxy"
+				  * (the select_k most likely feasible archs,
+				  * scored by training-free proxies), "likely"
+				  * (the most likely feasible arch), "repair"
+				  * (argmax derivation, repaired when over a
+				  * budget) */
+	int select_k;
 	char dataset[64];
 	char data_path[512];
 	double val_fraction;
@@ -66,6 +73,9 @@ int dca_experiment_load(dca_experiment *exp, const char *path,
 int dca_experiment_parse(dca_experiment *exp, const char *text,
 			 const char *source, struct dca_registry *reg,
 			 dca_error *err);
+/* DCA_SELECT_* of a selection mode's name, or -1. */
+enum { DCA_SELECT_PROXY = 0, DCA_SELECT_LIKELY, DCA_SELECT_REPAIR };
+int dca_select_mode_from_name(const char *name);
 /* Resolved values as JSON (new reference). */
 json_t *dca_experiment_to_json(const dca_experiment *exp);
 

@@ -90,6 +90,10 @@ double dca_op_params(const dca_op_desc *op);
 /* Multiply-accumulates of one op: conv and linear only (NAS-Bench-201 rule:
  * conv/linear MACs plus linear bias; pooling/BN/ReLU/add not counted). */
 double dca_op_macs(const dca_op_desc *op);
+/* Whether the network's output depends on its input: 0 when every path
+ * from the input to the output passes through a ZERO op (a cell of 'none'
+ * edges), so the network computes a constant. */
+int dca_net_depends_on_input(const dca_net *net);
 /* Bytes of float32 activation in tensor t. */
 double dca_tensor_bytes(const dca_net *net, int t);
 

@@ -145,6 +145,12 @@ double dca_search_elapsed(const dca_search *s); /* seconds, across resumes */
 /* Exact costs of arch on the deployed network, one per budget (out[n_costs]). */
 int dca_search_exact_costs(dca_search *s, const dca_arch *arch, double *out,
 			   dca_error *err);
+/* The same, and whether the network's output depends on its input
+ * (*depends = 0: a constant network, e.g. a cell of 'none' edges; a
+ * search never returns one), from one build of the deployed network.
+ * depends may be NULL. */
+int dca_search_assess(dca_search *s, const dca_arch *arch, double *out,
+		      int *depends, dca_error *err);
 /* Whether arch meets every budget (costs from dca_search_exact_costs). */
 int dca_search_fits(const dca_search *s, const double *costs);
 

@@ -1,0 +1,507 @@
+/* dcanas — the selection stage: from the optimizer's architecture logits to
+ * the architecture the search returns.
+ *
+ * Candidates: the k architectures most likely under α (log-likelihood = Σ
+ * over kept edges of log softmax(α_e)[op]) among those that meet every
+ * budget exactly and whose output depends on the input. Small spaces
+ * (NAS-Bench-201: 15,625 archs) are enumerated; larger ones are explored
+ * best-first from the derived architecture over single moves.
+ *
+ * Scores: each candidate's deployed network is built freshly initialised
+ * and scored by training-free proxies (proxy.h) on one fixed batch of the
+ * training split; a candidate's selection score is the mean over the
+ * proxies of its rank among the candidates. Nothing here reads a
+ * benchmark's accuracy. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dcanas/proxy.h>
+#include <dcanas/search.h>
+
+#include "search_internal.h"
+
+#define BEST_FIRST_POPS 40     /* x k: archs assessed before giving up */
+
+double dcap_arch_loglik(const dca_space *sp, const float *alpha, const int *choice)
+{
+	double p[64], ll = 0;
+	int e;
+
+	if (sp->n_ops > 64)
+		return 0;
+	for (e = 0; e < sp->n_edges; e++)
+		if (choice[e] >= 0) {
+			dca_softmax_logits(alpha + (size_t)e * sp->n_ops, sp->n_ops, p);
+			ll += log(p[choice[e]] > 1e-300 ? p[choice[e]] : 1e-300);
+		}
+	return ll;
+}
+
+void dcap_candidates_free(dcap_candidate *c, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(c[i].choice);
+	free(c);
+}
+
+static int by_loglik(const void *a, const void *b)
+{
+	const dcap_candidate *x = a, *y = b;
+
+	return x->loglik > y->loglik ? -1 : x->loglik < y->loglik;
+}
+
+/* Assess choice: 1 when it is a candidate (valid, within every budget, not a
+ * constant network), with costs filled; 0 when not; < 0 on error. */
+static int admissible(dca_search *s, const int *choice, double *costs, dca_error *err)
+{
+	dca_arch *a;
+	int depends = 0, rc;
+
+	if (!dcap_valid_choice(s->space, choice, &a))
+		return 0;
+	rc = dca_search_assess(s, a, costs, &depends, err);
+	s->space->arch_free(a);
+	if (rc)
+		return rc;
+	return depends && dca_search_fits(s, costs);
+}
+
+typedef struct cand_list {
+	dcap_candidate *c;
+	int n, cap;
+} cand_list;
+
+static int cand_push(cand_list *L, const int *choice, int E, double ll,
+		     const double *costs, int n_costs)
+{
+	dcap_candidate *c;
+
+	if (L->n == L->cap) {
+		int cap = L->cap ? 2 * L->cap : 64;
+		dcap_candidate *t = realloc(L->c, (size_t)cap * sizeof *t);
+		if (!t)
+			return -1;
+		L->c = t;
+		L->cap = cap;
+	}
+	c = &L->c[L->n];
+	memset(c, 0, sizeof *c);
+	if (!(c->choice = malloc((size_t)E * sizeof *c->choice)))
+		return -1;
+	memcpy(c->choice, choice, (size_t)E * sizeof *choice);
+	memcpy(c->costs, costs, (size_t)n_costs * sizeof *costs);
+	c->loglik = ll;
+	L->n++;
+	return 0;
+}
+
+/* every arch of a small space */
+static int enumerate_candidates(dca_search *s, const float *alpha, cand_list *L,
+				dca_error *err)
+{
+	const dca_space *sp = s->space;
+	int E = sp->n_edges, O = sp->n_ops, i, rc = 0;
+	int *choice = calloc((size_t)E, sizeof *choice);
+	double costs[DCA_MAX_CONSTRAINTS];
+
+	if (!choice)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	for (;;) {
+		int ok = admissible(s, choice, costs, err);
+
+		if (ok < 0) {
+			rc = ok;
+			break;
+		}
+		if (ok && cand_push(L, choice, E, dcap_arch_loglik(sp, alpha, choice),
+				    costs, s->n_costs)) {
+			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+			break;
+		}
+		for (i = 0; i < E && ++choice[i] == O; i++)
+			choice[i] = 0;
+		if (i == E)
+			break;
+	}
+	free(choice);
+	return rc;
+}
+
+/* ---- best-first over moves (large spaces) -------------------------- */
+
+typedef struct node {
+	double ll;
+	int *choice;
+} node;
+
+typedef struct heap {
+	node *v;
+	int n, cap;
+} heap;
+
+static int heap_push(heap *h, node x)
+{
+	int i;
+
+	if (h->n == h->cap) {
+		int cap = h->cap ? 2 * h->cap : 256;
+		node *t = realloc(h->v, (size_t)cap * sizeof *t);
+		if (!t)
+			return -1;
+		h->v = t;
+		h->cap = cap;
+	}
+	for (i = h->n++; i > 0 && h->v[(i - 1) / 2].ll < x.ll; i = (i - 1) / 2)
+		h->v[i] = h->v[(i - 1) / 2];
+	h->v[i] = x;
+	return 0;
+}
+
+static node heap_pop(heap *h)
+{
+	node top = h->v[0], last = h->v[--h->n];
+	int i = 0, c;
+
+	while ((c = 2 * i + 1) < h->n) {
+		if (c + 1 < h->n && h->v[c + 1].ll > h->v[c].ll)
+			c++;
+		if (h->v[c].ll <= last.ll)
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n > 0)
+		h->v[i] = last;
+	return top;
+}
+
+/* a set of choices (open addressing; stores borrowed pointers) */
+typedef struct seen {
+	int **slot;
+	size_t cap, n;
+	int E;
+} seen;
+
+static size_t hash_choice(const int *c, int E)
+{
+	size_t h = 1469598103934665603u;
+	int e;
+
+	for (e = 0; e < E; e++)
+		h = (h ^ (size_t)(c[e] + 2)) * 1099511628211u;
+	return h;
+}
+
+/* 1: added, 0: already there, -1: out of memory */
+static int seen_add(seen *S, int *c)
+{
+	size_t i;
+
+	if (2 * (S->n + 1) > S->cap) {
+		size_t cap = S->cap ? 2 * S->cap : 1024, j;
+		int **slot = calloc(cap, sizeof *slot);
+		if (!slot)
+			return -1;
+		for (j = 0; j < S->cap; j++)
+			if (S->slot[j]) {
+				size_t k = hash_choice(S->slot[j], S->E) & (cap - 1);
+				while (slot[k])
+					k = (k + 1) & (cap - 1);
+				slot[k] = S->slot[j];
+			}
+		free(S->slot);
+		S->slot = slot;
+		S->cap = cap;
+	}
+	for (i = hash_choice(c, S->E) & (S->cap - 1); S->slot[i]; i = (i + 1) & (S->cap - 1))
+		if (memcmp(S->slot[i], c, (size_t)S->E * sizeof *c) == 0)
+			return 0;
+	S->slot[i] = c;
+	S->n++;
+	return 1;
+}
+
+static int best_first_candidates(dca_search *s, const float *alpha, const float *beta,
+				 int k, cand_list *L, dca_error *err)
+{
+	const dca_space *sp = s->space;
+	int E = sp->n_edges, rc = 0, pops = 0, i, n;
+	heap h = { 0 };
+	seen S = { .E = E };
+	dcap_move *mv = NULL;
+	double costs[DCA_MAX_CONSTRAINTS];
+	int *start = malloc((size_t)E * sizeof *start);
+
+	if (!start)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	sp->derive(alpha, beta, start);
+	if (seen_add(&S, start) < 0 ||
+	    heap_push(&h, (node){ dcap_arch_loglik(sp, alpha, start), start })) {
+		free(start);
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	while (h.n > 0 && L->n < k && pops < BEST_FIRST_POPS * k) {
+		node x = heap_pop(&h);
+		int ok = admissible(s, x.choice, costs, err);
+
+		pops++;
+		if (ok < 0) {
+			rc = ok;
+			break;
+		}
+		if (ok && cand_push(L, x.choice, E, x.ll, costs, s->n_costs))
+			goto nomem;
+		free(mv);
+		if ((n = dcap_list_moves(sp, x.choice, &mv)) < 0)
+			goto nomem;
+		for (i = 0; i < n; i++) {
+			int *c = malloc((size_t)E * sizeof *c), added;
+
+			if (!c)
+				goto nomem;
+			memcpy(c, x.choice, (size_t)E * sizeof *c);
+			dcap_apply_move(c, &mv[i], NULL);
+			if (!dcap_valid_choice(sp, c, NULL) || (added = seen_add(&S, c)) == 0) {
+				free(c);
+				continue;
+			}
+			if (added < 0 || heap_push(&h, (node){ dcap_arch_loglik(sp, alpha, c), c })) {
+				free(c);
+				goto nomem;
+			}
+		}
+	}
+	goto out;
+nomem:
+	rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+out:
+	/* every choice in the set is owned there (the heap holds the same) */
+	for (size_t j = 0; j < S.cap; j++)
+		free(S.slot[j]);
+	free(S.slot);
+	free(h.v);
+	free(mv);
+	return rc;
+}
+
+int dcap_candidates(dca_search *s, const float *alpha, const float *beta, int k,
+		    dcap_candidate **out, int *n_out, dca_error *err)
+{
+	cand_list L = { 0 };
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if (dcap_space_size(s->space) <= DCAP_ENUMERATE_MAX)
+		rc = enumerate_candidates(s, alpha, &L, err);
+	else
+		rc = best_first_candidates(s, alpha, beta, k, &L, err);
+	if (rc) {
+		dcap_candidates_free(L.c, L.n);
+		return rc;
+	}
+	qsort(L.c, (size_t)L.n, sizeof *L.c, by_loglik);
+	while (L.n > k)
+		free(L.c[--L.n].choice);
+	*out = L.c;
+	*n_out = L.n;
+	return 0;
+}
+
+/* ---- proxy scores --------------------------------------------------- */
+
+/* ranks[i] in [0, 1]: the share of the n values below v[i] (ties share) */
+static void rank_values(const double *v, int n, double *ranks)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		double below = 0;
+		for (j = 0; j < n; j++)
+			below += v[j] < v[i] ? 1 : v[j] == v[i] ? 0.5 : 0;
+		ranks[i] = n > 1 ? (below - 0.5) / (n - 1) : 0.5;
+	}
+}
+
+int dcap_select_by_proxies(dca_search *s, dcap_candidate *c, int n,
+			   const int *proxies, int n_proxies, int *best,
+			   dca_error *err)
+{
+	const dca_space *sp = s->space;
+	dca_loader loader;
+	dca_graph *g = dca_graph_new(), *bg = dca_graph_new();
+	dca_tensor *x = NULL;
+	int *labels = NULL, i, p, rc = 0, loader_ok = 0;
+	double *v = malloc((size_t)n * sizeof *v), *r = malloc((size_t)n * sizeof *r);
+
+	*best = 0;
+	if (!g || !bg || !v || !r ||
+	    dca_loader_init(&loader, &s->train, s->exp.batch_size, 1, &s->aug,
+			    (uint64_t)s->exp.seed + 17)) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	loader_ok = 1;
+	loader.augment = 0;       /* the images as they are, in a seeded order */
+	dca_loader_epoch(&loader);
+	if (dca_loader_next(&loader, bg, &x, &labels) <= 0) {
+		rc = dca_error_set(err, DCA_ERR_INVALID, "no training images to score "
+				   "candidates on");
+		goto out;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		dca_arch *a = sp->arch_from_choices(c[i].choice, err);
+		dca_model *m = NULL;
+
+		if (!a || (rc = sp->build_model(a, &s->final, (uint64_t)s->exp.seed, &m, err))) {
+			rc = rc ? rc : DCA_ERR_INVALID;
+			if (a)
+				sp->arch_free(a);
+			break;
+		}
+		sp->arch_free(a);
+		for (p = 0; p < n_proxies && !rc; p++) {
+			dca_error local = { 0 };
+			if (dca_proxy_score(proxies[p], m, g, x, labels, &c[i].proxy[proxies[p]],
+					    &local))
+				c[i].proxy[proxies[p]] = -INFINITY;   /* out of range: last */
+		}
+		dca_model_free(m);
+	}
+	if (rc)
+		goto out;
+	for (i = 0; i < n; i++)
+		c[i].score = 0;
+	for (p = 0; p < n_proxies; p++) {
+		for (i = 0; i < n; i++)
+			v[i] = c[i].proxy[proxies[p]];
+		rank_values(v, n, r);
+		for (i = 0; i < n; i++)
+			c[i].score += r[i] / n_proxies;
+	}
+	for (i = 1; i < n; i++)
+		if (c[i].score > c[*best].score)
+			*best = i;
+out:
+	if (loader_ok)
+		dca_loader_free(&loader);
+	dca_graph_free(g);
+	dca_graph_free(bg);
+	free(v);
+	free(r);
+	return rc;
+}
+
+/* ---- choosing the result -------------------------------------------- */
+
+static char *choice_text(const dca_space *sp, const int *choice)
+{
+	dca_arch *a = sp->arch_from_choices(choice, NULL);
+	char *t = a ? sp->arch_format(a) : NULL;
+
+	if (a)
+		sp->arch_free(a);
+	return t;
+}
+
+static json_t *candidate_json(dca_search *s, const dcap_candidate *c, int rank,
+			      const int *proxies, int n_proxies)
+{
+	char *text = choice_text(s->space, c->choice);
+	json_t *j = json_pack("{s:s?, s:i, s:f}", "arch", text, "alpha_rank", rank + 1,
+			      "loglik", c->loglik);
+	int p;
+
+	for (p = 0; p < n_proxies; p++)
+		json_object_set_new(j, dca_proxy_name(proxies[p]),
+				    isfinite(c->proxy[proxies[p]])
+				    ? json_real(c->proxy[proxies[p]]) : json_null());
+	if (n_proxies)
+		json_object_set_new(j, "score", json_real(c->score));
+	free(text);
+	return j;
+}
+
+#define REPORT_TOP 10
+
+int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error *err)
+{
+	static const int proxies[] = { DCA_PROXY_NASWOT, DCA_PROXY_SYNFLOW };
+	const int n_proxies = (int)(sizeof proxies / sizeof *proxies);
+	const dca_space *sp = s->space;
+	int mode = dca_select_mode_from_name(s->exp.select), depends = 1, n = 0, best = 0;
+	int k = mode == DCA_SELECT_PROXY ? s->exp.select_k : 1, i, rc;
+	double costs[DCA_MAX_CONSTRAINTS];
+	dcap_candidate *c = NULL;
+	json_t *sel;
+	char *text;
+	dca_arch *a;
+	FILE *f = s->opts.progress;
+
+	sp->derive(s->res_alpha, s->res_beta, choice);
+	text = choice_text(sp, choice);
+	json_object_set_new(report, "derived", json_string(text ? text : "?"));
+	free(text);
+	if ((a = sp->arch_from_choices(choice, err))) {
+		rc = dca_search_assess(s, a, costs, &depends, err);
+		sp->arch_free(a);
+		if (rc)
+			return rc;
+	}
+	if (mode == DCA_SELECT_REPAIR && depends)
+		return 0;        /* derive, then repair in finish */
+	if ((rc = dcap_candidates(s, s->res_alpha, s->res_beta, k, &c, &n, err)))
+		return rc;
+	sel = json_pack("{s:s, s:i}", "mode", s->exp.select, "candidates", n);
+	if (n == 0) {
+		/* nothing admissible near the derived arch (large spaces): repair */
+		json_object_set_new(sel, "note", json_string("no architecture within "
+			"every budget was found among the most likely ones; the "
+			"derived architecture is repaired instead"));
+		json_object_set_new(report, "selection", sel);
+		return 0;
+	}
+	if (mode == DCA_SELECT_PROXY && n > 1) {
+		double t0 = dca_search_elapsed(s);
+
+		if (f)
+			fprintf(f, "selection: scoring the %d most likely architectures "
+				"within the budgets with training-free proxies\n", n);
+		if ((rc = dcap_select_by_proxies(s, c, n, proxies, n_proxies, &best, err))) {
+			dcap_candidates_free(c, n);
+			json_decref(sel);
+			return rc;
+		}
+		json_object_set_new(sel, "seconds", json_real(dca_search_elapsed(s) - t0));
+		json_object_set_new(sel, "proxies", json_pack("[s,s]",
+			dca_proxy_name(proxies[0]), dca_proxy_name(proxies[1])));
+	}
+	memcpy(choice, c[best].choice, (size_t)sp->n_edges * sizeof *choice);
+	json_object_set_new(sel, "chosen", candidate_json(s, &c[best], best, proxies,
+		mode == DCA_SELECT_PROXY && n > 1 ? n_proxies : 0));
+	if (mode == DCA_SELECT_PROXY && n > 1) {
+		json_t *top = json_array();
+		for (i = 0; i < n && i < REPORT_TOP; i++)
+			json_array_append_new(top, candidate_json(s, &c[i], i, proxies, n_proxies));
+		json_object_set_new(sel, "most_likely", top);
+	}
+	if (!depends) {
+		const char *why = "the derived architecture's output does not depend "
+			"on its input (every path through the cell passes a 'none' "
+			"edge): a constant network was set aside";
+		json_object_set_new(sel, "steered_from_constant", json_string(why));
+		if (f)
+			fprintf(f, "selection: %s\n", why);
+	}
+	json_object_set_new(report, "selection", sel);
+	dcap_candidates_free(c, n);
+	return 0;
+}
