@@ -707,6 +707,82 @@ START_TEST(test_repair)
 }
 END_TEST
 
+/* an optimizer whose α favours 'none' on every edge: argmax derivation
+ * gives a constant network, which the search must never return */
+static int none_run(dca_search *s, dca_error *err)
+{
+	float alpha[30] = { 0 }, beta[6] = { 0 };
+	int e;
+
+	for (e = 0; e < 6; e++) {
+		alpha[e * 5 + 0] = 3;                 /* none */
+		alpha[e * 5 + 1] = e == 3 ? 1 : 0;    /* skip most likely on 3<-0 */
+		alpha[e * 5 + 3] = e == 0 || e == 2 || e == 5 ? 0.5f : 0;
+	}
+	return dca_search_set_result_alpha(s, alpha, beta, err);
+}
+
+static const dca_optimizer none_opt = { "none-test", "test", none_run };
+
+#define NB201_NONE_DIGITS \
+	"{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1}," \
+	" \"optimizer\": {\"name\": \"none-test\", \"select\": \"%s\", \"select_k\": 8}," \
+	" \"data\": {\"dataset\": \"digits8x8\", \"path\": \"%s\", \"per_class\": 20}," \
+	" \"constraints\": [{\"name\": \"params\", \"max\": \"40K\"}]}"
+
+START_TEST(test_select_never_constant)
+{
+	static const char *const modes[] = { "repair", "likely", "proxy" };
+	char dir[1024], fmt[2048];
+	dca_experiment e;
+	dca_error err = { 0 };
+	json_t *arch, *sel, *top, *c;
+	char *run;
+	size_t i;
+	int m, rc;
+	double prev = INFINITY;
+
+	if (!have_digits(dir, sizeof dir))
+		return;
+	ck_assert_int_eq(dca_registry_add_optimizer(reg, &none_opt, &err), 0);
+	for (m = 0; m < 3; m++) {
+		const char *a;
+
+		snprintf(fmt, sizeof fmt, NB201_NONE_DIGITS, modes[m], "%s");
+		experiment(&e, fmt, dir);
+		run = tmpdir();
+		arch = run_search(&e, run, 0, 0, &rc, &err);
+		ck_assert_msg(rc == 0, "%s: %s", modes[m], err.msg);
+		assert_all_met(arch);
+		ck_assert_str_eq(json_string_value(json_object_get(arch, "derived")),
+				 "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+		a = json_string_value(json_object_get(arch, "arch"));
+		/* set aside, and said so */
+		sel = json_object_get(arch, "selection");
+		ck_assert_ptr_nonnull(sel);
+		ck_assert_ptr_nonnull(json_object_get(sel, "steered_from_constant"));
+		if (m < 2)   /* the most likely non-constant arch: skip 3<-0, none elsewhere */
+			ck_assert_str_eq(a, "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|");
+		else {
+			/* proxies rank the 8 most likely: reported most likely first */
+			ck_assert_int_eq(json_integer_value(json_object_get(sel, "candidates")), 8);
+			top = json_object_get(sel, "most_likely");
+			ck_assert_int_eq(json_array_size(top), 8);
+			json_array_foreach(top, i, c) {
+				double ll = json_number_value(json_object_get(c, "loglik"));
+				ck_assert(ll <= prev);
+				prev = ll;
+				ck_assert(json_is_number(json_object_get(c, "naswot")));
+			}
+			ck_assert_ptr_nonnull(json_object_get(sel, "chosen"));
+		}
+		ck_assert_str_ne(a, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+		json_decref(arch);
+		free(run);
+	}
+}
+END_TEST
+
 static Suite *search_suite(void)
 {
 	Suite *s = suite_create("search");
@@ -733,6 +809,7 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, test_search_darts_space);
 	tcase_add_test(tc, test_search_infeasible);
 	tcase_add_test(tc, test_repair);
+	tcase_add_test(tc, test_select_never_constant);
 	suite_add_tcase(s, tc);
 	return s;
 }
