@@ -766,7 +766,7 @@ START_TEST(test_select_never_constant)
 		else {
 			/* proxies rank the 8 most likely: reported most likely first */
 			ck_assert_int_eq(json_integer_value(json_object_get(sel, "candidates")), 8);
-			top = json_object_get(sel, "most_likely");
+			top = json_object_get(sel, "scores");
 			ck_assert_int_eq(json_array_size(top), 8);
 			json_array_foreach(top, i, c) {
 				double ll = json_number_value(json_object_get(c, "loglik"));

@@ -239,6 +239,14 @@ dca_cost_model *dca_search_cost(dca_search *s, int i) { return &s->costs[i]; }
 FILE *dca_search_progress(const dca_search *s) { return s->opts.progress; }
 int dca_search_stop_after(const dca_search *s) { return s->opts.stop_after; }
 
+double dca_search_deadline(const dca_search *s)
+{
+	double share = dca_select_mode_from_name(s->exp.select) == DCA_SELECT_PROXY
+		       ? DCAP_SELECT_TIME_SHARE : 0;
+
+	return s->exp.time_limit > 0 ? s->exp.time_limit * (1 - share) : 0;
+}
+
 double dca_search_elapsed(const dca_search *s)
 {
 	return s->elapsed_before + (dca_seconds() - s->t0);

@@ -51,6 +51,8 @@ int dcap_valid_choice(const dca_space *sp, const int *choice, dca_arch **arch);
 double dcap_space_size(const dca_space *sp);
 
 /* select.c: the selection stage */
+#define DCAP_SELECT_TIME_SHARE 0.1   /* of a time limit, kept for selection */
+#define DCAP_SELECT_MIN_SCORED 8     /* candidates scored even past the limit */
 typedef struct dcap_candidate {
 	int *choice;                        /* n_edges, owned */
 	double loglik;                      /* Σ log softmax(α_e)[op], kept edges */
@@ -66,11 +68,13 @@ double dcap_arch_loglik(const dca_space *sp, const float *alpha, const int *choi
 int dcap_candidates(dca_search *s, const float *alpha, const float *beta, int k,
 		    dcap_candidate **out, int *n_out, dca_error *err);
 void dcap_candidates_free(dcap_candidate *c, int n);
-/* Score the n candidates with the proxies (their mean rank) and set *best
- * to the index of the highest score. */
+/* Score the candidates with the proxies, most likely first, until the
+ * search's time limit (at least DCAP_SELECT_MIN_SCORED): *n_scored of
+ * them. *best = the index of the highest score (mean rank over the
+ * proxies among those scored). */
 int dcap_select_by_proxies(dca_search *s, dcap_candidate *c, int n,
 			   const int *proxies, int n_proxies, int *best,
-			   dca_error *err);
+			   int *n_scored, dca_error *err);
 
 /* From the optimizer's α to choice, by the experiment's selection mode;
  * records "derived" (the argmax derivation) and "selection" in report.

@@ -333,7 +333,7 @@ static void rank_values(const double *v, int n, double *ranks)
 
 int dcap_select_by_proxies(dca_search *s, dcap_candidate *c, int n,
 			   const int *proxies, int n_proxies, int *best,
-			   dca_error *err)
+			   int *n_scored, dca_error *err)
 {
 	const dca_space *sp = s->space;
 	dca_loader loader;
@@ -343,6 +343,7 @@ int dcap_select_by_proxies(dca_search *s, dcap_candidate *c, int n,
 	double *v = malloc((size_t)n * sizeof *v), *r = malloc((size_t)n * sizeof *r);
 
 	*best = 0;
+	*n_scored = 0;
 	if (!g || !bg || !v || !r ||
 	    dca_loader_init(&loader, &s->train, s->exp.batch_size, 1, &s->aug,
 			    (uint64_t)s->exp.seed + 17)) {
@@ -358,7 +359,13 @@ int dcap_select_by_proxies(dca_search *s, dcap_candidate *c, int n,
 		goto out;
 	}
 	for (i = 0; i < n && !rc; i++) {
-		dca_arch *a = sp->arch_from_choices(c[i].choice, err);
+		dca_arch *a;
+
+		/* most likely first, until the search's time limit */
+		if (s->exp.time_limit > 0 && i >= DCAP_SELECT_MIN_SCORED &&
+		    dca_search_elapsed(s) >= s->exp.time_limit)
+			break;
+		a = sp->arch_from_choices(c[i].choice, err);
 		dca_model *m = NULL;
 
 		if (!a || (rc = sp->build_model(a, &s->final, (uint64_t)s->exp.seed, &m, err))) {
@@ -378,6 +385,7 @@ int dcap_select_by_proxies(dca_search *s, dcap_candidate *c, int n,
 	}
 	if (rc)
 		goto out;
+	*n_scored = n = i;
 	for (i = 0; i < n; i++)
 		c[i].score = 0;
 	for (p = 0; p < n_proxies; p++) {
@@ -430,14 +438,13 @@ static json_t *candidate_json(dca_search *s, const dcap_candidate *c, int rank,
 	return j;
 }
 
-#define REPORT_TOP 10
-
 int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error *err)
 {
 	static const int proxies[] = { DCA_PROXY_NASWOT, DCA_PROXY_SYNFLOW };
 	const int n_proxies = (int)(sizeof proxies / sizeof *proxies);
 	const dca_space *sp = s->space;
 	int mode = dca_select_mode_from_name(s->exp.select), depends = 1, n = 0, best = 0;
+	int n_scored = 0;
 	int k = mode == DCA_SELECT_PROXY ? s->exp.select_k : 1, i, rc;
 	double costs[DCA_MAX_CONSTRAINTS];
 	dcap_candidate *c = NULL;
@@ -475,12 +482,14 @@ int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error
 		if (f)
 			fprintf(f, "selection: scoring the %d most likely architectures "
 				"within the budgets with training-free proxies\n", n);
-		if ((rc = dcap_select_by_proxies(s, c, n, proxies, n_proxies, &best, err))) {
+		if ((rc = dcap_select_by_proxies(s, c, n, proxies, n_proxies, &best,
+						 &n_scored, err))) {
 			dcap_candidates_free(c, n);
 			json_decref(sel);
 			return rc;
 		}
 		json_object_set_new(sel, "seconds", json_real(dca_search_elapsed(s) - t0));
+		json_object_set_new(sel, "scored", json_integer(n_scored));
 		json_object_set_new(sel, "proxies", json_pack("[s,s]",
 			dca_proxy_name(proxies[0]), dca_proxy_name(proxies[1])));
 	}
@@ -488,10 +497,11 @@ int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error
 	json_object_set_new(sel, "chosen", candidate_json(s, &c[best], best, proxies,
 		mode == DCA_SELECT_PROXY && n > 1 ? n_proxies : 0));
 	if (mode == DCA_SELECT_PROXY && n > 1) {
-		json_t *top = json_array();
-		for (i = 0; i < n && i < REPORT_TOP; i++)
-			json_array_append_new(top, candidate_json(s, &c[i], i, proxies, n_proxies));
-		json_object_set_new(sel, "most_likely", top);
+		/* every candidate scored, most likely first: what the choice saw */
+		json_t *all = json_array();
+		for (i = 0; i < n_scored; i++)
+			json_array_append_new(all, candidate_json(s, &c[i], i, proxies, n_proxies));
+		json_object_set_new(sel, "scores", all);
 	}
 	if (!depends) {
 		const char *why = "the derived architecture's output does not depend "

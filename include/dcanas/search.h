@@ -141,6 +141,10 @@ dca_cost_model *dca_search_cost(dca_search *s, int i);
 FILE *dca_search_progress(const dca_search *s);
 int dca_search_stop_after(const dca_search *s);
 double dca_search_elapsed(const dca_search *s); /* seconds, across resumes */
+/* The elapsed time at which an optimizer should end its loop: the time
+ * limit less the share the selection stage keeps for itself (10% with
+ * select "proxy"); 0 when there is no time limit. */
+double dca_search_deadline(const dca_search *s);
 
 /* Exact costs of arch on the deployed network, one per budget (out[n_costs]). */
 int dca_search_exact_costs(dca_search *s, const dca_arch *arch, double *out,

@@ -365,9 +365,9 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 	const dca_experiment *e = dca_search_experiment(s);
 	const dca_augment *aug = dca_search_augment(s);
 	FILE *pf = dca_search_progress(s);
-	int rc, epoch, start, done_now = 0;
+	int rc, epoch, start, done_now = 0, out_of_time = 0;
 	long total_steps, steps_done = 0;
-	double t_start;
+	double t_start, deadline = dca_search_deadline(s);
 
 	r.s = s;
 	r.exp = e;
@@ -414,12 +414,8 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 		dca_tensor *x;
 		int *labels;
 
-		if (e->time_limit > 0 && e0 >= e->time_limit) {
-			if (pf)
-				fprintf(pf, "time limit of %.0f s reached after %d epochs\n",
-					e->time_limit, epoch);
+		if (deadline > 0 && e0 >= deadline)
 			break;
-		}
 		/* streams seeded by (seed, epoch): resuming replays them */
 		dca_rng_seed(&r.train.rng, (uint64_t)e->seed * 1000003u + (uint64_t)epoch);
 		dca_rng_seed(&r.val.rng, (uint64_t)e->seed * 1000033u + (uint64_t)epoch + 7u);
@@ -431,6 +427,10 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 			float loss = 0;
 			int ok = 0;
 
+			if (deadline > 0 && dca_search_elapsed(s) >= deadline) {
+				out_of_time = 1;
+				break;
+			}
 			/* batches live in their own arena: a step resets r.g */
 			dca_graph_reset(r.bg);
 			if ((b = dca_loader_next(&r.train, r.bg, &x, &labels)) <= 0)
@@ -460,6 +460,8 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 				progress(&r, pf, epoch, step, steps, tl / seen, 100.0 * tc / seen,
 					 t_start, steps_done, total_steps);
 		}
+		if (out_of_time && seen == 0)
+			break;      /* the limit fell between epochs: nothing to log */
 		if ((rc = save(&r, epoch + 1, err)) ||
 		    (rc = log_epoch(&r, epoch, seen ? tl / seen : 0, seen ? 100.0 * tc / seen : 0,
 				    vseen ? vl / vseen : 0, vseen ? 100.0 * vc / vseen : 0,
@@ -473,10 +475,17 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 		if (pf && vseen)
 			fprintf(pf, "  val loss %.3f acc %.1f%%\n", vl / vseen, 100.0 * vc / vseen);
 		done_now++;
+		if (out_of_time)
+			break;
 		if (dca_search_stop_after(s) > 0 && done_now >= dca_search_stop_after(s) &&
 		    epoch + 1 < e->epochs)
 			goto out;     /* as an interruption would: no result */
 	}
+	if (pf && deadline > 0 && dca_search_elapsed(s) >= deadline)
+		fprintf(pf, "time limit: the search loop stopped at %.0f s of %.0f "
+			"(epoch %d of %d)%s\n", dca_search_elapsed(s), e->time_limit,
+			epoch + (epoch < e->epochs), e->epochs, deadline < e->time_limit
+			? "; the rest is the selection stage's" : "");
 	rc = dca_search_set_result_alpha(s, r.arch[0]->data, r.arch[1]->data, err);
 out:
 	run_free(&r);
