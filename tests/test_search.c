@@ -783,6 +783,45 @@ START_TEST(test_select_never_constant)
 }
 END_TEST
 
+/* A short DCA-NAS search on CIFAR-10 images (cifar10-mini, 1000 images)
+ * under a latency budget at the median of raspi4's table: the cell it
+ * returns meets the budget, is not a constant network, and is not all
+ * parameter-free (the collapse short searches on few images drift to). */
+START_TEST(test_search_cifar_not_parameter_free)
+{
+	char f[1024], dir[1024], text[2048];
+	dca_experiment e;
+	dca_error err = { 0 };
+	json_t *arch;
+	const char *a;
+	char *run;
+	int rc;
+
+	if (!test_data_file("cifar10-mini/train_1000.bin.gz", f, sizeof f))
+		return;
+	snprintf(dir, sizeof dir, "%s/cifar10-mini", test_data_dir());
+	snprintf(text, sizeof text,
+		 "{\"space\": {\"name\": \"nb201\", \"search_width\": 4, \"search_cells\": 1},"
+		 " \"optimizer\": {\"name\": \"dcanas\", \"epochs\": 3, \"warmup_epochs\": 1,"
+		 " \"bottleneck_k\": 2, \"seed\": 2, \"select_k\": 12},"
+		 " \"data\": {\"dataset\": \"cifar10\", \"path\": \"%s\", \"per_class\": 40},"
+		 " \"device\": \"raspi4\","
+		 " \"constraints\": [{\"name\": \"latency\", \"max\": \"25.68ms\"}]}", dir);
+	ck_assert_msg(dca_experiment_parse(&e, text, "(test)", reg, &err) == 0, "%s", err.msg);
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	a = json_string_value(json_object_get(arch, "arch"));
+	ck_assert_msg(strstr(a, "nor_conv_3x3") || strstr(a, "nor_conv_1x1"),
+		      "a cell without convolutions: %s", a);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(arch, "selection"), "scored")), 12);
+	json_decref(arch);
+	free(run);
+}
+END_TEST
+
 static Suite *search_suite(void)
 {
 	Suite *s = suite_create("search");
@@ -810,6 +849,7 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, test_search_infeasible);
 	tcase_add_test(tc, test_repair);
 	tcase_add_test(tc, test_select_never_constant);
+	tcase_add_test(tc, test_search_cifar_not_parameter_free);
 	suite_add_tcase(s, tc);
 	return s;
 }
