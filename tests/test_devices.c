@@ -572,6 +572,71 @@ START_TEST(test_op_table)
 }
 END_TEST
 
+/* The core's header reader: values cut by a chunk boundary are read again,
+ * members before the wanted ones are stepped over, reading stops once all
+ * are found, and errors name the file and the byte. */
+START_TEST(test_json_members)
+{
+	static const char *const keys[] = { "dcanas_profile", "name", "summary" };
+	char path[600];
+	dca_error err = { 0 };
+	json_t *h;
+	size_t n;
+	FILE *f;
+
+	make_tmpdirs();
+	/* a 200 KB member first; then the number 12345 straddles byte 262144,
+	 * where the reader's input ends once that member is read (chunks
+	 * double from 8 KiB) */
+	snprintf(path, sizeof path, "%s/big.json", tmpdir_a);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"big\": \"", f);
+	for (n = 0; n < 200000; n++)
+		fputc('a', f);
+	fputs("\", \"dcanas_profile\":", f);
+	while (ftell(f) < 262144 - 3)
+		fputc(' ', f);
+	fputs("12345, \"name\" : \"n\", \"summary\": \"s\", \"rest\": [1, 2, oops", f);
+	fclose(f);
+	h = dca_json_load_members(path, keys, 3, &err);
+	ck_assert_msg(h != NULL, "%s", err.msg);
+	ck_assert_int_eq((int)json_integer_value(json_object_get(h, "dcanas_profile")), 12345);
+	ck_assert_str_eq(json_string_value(json_object_get(h, "name")), "n");
+	ck_assert_str_eq(json_string_value(json_object_get(h, "summary")), "s");
+	ck_assert_int_eq((int)json_object_size(h), 3);   /* big was dropped */
+	json_decref(h);
+
+	/* a key that is absent: read to the end of the object */
+	write_file(tmpdir_a, "short.json", "{\"name\": \"x\", \"n\": [1, {\"a\": 2}]}",
+		   path, sizeof path);
+	h = dca_json_load_members(path, keys, 3, &err);
+	ck_assert_msg(h != NULL, "%s", err.msg);
+	ck_assert_int_eq((int)json_object_size(h), 1);
+	json_decref(h);
+
+	/* errors: the file and the byte */
+	write_file(tmpdir_a, "cut.json", "{\"name\": \"abc", path, sizeof path);
+	ck_assert_ptr_null(dca_json_load_members(path, keys, 3, &err));
+	ck_assert_int_eq(err.code, DCA_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+	ck_assert_msg(strstr(err.msg, "byte 13: premature end") != NULL, "%s", err.msg);
+	dca_error_clear(&err);
+	write_file(tmpdir_a, "arr.json", "[1, 2]", path, sizeof path);
+	ck_assert_ptr_null(dca_json_load_members(path, keys, 3, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "expected a JSON object"));
+	dca_error_clear(&err);
+	write_file(tmpdir_a, "colon.json", "{\"name\" \"x\"}", path, sizeof path);
+	ck_assert_ptr_null(dca_json_load_members(path, keys, 3, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "expected ':'"));
+	dca_error_clear(&err);
+	ck_assert_ptr_null(dca_json_load_members("/nonexistent/p.json", keys, 3, &err));
+	ck_assert_int_eq(err.code, DCA_ERR_IO);
+	rm_dir(tmpdir_a);
+	rm_dir(tmpdir_b);
+}
+END_TEST
+
 START_TEST(test_module_info)
 {
 	const dca_module_info *mi = dca_module_entry();
@@ -602,6 +667,7 @@ static Suite *devices_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_module_info);
 	tcase_add_test(tc, test_split_cell);
+	tcase_add_test(tc, test_json_members);
 	tcase_add_test(tc, test_raspi4_exact);
 	tcase_add_test(tc, test_other_devices_arch0);
 	tcase_add_test(tc, test_not_found);

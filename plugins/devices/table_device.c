@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #ifndef DCA_PROFILEDIR
 #define DCA_PROFILEDIR "/usr/local/share/dcanas/profiles"
@@ -809,231 +808,43 @@ typedef struct td_lazy {
 	dca_error load_err;
 } td_lazy;
 
-typedef struct td_reader {
-	gzFile gz;
-	unsigned char buf[16384];
-	int len, pos;
-	long off;              /* bytes consumed before buf */
-	int eof, ioerr;
-} td_reader;
-
-static int td_rd_peek(td_reader *r)
-{
-	if (r->pos == r->len) {
-		int n;
-		if (r->eof)
-			return -1;
-		r->off += r->len;
-		n = gzread(r->gz, r->buf, sizeof r->buf);
-		r->pos = 0;
-		r->len = n > 0 ? n : 0;
-		if (n < 0)
-			r->ioerr = 1;
-		if (n <= 0) {
-			r->eof = 1;
-			return -1;
-		}
-	}
-	return r->buf[r->pos];
-}
-
-static int td_rd_get(td_reader *r)
-{
-	int c = td_rd_peek(r);
-	if (c >= 0)
-		r->pos++;
-	return c;
-}
-
-static int td_rd_ws(td_reader *r)
-{
-	int c;
-	while ((c = td_rd_peek(r)) == ' ' || c == '\t' || c == '\n' || c == '\r')
-		r->pos++;
-	return c;
-}
-
-/* Copy one JSON string token (with its quotes) into *tok when tok != NULL. */
-static int td_rd_string(td_reader *r, char **tok, size_t *tlen)
-{
-	size_t cap = 0, n = 0;
-	char *t = NULL;
-	int c, esc = 0;
-
-	if (td_rd_get(r) != '"')
-		return -1;
-	if (tok) {
-		cap = 64;
-		if (!(t = malloc(cap)))
-			return -1;
-		t[n++] = '"';
-	}
-	for (;;) {
-		c = td_rd_get(r);
-		if (c < 0) {
-			free(t);
-			return -1;
-		}
-		if (tok) {
-			if (n + 2 > cap) {
-				char *nt = cap < (1u << 20) ? realloc(t, cap * 2) : NULL;
-				if (!nt) {
-					free(t);
-					return -1;
-				}
-				t = nt;
-				cap *= 2;
-			}
-			t[n++] = (char)c;
-		}
-		if (esc)
-			esc = 0;
-		else if (c == '\\')
-			esc = 1;
-		else if (c == '"')
-			break;
-	}
-	if (tok) {
-		t[n] = '\0';
-		*tok = t;
-		*tlen = n;
-	}
-	return 0;
-}
-
-/* Skip one JSON value (strings-aware bracket matching; the full parse
- * checks the details later). */
-static int td_rd_skip_value(td_reader *r)
-{
-	int depth = 0, c = td_rd_ws(r);
-
-	if (c == '"')
-		return td_rd_string(r, NULL, NULL);
-	if (c != '{' && c != '[') {           /* number, true, false, null */
-		while ((c = td_rd_peek(r)) >= 0 && c != ',' && c != '}' &&
-		       c != ']' && c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			r->pos++;
-		return c < 0 ? -1 : 0;
-	}
-	for (;;) {
-		c = td_rd_peek(r);
-		if (c < 0)
-			return -1;
-		if (c == '"') {
-			if (td_rd_string(r, NULL, NULL))
-				return -1;
-			continue;
-		}
-		r->pos++;
-		if (c == '{' || c == '[')
-			depth++;
-		else if ((c == '}' || c == ']') && --depth == 0)
-			return 0;
-	}
-}
-
-/* Read dcanas_profile, name and summary from the top-level object, stopping
- * as soon as all three are known. Returns a new td_lazy or NULL with err =
- * "FILE: REASON". */
+/* Read dcanas_profile, name and summary from the top-level object (the
+ * core reads only as far as they go). Returns a new td_lazy or NULL with
+ * err = "FILE: REASON". */
 static td_lazy *td_read_header(const char *file, dca_error *err)
 {
-	td_reader *r = calloc(1, sizeof *r);
+	static const char *const keys[] = { "dcanas_profile", "name", "summary" };
+	json_t *head = dca_json_load_members(file, keys, 3, err);
+	json_t *version, *name, *summary;
 	td_lazy *lz = NULL;
-	json_t *version = NULL, *name = NULL, *summary = NULL;
-	int c, rc = 0;
 
-	if (!r) {
-		TD_NOMEM(err, file);
+	if (!head)
 		return NULL;
-	}
-	r->gz = gzopen(file, "rb");
-	if (!r->gz) {
-		dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %s", file,
-			      strerror(errno));
-		free(r);
-		return NULL;
-	}
-	if (td_rd_ws(r) != '{') {
-		rc = dca_error_set(err, DCA_ERR_INVALID,
-				   "%s: top level: expected a JSON object", file);
-		goto out;
-	}
-	r->pos++;
-	while (!(version && name && summary)) {
-		char *key = NULL;
-		size_t klen;
-		json_t **slot = NULL;
-
-		c = td_rd_ws(r);
-		if (c == '}')
-			break;
-		if (c != '"' || td_rd_string(r, &key, &klen) != 0)
-			goto syntax;
-		if (strcmp(key, "\"dcanas_profile\"") == 0)
-			slot = &version;
-		else if (strcmp(key, "\"name\"") == 0)
-			slot = &name;
-		else if (strcmp(key, "\"summary\"") == 0)
-			slot = &summary;
-		free(key);
-		if (td_rd_ws(r) != ':')
-			goto syntax;
-		r->pos++;
-		c = td_rd_ws(r);
-		if (slot && !*slot && c == '"') {
-			char *tok;
-			size_t tlen;
-			json_error_t je;
-			if (td_rd_string(r, &tok, &tlen) != 0)
-				goto syntax;
-			*slot = json_loadb(tok, tlen, JSON_DECODE_ANY, &je);
-			free(tok);
-			if (!*slot)
-				goto syntax;
-		} else if (slot && !*slot && c != '{' && c != '[') {
-			char tok[64];
-			size_t n = 0;
-			json_error_t je;
-			while ((c = td_rd_peek(r)) >= 0 && c != ',' && c != '}' &&
-			       c != ' ' && c != '\n' && c != '\t' && c != '\r' &&
-			       n < sizeof tok - 1) {
-				tok[n++] = (char)c;
-				r->pos++;
-			}
-			*slot = json_loadb(tok, n, JSON_DECODE_ANY, &je);
-			if (!*slot)
-				goto syntax;
-		} else if (td_rd_skip_value(r) != 0) {
-			goto syntax;
-		}
-		c = td_rd_ws(r);
-		if (c == ',')
-			r->pos++;
-		else if (c != '}')
-			goto syntax;
-	}
+	version = json_object_get(head, "dcanas_profile");
+	name = json_object_get(head, "name");
+	summary = json_object_get(head, "summary");
 	if (!version || !json_is_integer(version) || json_integer_value(version) != 1) {
-		rc = dca_error_set(err, DCA_ERR_INVALID,
-				   "%s: dcanas_profile: %s (this dcanas reads format 1)",
-				   file, !version ? "missing; not a dcanas device profile"
-				   : "unsupported format version");
+		dca_error_set(err, DCA_ERR_INVALID,
+			      "%s: dcanas_profile: %s (this dcanas reads format 1)",
+			      file, !version ? "missing; not a dcanas device profile"
+			      : "unsupported format version");
 		goto out;
 	}
 	if (!name || !json_is_string(name) || json_string_length(name) == 0) {
-		rc = dca_error_set(err, DCA_ERR_INVALID,
-				   "%s: name: %s", file, !name ? "missing (a string is required)"
-				   : "expected a non-empty string");
+		dca_error_set(err, DCA_ERR_INVALID,
+			      "%s: name: %s", file, !name ? "missing (a string is required)"
+			      : "expected a non-empty string");
 		goto out;
 	}
 	if (!td_valid_name(json_string_value(name))) {
-		rc = dca_error_set(err, DCA_ERR_INVALID,
-				   "%s: name: \"%s\" may only hold letters, digits, '_', '-' and '.'",
-				   file, json_string_value(name));
+		dca_error_set(err, DCA_ERR_INVALID,
+			      "%s: name: \"%s\" may only hold letters, digits, '_', '-' and '.'",
+			      file, json_string_value(name));
 		goto out;
 	}
 	if (summary && (!json_is_string(summary) || json_string_length(summary) == 0)) {
-		rc = dca_error_set(err, DCA_ERR_INVALID,
-				   "%s: summary: expected a non-empty string", file);
+		dca_error_set(err, DCA_ERR_INVALID,
+			      "%s: summary: expected a non-empty string", file);
 		goto out;
 	}
 	lz = calloc(1, sizeof *lz);
@@ -1047,24 +858,10 @@ static td_lazy *td_read_header(const char *file, dca_error *err)
 			free(lz);
 			lz = NULL;
 		}
-		rc = TD_NOMEM(err, file);
+		TD_NOMEM(err, file);
 	}
-	goto out;
-syntax:
-	if (r->ioerr)
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: corrupt or truncated gzip data",
-				   file);
-	else
-		rc = dca_error_set(err, DCA_ERR_INVALID,
-				   "%s: invalid JSON near byte %ld of the top-level object",
-				   file, r->off + r->pos);
 out:
-	(void)rc;
-	json_decref(version);
-	json_decref(name);
-	json_decref(summary);
-	gzclose(r->gz);
-	free(r);
+	json_decref(head);
 	return lz;
 }
 
