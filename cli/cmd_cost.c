@@ -36,27 +36,26 @@ struct metric_out {
 	char error[1100];
 };
 
-/* The additive per-edge model's estimate, where the device has one. */
+/* The additive per-edge model's estimate, where the device has a latency
+ * table for the space (the core fits it, as a search would). */
 static int model_estimate(const dca_device *dev, const dca_space *space,
 			  const dca_arch *arch, double *out)
 {
-	double *table, bias;
-	int *choice, e, rc = -1;
-	dca_error err = { 0 };
+	const dca_network_table *t;
+	dca_network_fit fit;
+	int *choice, rc = -1;
 
-	if (!dev->edge_model || !space->arch_choices || space->n_edges <= 0)
+	if (!space->arch_choices || space->n_edges <= 0 ||
+	    dca_device_network_table(dev, space->name, "latency", &t, NULL) != 0 ||
+	    dca_network_fit_init(&fit, space, t, NULL) != 0)
 		return -1;
-	table = calloc((size_t)space->n_edges * space->n_ops, sizeof *table);
 	choice = calloc((size_t)space->n_edges, sizeof *choice);
-	if (table && choice && space->arch_choices(arch, choice) == 0 &&
-	    dev->edge_model(dev, DCA_METRIC_LATENCY, space, table, &bias, &err) == 0) {
-		*out = bias;
-		for (e = 0; e < space->n_edges; e++)
-			*out += table[e * space->n_ops + choice[e]];
+	if (choice && space->arch_choices(arch, choice) == 0) {
+		*out = dca_network_fit_predict(&fit, choice);
 		rc = 0;
 	}
-	free(table);
 	free(choice);
+	dca_network_fit_free(&fit);
 	return rc;
 }
 

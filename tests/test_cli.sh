@@ -67,6 +67,19 @@ mkdir -p "$tmp/profiles"
 zcat "$DCANAS_SRCDIR/devices/profiles/fpga.json.gz" | sed 's/"name": *"fpga"/"name": "myboard"/' >"$tmp/profiles/myboard.json"
 DCANAS_PROFILE_PATH="$tmp/profiles:$DCANAS_PROFILE_PATH" expect_ok "dropped-in profile" '^latency +' \
 	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device myboard
+# the fit is the core's, with every term >= 0
+expect_ok "devices show: the fit is non-negative" 'non-negative: plain least squares .* gives -' \
+	"$DCANAS" devices show raspi4
+# a table for a space no module provides: shown, warned about, not fitted
+cat >"$tmp/profiles/odd.json" <<'JSON'
+{"dcanas_profile": 1, "name": "odd", "network_tables": [
+ {"space": "resnet", "metric": "latency", "unit": "ms", "archs": {"resnet18": 4.0}}]}
+JSON
+DCANAS_PROFILE_PATH="$tmp/profiles:$DCANAS_PROFILE_PATH" expect_ok "devices show: unknown space not fitted" \
+	"not fitted: no loaded module provides space 'resnet'" "$DCANAS" devices show odd
+grep -q "odd.json: network table 0 is for space 'resnet'.*not fitted" "$tmp/err" \
+	&& pass "devices show: unknown space warned about, naming the file" \
+	|| { fail "devices show: unknown space warned about, naming the file"; sed 's/^/# /' "$tmp/err"; }
 
 
 # --- search: bad input, then a short search and training its result ---

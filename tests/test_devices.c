@@ -1,10 +1,11 @@
-/* dcanas tests — table devices (plugins/devices/table_device.c).
+/* dcanas tests — table devices (plugins/devices/).
  *
- * The module is included directly so its static functions can be exercised
- * without the registry. Profiles are read from $DCANAS_SRCDIR/devices/profiles
- * (DCANAS_SRCDIR defaults to ".." then "."). A tiny stand-in for the nb201
- * space (parse/print/choices on the arch string) drives arch_cost and
- * edge_model. */
+ * table_device.c is included directly so its static functions can be
+ * exercised without the registry; the module's other files are linked in.
+ * Profiles are read from $DCANAS_SRCDIR/devices/profiles (DCANAS_SRCDIR
+ * defaults to ".." then "."). The device only loads and looks up: arch
+ * strings are keys to it, so no space is needed here (the core's fit is
+ * tested in test_network_fit.c). */
 #include "../plugins/devices/table_device.c"
 
 #include <check.h>
@@ -39,18 +40,6 @@ static const char *profile_dir(void)
 	return NULL;
 }
 
-static td_profile *load_shipped(const char *name)
-{
-	char path[4200];
-	dca_error err = { 0 };
-	td_profile *p;
-
-	snprintf(path, sizeof path, "%s/%s.json.gz", profile_dir(), name);
-	p = td_load_profile(path, &err);
-	ck_assert_msg(p != NULL, "loading %s: %s", path, err.msg);
-	return p;
-}
-
 /* A device as registration makes it: header only, tables on first use. */
 static dca_device *open_device(const char *path)
 {
@@ -67,78 +56,13 @@ static dca_device *open_shipped(const char *name)
 	return open_device(path);
 }
 
-/* -------------------------------------------- a stand-in nb201 space */
-
-static const char *const nb_ops[5] = {
-	"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
-};
-
-struct dca_arch {
-	int choice[6];
-};
-
-static dca_arch *nb_parse(const char *text, dca_error *err)
-{
-	char buf[1024];
-	char *ops[TD_MAX_EDGES];
-	dca_arch *a;
-	int e, k, n = td_split_cell(text, buf, sizeof buf, ops, TD_MAX_EDGES);
-
-	if (n != 6) {
-		dca_error_set(err, DCA_ERR_INVALID, "bad arch %s", text);
-		return NULL;
-	}
-	a = calloc(1, sizeof *a);
-	for (e = 0; e < 6; e++) {
-		for (k = 0; k < 5 && strcmp(nb_ops[k], ops[e]) != 0; k++)
-			;
-		if (k == 5) {
-			free(a);
-			dca_error_set(err, DCA_ERR_INVALID, "bad op %s", ops[e]);
-			return NULL;
-		}
-		a->choice[e] = k;
-	}
-	return a;
-}
-
-static char *nb_format(const dca_arch *a)
-{
-	char *s = malloc(256);
-	const int *c = a->choice;
-	snprintf(s, 256, "|%s~0|+|%s~0|%s~1|+|%s~0|%s~1|%s~2|", nb_ops[c[0]],
-		 nb_ops[c[1]], nb_ops[c[2]], nb_ops[c[3]], nb_ops[c[4]],
-		 nb_ops[c[5]]);
-	return s;
-}
-
-static void nb_free(dca_arch *a) { free(a); }
-
-static int nb_choices(const dca_arch *a, int *choice)
-{
-	memcpy(choice, a->choice, sizeof a->choice);
-	return 0;
-}
-
-static const dca_space nb201 = {
-	.name = "nb201",
-	.n_ops = 5,
-	.op_names = nb_ops,
-	.n_edges = 6,
-	.arch_parse = nb_parse,
-	.arch_format = nb_format,
-	.arch_free = nb_free,
-	.arch_choices = nb_choices,
-};
+/* ------------------------------------------------------------ lookups */
 
 static double cost_of(const dca_device *dev, const char *text, int *rc)
 {
 	dca_error err = { 0 };
-	dca_arch *a = nb_parse(text, &err);
 	double v = -1;
-	ck_assert_msg(a != NULL, "%s", err.msg);
-	*rc = dev->arch_cost(dev, DCA_METRIC_LATENCY, &nb201, a, &v, &err);
-	nb_free(a);
+	*rc = dev->network_value(dev, "nb201", "latency", text, &v, &err);
 	return v;
 }
 
@@ -226,10 +150,11 @@ static char *scan_log(const char *path_list, collected *c, int *rc)
 START_TEST(test_raspi4_exact)
 {
 	dca_device *dev = open_shipped("raspi4");
+	const dca_network_table *t;
 	td_profile *p;
 	dca_error err = { 0 };
 	dca_op_desc op;
-	dca_arch *a;
+	size_t n, i;
 	double v;
 	int rc;
 
@@ -239,7 +164,6 @@ START_TEST(test_raspi4_exact)
 	p = td_get(dev, &err);
 	ck_assert_msg(p != NULL, "%s", err.msg);
 	ck_assert_int_eq((int)p->n_nets, 1);
-	ck_assert_int_eq((int)p->nets[0].n, 15625);
 	v = cost_of(dev, ARCH_6111, &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_msg(v == 68.40410818003875, "raspi4 arch 6111: %.17g", v);
@@ -248,12 +172,27 @@ START_TEST(test_raspi4_exact)
 	ck_assert_msg(v == 10.481976820010459, "raspi4 arch 0: %.17g", v);
 	ck_assert_msg(fabs(v - 10.48) < 0.005, "README says 10.48");
 
+	/* the table as the core sees it: metadata, 15625 sorted archs */
+	ck_assert_int_eq(dev->network_tables(dev, &t, &n, &err), 0);
+	ck_assert_int_eq((int)n, 1);
+	ck_assert_str_eq(t->space, "nb201");
+	ck_assert_str_eq(t->metric, "latency");
+	ck_assert_str_eq(t->unit, "ms");
+	ck_assert_str_eq(t->dataset, "cifar10");
+	ck_assert_int_eq(t->input[0], 3);
+	ck_assert_int_eq(t->input[2], 32);
+	ck_assert_str_eq(t->source, dev->source);
+	ck_assert_int_eq((int)t->n, 15625);
+	for (i = 1; i < t->n; i++)
+		ck_assert(strcmp(t->archs[i - 1], t->archs[i]) < 0);
+	for (i = 0; i < t->n && strcmp(t->archs[i], ARCH_6111) != 0; i++)
+		;
+	ck_assert(i < t->n && t->values[i] == 68.40410818003875);
+
 	/* energy: no table */
-	a = nb_parse(ARCH_0, &err);
-	rc = dev->arch_cost(dev, DCA_METRIC_ENERGY, &nb201, a, &v, &err);
+	rc = dev->network_value(dev, "nb201", "energy", ARCH_0, &v, &err);
 	ck_assert_int_eq(rc, DCA_ERR_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(err.msg, "energy"));
-	nb_free(a);
 	/* no op tables in the converted profiles */
 	memset(&op, 0, sizeof op);
 	dca_error_clear(&err);
@@ -290,7 +229,7 @@ END_TEST
 
 START_TEST(test_not_found)
 {
-	char dir[300], path[600];
+	char path[600];
 	dca_error err = { 0 };
 	dca_device *dev;
 	double v;
@@ -303,116 +242,60 @@ START_TEST(test_not_found)
 	v = cost_of(dev, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert(v == 1.5);
-	{
-		dca_arch *a = nb_parse(ARCH_0, &err);
-		rc = dev->arch_cost(dev, DCA_METRIC_LATENCY, &nb201, a, &v, &err);
-		nb_free(a);
-	}
+	rc = dev->network_value(dev, "nb201", "latency", ARCH_0, &v, &err);
 	ck_assert_int_eq(rc, DCA_ERR_NOTFOUND);
 	ck_assert_ptr_nonnull(strstr(err.msg, ARCH_0));
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+	/* another space, or another metric name: no table */
+	dca_error_clear(&err);
+	rc = dev->network_value(dev, "darts", "latency", ARCH_0, &v, &err);
+	ck_assert_int_eq(rc, DCA_ERR_UNSUPPORTED);
+	dca_error_clear(&err);
+	rc = dev->network_value(dev, "nb201", "latency_p99",
+				"|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", &v, &err);
+	ck_assert_int_eq(rc, DCA_ERR_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "latency_p99"));
 	td_device_free(dev);
-	snprintf(dir, sizeof dir, "%s", tmpdir_a);
-	rm_dir(dir);
+	rm_dir(tmpdir_a);
 	rm_dir(tmpdir_b);
 }
 END_TEST
 
-START_TEST(test_fit_raspi4)
+/* Units are converted to the metric's (us -> ms); a metric of another name
+ * keeps its unit and is found by that name. */
+START_TEST(test_units_and_metric_names)
 {
-	dca_device *dev = open_shipped("raspi4");
-	td_profile *p;
-	double table[30], bias = 0, pred;
+	char path[600];
 	dca_error err = { 0 };
-	dca_arch *a;
-	td_fit *fit;
-	int rc, e;
-	FILE *f;
+	const dca_network_table *t;
+	dca_device *dev;
+	size_t n;
+	double v;
 
-	rc = dev->edge_model(dev, DCA_METRIC_LATENCY, &nb201, table, &bias, &err);
-	ck_assert_msg(rc == 0, "edge_model: %s", err.msg);
-	p = ((td_lazy *)dev->state)->p;
-	fit = &p->nets[0].fit;
-	fprintf(stderr, "raspi4 additive fit: R^2 %.4f RMSE %.4f ms, worst abs %.3f ms "
-		"(%s), worst rel %.1f%% (%s)\n", fit->r2, fit->rmse,
-		fit->worst_abs, fit->worst_abs_arch, 100 * fit->worst_rel,
-		fit->worst_rel_arch);
-	ck_assert_msg(fit->r2 > 0.9, "R^2 %.4f", fit->r2);
-	/* "none" is the reference: cost 0 on every edge */
-	for (e = 0; e < 6; e++)
-		ck_assert(table[e * 5 + 0] == 0.0);
-	/* a 3x3 conv costs more than a skip on every edge */
-	for (e = 0; e < 6; e++)
-		ck_assert(table[e * 5 + 3] > table[e * 5 + 1]);
-	/* the model's prediction for arch 0 is within the worst error */
-	a = nb_parse(ARCH_0, &err);
-	pred = bias;
-	for (e = 0; e < 6; e++)
-		pred += table[e * 5 + a->choice[e]];
-	nb_free(a);
-	ck_assert(fabs(pred - 10.481976820010459) <= fit->worst_abs + 1e-9);
-
-	/* describe mentions the fit and the provenance */
-	f = tmpfile();
-	dev->describe(dev, f);
-	{
-		char buf[16384];
-		size_t n;
-		rewind(f);
-		n = fread(buf, 1, sizeof buf - 1, f);
-		buf[n] = '\0';
-		ck_assert_ptr_nonnull(strstr(buf, "R^2"));
-		ck_assert_ptr_nonnull(strstr(buf, "HW-NAS-Bench"));
-		ck_assert_ptr_nonnull(strstr(buf, "median"));
-	}
-	fclose(f);
+	make_tmpdirs();
+	write_file(tmpdir_a, "u.json",
+		   "{\"dcanas_profile\": 1, \"name\": \"u\", \"network_tables\": ["
+		   "{\"space\": \"nb201\", \"metric\": \"latency\", \"unit\": \"us\","
+		   " \"archs\": {\"b\": 2500, \"a\": 1000}},"
+		   "{\"space\": \"nb201\", \"metric\": \"latency_p99\", \"unit\": \"ms\","
+		   " \"note\": \"99th percentile\", \"archs\": {\"a\": 1.7}}]}",
+		   path, sizeof path);
+	dev = open_device(path);
+	ck_assert_int_eq(dev->network_tables(dev, &t, &n, &err), 0);
+	ck_assert_int_eq((int)n, 2);
+	ck_assert_str_eq(t[0].unit, "ms");
+	ck_assert_str_eq(t[0].archs[0], "a");     /* sorted */
+	ck_assert(fabs(t[0].values[0] - 1.0) < 1e-12 && fabs(t[0].values[1] - 2.5) < 1e-12);
+	ck_assert_str_eq(t[1].metric, "latency_p99");
+	ck_assert_str_eq(t[1].unit, "ms");
+	ck_assert_str_eq(t[1].note, "99th percentile");
+	ck_assert_int_eq(dev->network_value(dev, "nb201", "latency_p99", "a", &v, &err), 0);
+	ck_assert(v == 1.7);
+	ck_assert_int_eq(dev->network_value(dev, "nb201", "latency", "b", &v, &err), 0);
+	ck_assert(fabs(v - 2.5) < 1e-12);
 	td_device_free(dev);
-}
-END_TEST
-
-/* A space whose op order differs from NB201's: edge_model maps by name. */
-START_TEST(test_fit_op_order_by_name)
-{
-	static const char *const rev[5] = {
-		"avg_pool_3x3", "nor_conv_3x3", "nor_conv_1x1", "skip_connect", "none",
-	};
-	dca_space sp = nb201;
-	dca_device *dev = open_shipped("eyeriss");
-	double t1[30], t2[30], b1, b2;
-	dca_error err = { 0 };
-	int e, j;
-
-	sp.op_names = rev;
-	sp.arch_parse = NULL;     /* skip the order check: choices use nb_ops */
-	ck_assert_int_eq(dev->edge_model(dev, DCA_METRIC_LATENCY, &nb201, t1, &b1, &err), 0);
-	ck_assert_int_eq(dev->edge_model(dev, DCA_METRIC_LATENCY, &sp, t2, &b2, &err), 0);
-	ck_assert(b1 == b2);
-	for (e = 0; e < 6; e++)
-		for (j = 0; j < 5; j++)
-			ck_assert(t1[e * 5 + j] == t2[e * 5 + (4 - j)]);
-	td_device_free(dev);
-}
-END_TEST
-
-START_TEST(test_all_fits)
-{
-	static const char *const names[] = {
-		"raspi4", "pixel3", "eyeriss", "fpga", "1080ti_1", "1080ti_32",
-		"1080ti_256", "gold_6226", "silver_4210r", "samsung_s7", "titanx_1",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof names / sizeof *names; i++) {
-		td_profile *p = load_shipped(names[i]);
-		td_fit *fit;
-		td_fit_table(&p->nets[0]);
-		fit = &p->nets[0].fit;
-		ck_assert_msg(fit->done == 1, "%s: %s", names[i], fit->msg);
-		fprintf(stderr, "fit %-12s R^2 %.4f RMSE %8.4f ms  worst abs %8.3f ms "
-			"(table %.4g)  worst rel %6.1f%% (table %.4g)\n", names[i],
-			fit->r2, fit->rmse, fit->worst_abs, fit->worst_abs_value,
-			100 * fit->worst_rel, fit->worst_rel_value);
-		td_profile_free(p);
-	}
+	rm_dir(tmpdir_a);
+	rm_dir(tmpdir_b);
 }
 END_TEST
 
@@ -464,32 +347,31 @@ START_TEST(test_malformed)
 	 * good device works */
 	{
 		dca_error err = { 0 };
-		dca_arch *a = nb_parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", &err);
+		const char *none = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+		const dca_network_table *t;
+		size_t n;
 		double v = -1;
-		ck_assert_int_eq(c.devs[1]->arch_cost(c.devs[1], DCA_METRIC_LATENCY,
-						      &nb201, a, &v, &err), 0);
+		ck_assert_int_eq(c.devs[1]->network_value(c.devs[1], "nb201", "latency",
+							  none, &v, &err), 0);
 		ck_assert(v == 2.0);
-		rc = c.devs[0]->arch_cost(c.devs[0], DCA_METRIC_LATENCY, &nb201, a,
-					  &v, &err);
+		rc = c.devs[0]->network_value(c.devs[0], "nb201", "latency", none, &v, &err);
 		ck_assert_int_eq(rc, DCA_ERR_INVALID);
 		fprintf(stderr, "first use of badnum: %s\n", err.msg);
 		ck_assert_ptr_nonnull(strstr(err.msg, bad_num));
 		ck_assert_ptr_nonnull(strstr(err.msg, "network_tables[0].archs[\"|none~0|"));
 		ck_assert_ptr_nonnull(strstr(err.msg, "expected a number, got a string"));
 		dca_error_clear(&err);
-		rc = c.devs[2]->edge_model(c.devs[2], DCA_METRIC_LATENCY, &nb201,
-					   &v, &v, &err);
+		rc = c.devs[2]->network_tables(c.devs[2], &t, &n, &err);
 		ck_assert_int_eq(rc, DCA_ERR_INVALID);
 		fprintf(stderr, "first use of x: %s\n", err.msg);
 		ck_assert_ptr_nonnull(strstr(err.msg, bad_type));
 		ck_assert_ptr_nonnull(strstr(err.msg, "network_tables[0].archs:"));
-		nb_free(a);
 	}
 
 	/* direct load: the error names the file and the JSON path */
 	{
 		dca_error err = { 0 };
-		ck_assert_ptr_null(td_load_profile(bad_num, &err));
+		ck_assert_ptr_null(dcap_td_profile_load(bad_num, &err));
 		ck_assert_int_eq(err.code, DCA_ERR_INVALID);
 		ck_assert_ptr_nonnull(strstr(err.msg, bad_num));
 		ck_assert_ptr_nonnull(strstr(err.msg, "network_tables[0].archs"));
@@ -646,19 +528,6 @@ START_TEST(test_module_info)
 }
 END_TEST
 
-START_TEST(test_split_cell)
-{
-	char buf[256];
-	char *ops[8];
-	ck_assert_int_eq(td_split_cell(ARCH_0, buf, sizeof buf, ops, 8), 6);
-	ck_assert_str_eq(ops[0], "avg_pool_3x3");
-	ck_assert_str_eq(ops[5], "skip_connect");
-	ck_assert_int_eq(td_split_cell("resnet", buf, sizeof buf, ops, 8), -1);
-	ck_assert_int_eq(td_split_cell("|a~0|+", buf, sizeof buf, ops, 8), -1);
-	ck_assert_int_eq(td_split_cell("|a~x|", buf, sizeof buf, ops, 8), -1);
-}
-END_TEST
-
 static Suite *devices_suite(void)
 {
 	Suite *s = suite_create("devices");
@@ -666,14 +535,11 @@ static Suite *devices_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_module_info);
-	tcase_add_test(tc, test_split_cell);
 	tcase_add_test(tc, test_json_members);
 	tcase_add_test(tc, test_raspi4_exact);
 	tcase_add_test(tc, test_other_devices_arch0);
 	tcase_add_test(tc, test_not_found);
-	tcase_add_test(tc, test_fit_raspi4);
-	tcase_add_test(tc, test_fit_op_order_by_name);
-	tcase_add_test(tc, test_all_fits);
+	tcase_add_test(tc, test_units_and_metric_names);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_op_table);

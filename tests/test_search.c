@@ -291,7 +291,7 @@ START_TEST(test_estimate_device_model)
 	ck_assert_int_eq(sp->arch_choices(a, choice), 0);
 	peaked_alpha(sp, choice, 30, alpha, beta);
 	est = dca_cost_estimate(sp, &cm, alpha, beta, 0, NULL);
-	ck_assert_int_eq(dev->arch_cost(dev, DCA_METRIC_LATENCY, sp, a, &table, &err), 0);
+	ck_assert_int_eq(dca_device_network_value(dev, "latency", sp, a, &table, &err), 0);
 	ck_assert_msg(fabs(est - table) < 10, "Ĉ %.2f ms, table %.2f ms", est, table);
 	sp->arch_free(a);
 	dca_cost_model_free(&cm);

@@ -416,8 +416,7 @@ int dcap_search_finish(dca_search *s, dca_error *err)
 		dca_error lerr = { 0 };
 
 		dca_net_init(&net);
-		if (s->dev->arch_cost && s->dev->arch_cost(s->dev, DCA_METRIC_LATENCY, sp,
-							   arch, &v, &lerr) == 0)
+		if (dca_device_network_value(s->dev, "latency", sp, arch, &v, &lerr) == 0)
 			json_object_set_new(report, "device_latency_ms", json_real(v));
 		json_object_set_new(report, "device", json_string(s->dev->name));
 		dca_net_free(&net);

@@ -7,9 +7,11 @@
  * to the deployed network (the space's candidate_net, costed by the
  * constraint op by op) and fixed is everything else (stem, preprocessing,
  * reductions, classifier: the deployed network of a reference arch minus
- * its edges). For params, MACs and per-op latency sums this is exact. A
- * device with a whole-network table (HW-NAS-Bench) gives its fitted
- * per-edge model instead. Ĉ then follows the space's derivation rule
+ * its edges). For params, MACs and per-op latency sums this is exact. Where
+ * the device has a whole-network table (HW-NAS-Bench) for the metric the
+ * constraint names (dca_constraint.device_metric), the core's fit of that
+ * table gives the model instead (network_fit.h); its terms are all >= 0, so
+ * Ĉ never goes below zero. Ĉ then follows the space's derivation rule
  * (dca_space.estimate). */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dcanas/network_fit.h>
 #include <dcanas/search.h>
 
 
@@ -145,14 +148,42 @@ out:
 	return rc;
 }
 
+/* The model from the core's fit of the device's table for the constraint's
+ * metric. DCA_ERR_UNSUPPORTED when the device has no such table or the fit
+ * refuses it (*have_table tells which; why in err). */
+static int network_model(const cost_env *env, dca_cost_model *cm,
+			 int *have_table, dca_error *err)
+{
+	const dca_space *sp = env->space;
+	const dca_network_table *t;
+	dca_network_fit fit;
+	int rc;
+
+	*have_table = 0;
+	if ((rc = dca_device_network_table(env->dev, sp->name,
+					   cm->budget->constraint->device_metric,
+					   &t, err)))
+		return rc;
+	*have_table = 1;
+	if ((rc = dca_network_fit_init(&fit, sp, t, err)))
+		return rc;
+	memcpy(cm->table, fit.w, (size_t)sp->n_edges * sp->n_ops * sizeof *cm->table);
+	cm->fixed = fit.bias;
+	cm->additive = 1;
+	cm->source = "additive edge model: the core's non-negative least-squares "
+		     "fit to the device's network table";
+	dca_network_fit_free(&fit);
+	return 0;
+}
+
 int dca_cost_model_init(dca_cost_model *cm, const dca_space *sp,
 			const dca_net_shape *final_shape, const dca_device *dev,
 			const dca_budget *b, dca_error *err)
 {
 	cost_env envs = { sp, final_shape, dev }, *env = &envs;
 	const dca_constraint *c = b->constraint;
-	dca_error local = { 0 };
-	int rc;
+	dca_error table_err = { 0 }, local = { 0 };
+	int rc, have_table = 0;
 
 	memset(cm, 0, sizeof *cm);
 	cm->budget = b;
@@ -160,24 +191,29 @@ int dca_cost_model_init(dca_cost_model *cm, const dca_space *sp,
 	cm->table = calloc((size_t)sp->n_edges * sp->n_ops, sizeof *cm->table);
 	if (!cm->table)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	/* a device's fitted per-edge model for a whole-network table */
-	if (c->needs_device && env->dev && env->dev->edge_model &&
-	    (c->unit == DCA_UNIT_SECONDS || c->unit == DCA_UNIT_JOULES)) {
-		dca_metric m = c->unit == DCA_UNIT_SECONDS ? DCA_METRIC_LATENCY
-							   : DCA_METRIC_ENERGY;
-		rc = env->dev->edge_model(env->dev, m, sp, cm->table, &cm->fixed, &local);
-		if (rc == 0) {
-			cm->additive = 1;
-			cm->source = "device edge model (least-squares fit to its table)";
+	/* the device's table for the metric the constraint names, by name */
+	if (c->needs_device && c->device_metric && env->dev) {
+		rc = network_model(env, cm, &have_table, &table_err);
+		if (rc == 0)
 			return 0;
-		}
 		if (rc != DCA_ERR_UNSUPPORTED)
-			return dca_error_set(err, rc, "%s", local.msg);
+			return dca_error_set(err, rc, "budget '%s': %s", b->name,
+					     table_err.msg);
 	}
-	if (!c->op_cost)
+	if (!c->op_cost) {
+		if (table_err.code && c->device_metric)
+			return dca_error_set(err, DCA_ERR_UNSUPPORTED, "budget '%s': %s; "
+					     "and constraint %s has no per-op costs, so "
+					     "the search would have no estimate of it",
+					     b->name, table_err.msg, c->name);
 		return 0;
+	}
 	rc = descriptor_model(env, cm, &local);
 	if (rc == DCA_ERR_UNSUPPORTED) {   /* no per-op table: exact checks only */
+		/* a table that is there but cannot be fitted is worth saying */
+		if (have_table)
+			return dca_error_set(err, DCA_ERR_UNSUPPORTED, "budget '%s': %s",
+					     b->name, table_err.msg);
 		memset(cm->table, 0, (size_t)sp->n_edges * sp->n_ops * sizeof *cm->table);
 		cm->fixed = 0;
 		return 0;

@@ -36,6 +36,13 @@ typedef struct dca_constraint {
 	/* Cost of one op (for additive estimates); NULL where not additive. */
 	int (*op_cost)(const dca_op_desc *op, const dca_device *dev,
 		       double *out, dca_error *err);
+	/* The device metric this cost is ("latency", "energy", "latency_p99"):
+	 * the core asks the device for that metric's network table, by name,
+	 * to fit the search's estimate, and never guesses it from the unit. A
+	 * device without that table gives no table estimate: the op costs do,
+	 * or, without op_cost, budget set-up fails naming the metric. NULL: the
+	 * constraint uses no network table. */
+	const char *device_metric;
 } dca_constraint;
 
 /* Parse a budget such as "3.5M", "600M", "20ms", "256KiB", "1.5MB" in the

@@ -18,5 +18,6 @@
 #include <dcanas/train.h>
 #include <dcanas/search.h>
 #include <dcanas/proxy.h>
+#include <dcanas/network_fit.h>
 #include <dcanas/profile.h>
 #endif

@@ -1,6 +1,7 @@
 /* dcanas — the standard constraint models: params, flops, peak_memory,
- * latency and energy. The last two ask the device: its whole-network table
- * where it has one for this space, else the sum of its per-op costs. */
+ * latency and energy. The last two name their device metric and ask the
+ * device through the core (dca_device_cost): its whole-network table where
+ * it has one for this space, else the sum of its per-op costs. */
 #include "config.h"
 
 #include <dcanas/dcanas.h>
@@ -59,58 +60,18 @@ static int peak_exact(const dca_net *net, const dca_space *space,
 	return 0;
 }
 
-static int device_exact(dca_metric metric, const dca_net *net,
-			const dca_space *space, const dca_arch *arch,
-			const dca_device *dev, double *out, dca_error *err)
-{
-	dca_error local = { 0 };
-	size_t i;
-	double s = 0;
-	int rc;
-
-	if (!dev)
-		return dca_error_set(err, DCA_ERR_INVALID, "%s needs a device "
-				     "(--device NAME; see `dcanas devices`)",
-				     dca_metric_name(metric));
-	if (dev->arch_cost && space && arch) {
-		rc = dev->arch_cost(dev, metric, space, arch, out, &local);
-		if (rc != DCA_ERR_UNSUPPORTED) {
-			if (rc != 0)
-				dca_error_set(err, rc, "%s", local.msg);
-			return rc;
-		}
-	}
-	if (dev->net_cost)
-		return dev->net_cost(dev, metric, net, out, err);
-	if (!dev->op_cost)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED,
-			"device '%s' has no %s model for space '%s' (no network "
-			"table and no per-op table); profile it with a per-op table "
-			"(docs/devices.md)", dev->name, dca_metric_name(metric),
-			space ? space->name : "?");
-	for (i = 0; i < net->n_ops; i++) {
-		double v;
-		rc = dev->op_cost(dev, metric, &net->ops[i], &v, err);
-		if (rc != 0)
-			return rc;
-		s += v;
-	}
-	*out = s;
-	return 0;
-}
-
 static int latency_exact(const dca_net *net, const dca_space *space,
 			 const dca_arch *arch, const dca_device *dev,
 			 double *out, dca_error *err)
 {
-	return device_exact(DCA_METRIC_LATENCY, net, space, arch, dev, out, err);
+	return dca_device_cost(dev, "latency", space, arch, net, out, err);
 }
 
 static int energy_exact(const dca_net *net, const dca_space *space,
 			const dca_arch *arch, const dca_device *dev,
 			double *out, dca_error *err)
 {
-	return device_exact(DCA_METRIC_ENERGY, net, space, arch, dev, out, err);
+	return dca_device_cost(dev, "energy", space, arch, net, out, err);
 }
 
 static int device_op(dca_metric metric, const dca_op_desc *op,
@@ -145,10 +106,10 @@ static const dca_constraint constraints[] = {
 	  "alive at once, batch 1", .unit = DCA_UNIT_BYTES, .exact = peak_exact },
 	{ .name = "latency", .summary = "inference latency on the device",
 	  .unit = DCA_UNIT_SECONDS, .needs_device = 1, .exact = latency_exact,
-	  .op_cost = latency_op },
+	  .op_cost = latency_op, .device_metric = "latency" },
 	{ .name = "energy", .summary = "inference energy on the device",
 	  .unit = DCA_UNIT_JOULES, .needs_device = 1, .exact = energy_exact,
-	  .op_cost = energy_op },
+	  .op_cost = energy_op, .device_metric = "energy" },
 };
 
 static int register_plugins(dca_registry *reg, dca_error *err)
