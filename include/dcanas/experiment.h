@@ -48,13 +48,6 @@ typedef struct dca_experiment {
 	long seed;
 	double time_limit;       /* seconds of search (0: epochs decide) */
 	int candidate_epochs;    /* random search: training epochs per sample */
-	char select[16];         /* how the result is chosen from α: "proxy"
-				  * (the select_k most likely feasible archs,
-				  * scored by training-free proxies), "likely"
-				  * (the most likely feasible arch), "repair"
-				  * (argmax derivation, repaired when over a
-				  * budget) */
-	int select_k;
 	char dataset[64];
 	char data_path[512];
 	double val_fraction;
@@ -62,6 +55,14 @@ typedef struct dca_experiment {
 	char device[64];
 	int n_budgets;
 	dca_budget budgets[DCA_MAX_CONSTRAINTS];
+	/* added after ABI 1.0 (fields only ever go at the end) */
+	char select[16];         /* how the result is chosen from α: "proxy"
+				  * (the select_k most likely feasible archs,
+				  * scored by training-free proxies), "likely"
+				  * (the most likely feasible arch), "repair"
+				  * (argmax derivation, repaired when over a
+				  * budget) */
+	int select_k;
 } dca_experiment;
 
 struct dca_registry;
