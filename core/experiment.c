@@ -431,7 +431,7 @@ static void defaults(dca_experiment *e)
 	e->val_fraction = 0.5;
 	e->candidate_epochs = 1;
 	snprintf(e->select, sizeof e->select, "proxy");
-	e->select_k = 64;
+	e->select_k = 10000;   /* time-bounded: see select.c */
 	snprintf(e->device, sizeof e->device, "host");
 }
 

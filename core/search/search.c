@@ -255,10 +255,11 @@ double dca_search_elapsed(const dca_search *s)
 /* ------------------------------------------------------------------ */
 /* Exact costs                                                         */
 
-int dca_search_assess(dca_search *s, const dca_arch *arch, double *out,
-		       int *depends, dca_error *err)
+int dcap_search_assess_net(dca_search *s, const dca_arch *arch, double *out,
+			   int *depends, double *macs, dca_error *err)
 {
 	dca_net net;
+	size_t j;
 	int i, rc;
 
 	dca_net_init(&net);
@@ -270,8 +271,17 @@ int dca_search_assess(dca_search *s, const dca_arch *arch, double *out,
 	}
 	if (!rc && depends)
 		*depends = dca_net_depends_on_input(&net);
+	if (!rc && macs)
+		for (*macs = 0, j = 0; j < net.n_ops; j++)
+			*macs += dca_op_macs(&net.ops[j]);
 	dca_net_free(&net);
 	return rc;
+}
+
+int dca_search_assess(dca_search *s, const dca_arch *arch, double *out,
+		      int *depends, dca_error *err)
+{
+	return dcap_search_assess_net(s, arch, out, depends, NULL, err);
 }
 
 int dca_search_exact_costs(dca_search *s, const dca_arch *arch, double *out,

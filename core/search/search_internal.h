@@ -50,13 +50,19 @@ int dcap_valid_choice(const dca_space *sp, const int *choice, dca_arch **arch);
 /* n_ops ^ n_edges: how many choices the space's edge form has */
 double dcap_space_size(const dca_space *sp);
 
+/* search.c: dca_search_assess, and the deployed network's multiply-
+ * accumulates (macs may be NULL) from the same build */
+int dcap_search_assess_net(dca_search *s, const dca_arch *arch, double *costs,
+			   int *depends, double *macs, dca_error *err);
+
 /* select.c: the selection stage */
-#define DCAP_SELECT_TIME_SHARE 0.1   /* of a time limit, kept for selection */
+#define DCAP_SELECT_TIME_SHARE 0.25  /* of a time limit, kept for selection */
 #define DCAP_SELECT_MIN_SCORED 8     /* candidates scored even past the limit */
 typedef struct dcap_candidate {
 	int *choice;                        /* n_edges, owned */
 	double loglik;                      /* Σ log softmax(α_e)[op], kept edges */
 	double costs[DCA_MAX_CONSTRAINTS];  /* exact, one per budget */
+	double macs;                        /* the deployed network's */
 	double proxy[DCA_PROXY_COUNT];      /* scores of the proxies computed */
 	double score;                       /* selection score, higher is better */
 } dcap_candidate;
@@ -68,13 +74,11 @@ double dcap_arch_loglik(const dca_space *sp, const float *alpha, const int *choi
 int dcap_candidates(dca_search *s, const float *alpha, const float *beta, int k,
 		    dcap_candidate **out, int *n_out, dca_error *err);
 void dcap_candidates_free(dcap_candidate *c, int n);
-/* Score the candidates with the proxies, most likely first, until the
- * search's time limit (at least DCAP_SELECT_MIN_SCORED): *n_scored of
- * them. *best = the index of the highest score (mean rank over the
- * proxies among those scored). */
-int dcap_select_by_proxies(dca_search *s, dcap_candidate *c, int n,
-			   const int *proxies, int n_proxies, int *best,
-			   int *n_scored, dca_error *err);
+/* Score the candidates, most likely first, until the search's time limit
+ * (at least DCAP_SELECT_MIN_SCORED): *n_scored of them; *best = the index
+ * of the highest score among those (see select.c). */
+int dcap_select_by_scores(dca_search *s, dcap_candidate *c, int n, int *best,
+			  int *n_scored, dca_error *err);
 
 /* From the optimizer's α to choice, by the experiment's selection mode;
  * records "derived" (the argmax derivation) and "selection" in report.
