@@ -22,13 +22,15 @@
 #              command again to go on: finished runs are kept, interrupted
 #              ones resumed)
 #   EXTRA      more flags for every search
+#   DCANAS     the program (default ./dcanas; an installed copy keeps a long
+#              run safe from rebuilds of this tree)
 # The report alone: /usr/bin/python3 bench/nb201_regret.py report OUT_DIR [--md]
 set -eu
 data=$1; out=$2
 cd "$(dirname "$0")/.."
 : "${DEVICES:=raspi4 pixel3 eyeriss fpga 1080ti_1 1080ti_32 1080ti_256 gold_6226 silver_4210r samsung_s7 titanx_1}"
 : "${QUANTILES:=25 50}" "${SEEDS:=1 2 3}" "${METHODS:=dcanas darts-repair random}"
-: "${JOBS:=1}" "${LIMIT:=100000}" "${EXTRA:=}" "${SEARCH_SECONDS:=}"
+: "${JOBS:=1}" "${LIMIT:=100000}" "${EXTRA:=}" "${SEARCH_SECONDS:=}" "${DCANAS:=./dcanas}"
 : "${THREADS:=$(( 2 / JOBS > 0 ? 2 / JOBS : 1 ))}"
 : "${OPENBLAS_CORETYPE:=Haswell}" "${OMP_WAIT_POLICY:=passive}"
 export OPENBLAS_CORETYPE OMP_WAIT_POLICY
@@ -54,9 +56,9 @@ for seed in $SEEDS; do
 				*) echo "nb201_regret: unknown method '$m'" >&2; exit 2 ;;
 				esac
 				if [ -d "$run" ]; then
-					cmd="./dcanas search --resume $run --threads $THREADS --quiet"
+					cmd="$DCANAS search --resume $run --threads $THREADS --quiet"
 				else
-					cmd="./dcanas search --space nb201 --data cifar10:$data --device $dev --budget latency=${budget}ms --seed $seed $flags --threads $THREADS --quiet --out $run"
+					cmd="$DCANAS search --space nb201 --data cifar10:$data --device $dev --budget latency=${budget}ms --seed $seed $flags --threads $THREADS --quiet --out $run"
 					[ -n "$SEARCH_SECONDS" ] && cmd="$cmd --time-limit $SEARCH_SECONDS"
 					cmd="$cmd $EXTRA"
 				fi
