@@ -432,6 +432,7 @@ static void defaults(dca_experiment *e)
 	e->candidate_epochs = 1;
 	snprintf(e->select, sizeof e->select, "proxy");
 	e->select_k = 10000;   /* time-bounded: see select.c */
+	e->time_limit = 1200;  /* a search takes at most 20 minutes unless told */
 	snprintf(e->device, sizeof e->device, "host");
 }
 

@@ -357,6 +357,9 @@ static const dca_space nb201_space = {
 	.summary = "NAS-Bench-201 cell space: 6 edges x 5 ops, C=16, N=5",
 	.default_shape = { .in_c = 3, .in_h = 32, .in_w = 32, .classes = 10,
 			   .width = 16, .cells = 5 },
+	/* the supernet: C=16 with N=2 cells per stage, so that a search fits
+	 * its default 20 minutes on two cores with thousands of steps */
+	.search_shape = { .width = 16, .cells = 2 },
 	.n_ops = NB201_OPS,
 	.op_names = nb201_op_names,
 	.n_edges = NB201_EDGES,

@@ -95,7 +95,7 @@ expect_err "search: resume a non-run" "no config.json" "$DCANAS" search --resume
 expect_err "search: resume takes no settings" "takes no CONFIG" "$DCANAS" search --resume "$tmp" --epochs 3
 DIGITS="${DCANAS_DATA_DIR:-}/digits8x8"
 if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
-	S="--space nb201 --width 8 --cells 1 --data digits8x8:$DIGITS --per-class 40 --batch-size 32 --k 2 --quiet"
+	S="--space nb201 --width 8 --cells 1 --data digits8x8:$DIGITS --per-class 40 --batch-size 32 --k 2 --select-k 16 --quiet"
 	expect_err "search: infeasible budget names the smallest cost" \
 		"smallest params of any 'nb201' architecture .* is 18\.594K" \
 		"$DCANAS" search $S --budget params=10K --out "$tmp/r1"
@@ -143,7 +143,7 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 	expect_ok "search: nb201 under a host latency budget" 'arch\.json' \
 		env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" search --space nb201 \
 		--width 8 --cells 1 --data "digits8x8:$DIGITS" --per-class 40 --batch-size 32 \
-		--k 2 --quiet --threads 1 --device host --budget latency=50ms --epochs 1 \
+		--k 2 --select-k 16 --quiet --threads 1 --device host --budget latency=50ms --epochs 1 \
 		--warmup 0 --out "$tmp/r3"
 	grep -q '"all_met": true' "$tmp/r3/arch.json" && pass "search: host latency budget met" \
 		|| fail "search: host latency budget met"

@@ -134,10 +134,14 @@ static void resolve_shapes(dca_search *s)
 	s->final = s->exp.shape;
 	s->final.auxiliary = 0;     /* budgets apply to the deployed network */
 	s->proxy = s->final;
+	/* the space's default supernet shape, never larger than the deployed
+	 * network (a search for a small network gets a small supernet) */
 	s->proxy.width = s->exp.search_shape.width ? s->exp.search_shape.width
-		       : sp->search_shape.width ? sp->search_shape.width : s->final.width;
+		       : sp->search_shape.width && sp->search_shape.width < s->final.width
+		       ? sp->search_shape.width : s->final.width;
 	s->proxy.cells = s->exp.search_shape.cells ? s->exp.search_shape.cells
-		       : sp->search_shape.cells ? sp->search_shape.cells : s->final.cells;
+		       : sp->search_shape.cells && sp->search_shape.cells < s->final.cells
+		       ? sp->search_shape.cells : s->final.cells;
 	s->exp.search_shape.width = s->proxy.width;
 	s->exp.search_shape.cells = s->proxy.cells;
 }

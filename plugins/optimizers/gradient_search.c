@@ -47,6 +47,7 @@ typedef struct run {
 	dca_loader train, val;
 	dca_graph *g, *bg;            /* steps; batches */
 	int sgd_ok, adam_ok, train_ok, val_ok;
+	int steps_per_epoch;          /* the plan: 0 = every batch */
 } run;
 
 static void set_requires_grad(dca_tensor **t, int n, int on)
@@ -143,8 +144,9 @@ static int save(run *r, int epoch, dca_error *err)
 
 	for (i = 0; i < dca_search_n_costs(r->s); i++)
 		json_array_append_new(lam, json_real(dca_search_cost(r->s, i)->lambda));
-	state = json_pack("{s:i, s:I, s:o}", "epoch", epoch, "adam_t",
-			  (json_int_t)r->adam.t, "lambda", lam);
+	state = json_pack("{s:i, s:I, s:o, s:i}", "epoch", epoch, "adam_t",
+			  (json_int_t)r->adam.t, "lambda", lam, "steps_per_epoch",
+			  r->steps_per_epoch);
 	rc = collect(r, &A) || !state
 		? dca_error_set(err, DCA_ERR_NOMEM, "out of memory")
 		: dca_search_checkpoint_save(r->s, A.a, A.n, state, err);
@@ -184,6 +186,7 @@ static int restore(run *r, dca_error *err)
 		dca_search_cost(r->s, i)->lambda =
 			json_number_value(json_array_get(json_object_get(state, "lambda"), i));
 	epoch = (int)json_integer_value(json_object_get(state, "epoch"));
+	r->steps_per_epoch = (int)json_integer_value(json_object_get(state, "steps_per_epoch"));
 	rc = epoch;
 out:
 	arrays_free(&A);
@@ -284,7 +287,7 @@ static void refresh_estimates(run *r)
 	}
 }
 
-static int log_epoch(run *r, int epoch, double tl, double ta, double vl,
+static int log_epoch(run *r, int epoch, int steps, double tl, double ta, double vl,
 		     double va, int arch_steps, double secs, dca_error *err)
 {
 	json_t *line, *costs = json_array();
@@ -308,8 +311,8 @@ static int log_epoch(run *r, int epoch, double tl, double ta, double vl,
 			r->sp->arch_free(a);
 		}
 	}
-	line = json_pack("{s:i, s:f, s:f, s:f, s:o, s:o, s:f, s:o, s:s?, s:f}",
-		"epoch", epoch + 1, "lr", (double)r->sgd.lr, "train_loss", tl,
+	line = json_pack("{s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:f, s:o, s:s?, s:f}",
+		"epoch", epoch + 1, "steps", steps, "lr", (double)r->sgd.lr, "train_loss", tl,
 		"train_acc", ta,
 		"val_loss", arch_steps ? json_real(vl) : json_null(),
 		"val_acc", arch_steps ? json_real(va) : json_null(),
@@ -359,6 +362,33 @@ static void run_free(run *r)
 	dca_supernet_free(r->net);
 }
 
+/* ------------------------------------------------------------------ */
+/* Fitting the schedule to a time limit                                 */
+
+#define PLAN_STEPS 3        /* steps timed before the plan is made */
+#define PLAN_MARGIN 0.9     /* of the loop's time, for checkpoints and logs */
+#define PLAN_MIN_STEPS 8    /* per epoch, at least */
+
+/* With a time limit, every epoch keeps its place in the schedule (the
+ * cosine learning rate, the warm-up) but visits only as many batches (a
+ * fresh random subset each epoch) as fit: from the time of the first
+ * PLAN_STEPS steps, an architecture step costing about a weight step.
+ * So a short search sees more images once rather than a few images many
+ * times. Returns the steps per epoch (all batches when they fit). */
+static int fit_plan(const dca_experiment *e, double step_secs, int arch_on,
+		    double loop_secs, int batches)
+{
+	/* weight-step equivalents of the whole schedule, per step per epoch */
+	double per = arch_on ? e->epochs * 2.0
+			     : e->warmup_epochs + 2.0 * (e->epochs - e->warmup_epochs);
+	double fit = PLAN_MARGIN * loop_secs / ((arch_on ? step_secs / 2 : step_secs) * per);
+	int b = fit >= batches ? batches : (int)fit;
+
+	if (b < PLAN_MIN_STEPS)
+		b = batches < PLAN_MIN_STEPS ? batches : PLAN_MIN_STEPS;
+	return b;
+}
+
 static int gradient_run(dca_search *s, int constrained, dca_error *err)
 {
 	run r = { 0 };
@@ -367,7 +397,7 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 	FILE *pf = dca_search_progress(s);
 	int rc, epoch, start, done_now = 0, out_of_time = 0;
 	long total_steps, steps_done = 0;
-	double t_start, deadline = dca_search_deadline(s);
+	double t_start, t_plan = 0, deadline = dca_search_deadline(s);
 
 	r.s = s;
 	r.exp = e;
@@ -405,7 +435,8 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 	}
 	if (start > 0 && pf)
 		fprintf(pf, "resuming after epoch %d of %d\n", start, e->epochs);
-	total_steps = (long)dca_loader_batches(&r.train) * (e->epochs - start);
+	total_steps = (long)(r.steps_per_epoch ? r.steps_per_epoch :
+			     dca_loader_batches(&r.train)) * (e->epochs - start);
 	t_start = dca_search_elapsed(s);
 	for (epoch = start; epoch < e->epochs; epoch++) {
 		double e0 = dca_search_elapsed(s), tl = 0, vl = 0;
@@ -422,11 +453,28 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 		dca_loader_epoch(&r.train);
 		dca_loader_epoch(&r.val);
 		r.sgd.lr = dca_cosine_lr((float)e->lr, W_LR_MIN, epoch, e->epochs);
-		steps = dca_loader_batches(&r.train);
-		while (1) {
+		steps = r.steps_per_epoch ? r.steps_per_epoch : dca_loader_batches(&r.train);
+		while (step < steps) {
 			float loss = 0;
 			int ok = 0;
 
+			if (deadline > 0 && !r.steps_per_epoch && epoch == 0) {
+				/* time the first steps, then fit the plan */
+				if (step == 0)
+					t_plan = dca_search_elapsed(s);
+				else if (step == PLAN_STEPS) {
+					double now = dca_search_elapsed(s);
+					r.steps_per_epoch = fit_plan(e, (now - t_plan) / PLAN_STEPS,
+						arch_on, deadline - t_plan, dca_loader_batches(&r.train));
+					steps = r.steps_per_epoch;
+					total_steps = (long)steps * e->epochs;
+					if (pf)
+						fprintf(pf, "plan: %d of %d batches per epoch, %d "
+							"epochs, to fit the time limit of %.0f s\n",
+							steps, dca_loader_batches(&r.train),
+							e->epochs, e->time_limit);
+				}
+			}
 			if (deadline > 0 && dca_search_elapsed(s) >= deadline) {
 				out_of_time = 1;
 				break;
@@ -463,7 +511,7 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 		if (out_of_time && seen == 0)
 			break;      /* the limit fell between epochs: nothing to log */
 		if ((rc = save(&r, epoch + 1, err)) ||
-		    (rc = log_epoch(&r, epoch, seen ? tl / seen : 0, seen ? 100.0 * tc / seen : 0,
+		    (rc = log_epoch(&r, epoch, step, seen ? tl / seen : 0, seen ? 100.0 * tc / seen : 0,
 				    vseen ? vl / vseen : 0, vseen ? 100.0 * vc / vseen : 0,
 				    vseen, dca_search_elapsed(s) - e0, err)))
 			goto out;

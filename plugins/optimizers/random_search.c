@@ -4,9 +4,10 @@
  * logits, derived), keeps those whose exact costs meet every budget, trains
  * each briefly from scratch at the search shape (optimizer.candidate_epochs
  * epochs on the training split), scores it on the validation split, and
- * keeps the best. It stops after optimizer.time_limit seconds when one is
- * set (to compare with another optimizer at equal wall time), else after
- * optimizer.epochs samples. Each sample is seeded by (seed, index), and the
+ * keeps the best. It stops after optimizer.epochs samples or
+ * optimizer.time_limit seconds (to compare with another optimizer at equal
+ * wall time), whichever comes first. A constant network (output
+ * independent of the input) is never sampled. Each sample is seeded by (seed, index), and the
  * sampler's state, the best so far and the elapsed time are checkpointed
  * after each, so a resumed run continues the same sequence. */
 #include "config.h"
@@ -42,6 +43,7 @@ static int sample(dca_search *s, dca_rng *rng, dca_arch **out, double *costs,
 	}
 	for (k = 0; k < MAX_REJECTS; k++) {
 		dca_arch *a;
+		int depends = 0;
 
 		for (i = 0; i < na; i++)
 			alpha[i] = dca_rng_normal(rng);
@@ -51,11 +53,11 @@ static int sample(dca_search *s, dca_rng *rng, dca_arch **out, double *costs,
 		(*tries)++;
 		if (!(a = sp->arch_from_choices(choice, NULL)))
 			continue;
-		if ((rc = dca_search_exact_costs(s, a, costs, err))) {
+		if ((rc = dca_search_assess(s, a, costs, &depends, err))) {
 			sp->arch_free(a);
 			goto out;
 		}
-		if (dca_search_fits(s, costs)) {
+		if (depends && dca_search_fits(s, costs)) {
 			*out = a;
 			goto out;
 		}
@@ -163,7 +165,7 @@ static int random_run(dca_search *s, dca_error *err)
 		json_t *line, *cj;
 		char *text;
 
-		if (e->time_limit > 0 ? t0 >= e->time_limit : index >= e->epochs)
+		if ((e->time_limit > 0 && t0 >= e->time_limit) || index >= e->epochs)
 			break;
 		if ((rc = sample(s, &rng, &a, costs, &tries, err)))
 			break;
