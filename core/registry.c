@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include <dcanas/plugin.h>
-#include <dcanas/search.h>
+#include <dcanas/optimizer.h>
 
 struct dca_registry {
 	dca_registry_entry *entries;

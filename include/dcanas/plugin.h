@@ -15,6 +15,7 @@
 #include <dcanas/constraint.h>
 #include <dcanas/device.h>
 #include <dcanas/error.h>
+#include <dcanas/optimizer.h>
 #include <dcanas/space.h>
 
 #ifdef __cplusplus
@@ -26,7 +27,6 @@ extern "C" {
 #define DCA_MODULE_ENTRY_NAME "dca_module_entry"
 
 typedef struct dca_registry dca_registry;
-struct dca_optimizer;   /* search.h */
 
 typedef enum dca_kind {
 	DCA_KIND_SPACE = 0,
