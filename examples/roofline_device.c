@@ -42,17 +42,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return dca_registry_add_device(reg, &roofline, err);
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "roofline_device",
-	.version = "1.0",
-	.summary = "example out-of-tree device module",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("roofline_device", "1.0",
+		  "example out-of-tree device module",
+		  "MIT", register_plugins);

@@ -380,17 +380,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return dca_registry_add_space(reg, &nb201_space, err);
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "nb201",
-	.version = PACKAGE_VERSION,
-	.summary = "NAS-Bench-201 search space",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("nb201", PACKAGE_VERSION,
+		  "NAS-Bench-201 search space",
+		  "MIT", register_plugins);

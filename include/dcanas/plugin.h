@@ -56,6 +56,29 @@ typedef struct dca_module_info {
 
 typedef const dca_module_info *(*dca_module_entry_fn)(void);
 
+/* A module's descriptor and its entry function, at file scope:
+ *
+ *   DCA_MODULE_DEFINE("my_module", "1.0", "what it adds", "MIT",
+ *                     register_plugins);
+ *
+ * register_fn is an int (*)(dca_registry *, dca_error *). The expansion
+ * ends with a declaration, so the trailing semicolon is ordinary C. */
+#define DCA_MODULE_DEFINE(name_, version_, summary_, license_, register_fn_) \
+	static const dca_module_info dca_module_info_of_this_module = {      \
+		DCA_MODULE_INFO_INIT,                                        \
+		.name = (name_),                                             \
+		.version = (version_),                                       \
+		.summary = (summary_),                                       \
+		.license = (license_),                                       \
+		.register_plugins = (register_fn_),                          \
+	};                                                                   \
+	const dca_module_info *dca_module_entry(void);                       \
+	const dca_module_info *dca_module_entry(void)                        \
+	{                                                                    \
+		return &dca_module_info_of_this_module;                      \
+	}                                                                    \
+	const dca_module_info *dca_module_entry(void)
+
 /* Registry lifecycle. */
 dca_registry *dca_registry_new(void);
 void dca_registry_free(dca_registry *reg);

@@ -123,17 +123,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return 0;
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "cost_constraints",
-	.version = PACKAGE_VERSION,
-	.summary = "params, flops, peak_memory, latency, energy",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("cost_constraints", PACKAGE_VERSION,
+		  "params, flops, peak_memory, latency, energy",
+		  "MIT", register_plugins);

@@ -521,17 +521,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return 0;
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "gradient_search",
-	.version = PACKAGE_VERSION,
-	.summary = "gradient-based search: dcanas (constrained) and darts",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("gradient_search", PACKAGE_VERSION,
+		  "gradient-based search: dcanas (constrained) and darts",
+		  "MIT", register_plugins);
