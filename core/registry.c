@@ -3,26 +3,37 @@
  * Modules are loaded with libltdl, eagerly, and never unloaded. Because ltdl
  * binds lazily, a module with an unresolved symbol would load and then die at
  * its first call; so each file is first opened with dlopen(RTLD_NOW) to turn
- * that into a load error carrying the real loader message. */
+ * that into a load error carrying the real loader message.
+ *
+ * Loading a folder never stops at a broken module: the module is rolled back
+ * (whatever it registered is dropped), recorded with its error, and reported
+ * as a warning, so one stale .so cannot take every command down with it. In
+ * strict mode (CI) the first such failure is returned instead. */
 #include "config.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ltdl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <dcanas/plugin.h>
 #include <dcanas/optimizer.h>
+#include <dcanas/plugin.h>
 
 struct dca_registry {
 	dca_registry_entry *entries;
 	size_t n, cap;
 	char **files;            /* module files loaded (owned) */
 	size_t n_files, cap_files;
+	dca_registry_skip *skipped;   /* modules that failed (strings owned) */
+	size_t n_skipped, cap_skipped;
+	int strict;
+	FILE *log;               /* warnings about skipped modules; borrowed */
 	const char *loading;     /* file being registered now */
 	const char *loading_version;
 };
@@ -41,9 +52,13 @@ const char *dca_kind_name(dca_kind kind)
 dca_registry *dca_registry_new(void)
 {
 	dca_registry *reg = calloc(1, sizeof *reg);
+	const char *strict = getenv("DCANAS_STRICT_PLUGINS");
 
 	if (!reg)
 		return NULL;
+	/* any value but 0: a CI that writes "yes" must not get lenient mode */
+	reg->strict = strict && *strict && strcmp(strict, "0") != 0;
+	reg->log = stderr;
 	if (ltdl_users++ == 0)
 		lt_dlinit();
 	return reg;
@@ -65,6 +80,11 @@ void dca_registry_free(dca_registry *reg)
 	for (i = 0; i < reg->n_files; i++)
 		free(reg->files[i]);
 	free(reg->files);
+	for (i = 0; i < reg->n_skipped; i++) {
+		free((char *)reg->skipped[i].file);
+		free((char *)reg->skipped[i].reason);
+	}
+	free(reg->skipped);
 	free(reg->entries);
 	free(reg);
 }
@@ -72,6 +92,31 @@ void dca_registry_free(dca_registry *reg)
 const char *dca_registry_loading_file(const dca_registry *reg)
 {
 	return reg->loading;
+}
+
+void dca_registry_set_strict(dca_registry *reg, int strict)
+{
+	reg->strict = strict != 0;
+}
+
+int dca_registry_strict(const dca_registry *reg)
+{
+	return reg->strict;
+}
+
+void dca_registry_set_log(dca_registry *reg, FILE *log)
+{
+	reg->log = log;
+}
+
+size_t dca_registry_skipped_count(const dca_registry *reg)
+{
+	return reg->n_skipped;
+}
+
+const dca_registry_skip *dca_registry_skipped(const dca_registry *reg, size_t i)
+{
+	return i < reg->n_skipped ? &reg->skipped[i] : NULL;
 }
 
 static int add_entry(dca_registry *reg, dca_kind kind, const char *name,
@@ -88,10 +133,10 @@ static int add_entry(dca_registry *reg, dca_kind kind, const char *name,
 		const dca_registry_entry *e = &reg->entries[i];
 		if (e->kind == kind && strcmp(e->name, name) == 0)
 			return dca_error_set(err, DCA_ERR_PLUGIN,
-				"two modules register the %s '%s': %s and %s; "
-				"remove one of them from the plugin path",
-				dca_kind_name(kind), name, e->file,
-				reg->loading ? reg->loading : "(built-in)");
+				"%s: the %s '%s' is already registered by %s; "
+				"remove one of the two modules from the plugin path",
+				reg->loading ? reg->loading : "(built-in)",
+				dca_kind_name(kind), name, e->file);
 	}
 	if (reg->n == reg->cap) {
 		size_t ncap = reg->cap ? reg->cap * 2 : 32;
@@ -217,8 +262,8 @@ static int ends_with(const char *s, const char *suffix)
 }
 
 /* The shared object behind a libtool .la file (its dlname, in .libs/ for an
- * uninstalled module), or a copy of path itself. NULL if none is named. */
-static char *shared_object_of(const char *path)
+ * uninstalled module), or a copy of path itself; NULL with err set. */
+static char *shared_object_of(const char *path, dca_error *err)
 {
 	FILE *f;
 	char line[1024], dlname[512] = "";
@@ -226,20 +271,31 @@ static char *shared_object_of(const char *path)
 	size_t n;
 	struct stat st;
 
-	if (!ends_with(path, ".la"))
-		return strdup(path);
+	if (!ends_with(path, ".la")) {
+		if (!(so = strdup(path)))
+			dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		return so;
+	}
 	f = fopen(path, "r");
-	if (!f)
+	if (!f) {
+		dca_error_set(err, DCA_ERR_PLUGIN, "%s: cannot read: %s", path,
+			      strerror(errno));
 		return NULL;
+	}
 	while (fgets(line, sizeof line, f))
 		if (sscanf(line, "dlname='%511[^']'", dlname) == 1)
 			break;
 	fclose(f);
-	if (!dlname[0])
+	if (!dlname[0]) {
+		dca_error_set(err, DCA_ERR_PLUGIN, "%s: not a libtool module (no "
+			      "dlname in the .la file); remove it from the plugin "
+			      "folder", path);
 		return NULL;
-	dir = strdup(path);
-	if (!dir)
+	}
+	if (!(dir = strdup(path))) {
+		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		return NULL;
+	}
 	slash = strrchr(dir, '/');
 	if (slash)
 		slash[1] = '\0';
@@ -251,9 +307,139 @@ static char *shared_object_of(const char *path)
 		snprintf(so, n, "%s.libs/%s", dir, dlname);
 		if (stat(so, &st) != 0)
 			snprintf(so, n, "%s%s", dir, dlname);
+	} else {
+		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	}
 	free(dir);
 	return so;
+}
+
+/* 1 when the file starts with the ELF magic; 0 when it does not; -1 when it
+ * cannot be read (errno set). dlopen's own words for a text file ("invalid
+ * ELF header", "file too short") do not say what the file is. */
+static int is_elf(const char *file)
+{
+	unsigned char magic[4];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, magic, sizeof magic);
+	close(fd);
+	return n == 4 && memcmp(magic, "\177ELF", 4) == 0;
+}
+
+/* Open so with every symbol bound now; NULL with err set, in words that say
+ * what to do. */
+static void *probe_now(const char *path, const char *so, dca_error *err)
+{
+	void *h;
+	const char *why;
+	int elf = is_elf(so);
+
+	if (elf < 0) {
+		dca_error_set(err, DCA_ERR_PLUGIN, "%s: cannot open %s: %s", path,
+			      so, strerror(errno));
+		return NULL;
+	}
+	if (!elf && strcmp(path, so) == 0) {
+		dca_error_set(err, DCA_ERR_PLUGIN, "%s: cannot load module: not a "
+			      "shared object (no ELF header); remove it from the "
+			      "plugin folder", path);
+		return NULL;
+	}
+	if (!elf) {
+		dca_error_set(err, DCA_ERR_PLUGIN, "%s: cannot load module: the "
+			      "shared object it names, %s, has no ELF header; "
+			      "rebuild the module", path, so);
+		return NULL;
+	}
+	if ((h = dlopen(so, RTLD_NOW | RTLD_LOCAL)))
+		return h;
+	why = dlerror();
+	if (!why)
+		why = "unknown loader error";
+	if (strstr(why, "undefined symbol"))
+		dca_error_set(err, DCA_ERR_PLUGIN, "%s: cannot load module: %s (a "
+			      "missing symbol means the module was built against "
+			      "another dcanas or lacks a library; check it with "
+			      "ldd -r %s)", path, why, so);
+	else if (strstr(why, "cannot open shared object file"))
+		dca_error_set(err, DCA_ERR_PLUGIN, "%s: cannot load module: %s (a "
+			      "library it needs is missing; check it with ldd %s)",
+			      path, why, so);
+	else
+		dca_error_set(err, DCA_ERR_PLUGIN, "%s: cannot load module: %s",
+			      path, why);
+	return NULL;
+}
+
+/* Check the descriptor a module's entry returned; 0 or err set. */
+static int check_info(const char *path, const dca_module_info *info,
+		      dca_error *err)
+{
+	if (!info)
+		return dca_error_set(err, DCA_ERR_PLUGIN, "%s: %s() returned NULL",
+				     path, DCA_MODULE_ENTRY_NAME);
+	if (info->abi_major != DCA_ABI_MAJOR || info->abi_minor > DCA_ABI_MINOR)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: module '%s' was built for dcanas plugin ABI %u.%u, "
+			"but this dcanas has ABI %d.%d; rebuild the module against "
+			"this dcanas's headers", path, info->name ? info->name : "?",
+			info->abi_major, info->abi_minor, DCA_ABI_MAJOR, DCA_ABI_MINOR);
+	if (info->struct_size < sizeof(dca_module_info))
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: module descriptor is too small (struct_size %u, but a "
+			"dca_module_info is %zu bytes); fill it with "
+			"DCA_MODULE_INFO_INIT or write it with DCA_MODULE_DEFINE",
+			path, info->struct_size, sizeof(dca_module_info));
+	if (!info->name || !*info->name)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: module descriptor has no name; set .name (see "
+			"DCA_MODULE_DEFINE)", path);
+	if (!info->register_plugins)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: module '%s' has no register function; set "
+			".register_plugins (see DCA_MODULE_DEFINE)", path, info->name);
+	return 0;
+}
+
+/* Drop every entry added since entry n0 (a module that failed half-way):
+ * devices it handed over are released, as the registry owns them. */
+static void roll_back(dca_registry *reg, size_t n0)
+{
+	while (reg->n > n0) {
+		const dca_registry_entry *e = &reg->entries[--reg->n];
+		if (e->kind == DCA_KIND_DEVICE && ((const dca_device *)e->object)->release)
+			((const dca_device *)e->object)->release(e->object);
+	}
+}
+
+/* Call the module's register function with the file named in any error. */
+static int register_module(dca_registry *reg, const char *path,
+			   const dca_module_info *info, dca_error *err)
+{
+	dca_error local = { 0 };
+	size_t n0 = reg->n;
+	int rc;
+
+	reg->loading = path;
+	reg->loading_version = info->version;
+	rc = info->register_plugins(reg, &local);
+	reg->loading = NULL;
+	reg->loading_version = NULL;
+	if (rc == 0)
+		return 0;
+	roll_back(reg, n0);
+	if (!local.code)
+		return dca_error_set(err, rc, "%s: module '%s' failed to register "
+				     "(error %d, no message)", path, info->name, rc);
+	/* the registry's own messages name the file; a module's may not */
+	if (strstr(local.msg, path))
+		return dca_error_set(err, rc, "%s", local.msg);
+	return dca_error_set(err, rc, "%s: module '%s' failed to register: %s",
+			     path, info->name, local.msg);
 }
 
 int dca_registry_load_file(dca_registry *reg, const char *path, dca_error *err)
@@ -265,21 +451,13 @@ int dca_registry_load_file(dca_registry *reg, const char *path, dca_error *err)
 	void *probe;
 	int rc;
 
-	so = shared_object_of(path);
-	if (!so)
-		return dca_error_set(err, DCA_ERR_PLUGIN,
-			"%s: not a libtool module (no dlname in the .la file)", path);
+	if (!(so = shared_object_of(path, err)))
+		return err && err->code ? err->code : DCA_ERR_PLUGIN;
 	/* bind now, to report unresolved symbols with the loader's own words */
-	probe = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-	if (!probe) {
-		rc = dca_error_set(err, DCA_ERR_PLUGIN,
-			"%s: cannot load module: %s (a missing symbol means the "
-			"module was built against another dcanas or lacks a library; "
-			"check it with ldd -r)", path, dlerror());
-		free(so);
-		return rc;
-	}
+	probe = probe_now(path, so, err);
 	free(so);
+	if (!probe)
+		return DCA_ERR_PLUGIN;
 	h = lt_dlopen(path);
 	dlclose(probe);
 	if (!h)
@@ -291,21 +469,8 @@ int dca_registry_load_file(dca_registry *reg, const char *path, dca_error *err)
 			"%s: not a dcanas module: no '%s' symbol exported",
 			path, DCA_MODULE_ENTRY_NAME);
 	info = entry();
-	if (!info)
-		return dca_error_set(err, DCA_ERR_PLUGIN,
-				     "%s: %s() returned NULL", path, DCA_MODULE_ENTRY_NAME);
-	if (info->abi_major != DCA_ABI_MAJOR || info->abi_minor > DCA_ABI_MINOR)
-		return dca_error_set(err, DCA_ERR_PLUGIN,
-			"%s: module '%s' was built for dcanas plugin ABI %u.%u, "
-			"but this dcanas has ABI %d.%d; rebuild the module against "
-			"this dcanas's headers", path, info->name ? info->name : "?",
-			info->abi_major, info->abi_minor, DCA_ABI_MAJOR, DCA_ABI_MINOR);
-	if (info->struct_size < sizeof(dca_module_info) ||
-	    !info->register_plugins || !info->name)
-		return dca_error_set(err, DCA_ERR_PLUGIN,
-			"%s: module descriptor is incomplete (struct size %u, "
-			"expected %zu, with a name and a register function)",
-			path, info->struct_size, sizeof(dca_module_info));
+	if ((rc = check_info(path, info, err)) != 0)
+		return rc;
 	if (reg->n_files == reg->cap_files) {
 		size_t ncap = reg->cap_files ? reg->cap_files * 2 : 16;
 		char **nf = realloc(reg->files, ncap * sizeof *nf);
@@ -314,19 +479,42 @@ int dca_registry_load_file(dca_registry *reg, const char *path, dca_error *err)
 		reg->files = nf;
 		reg->cap_files = ncap;
 	}
-	file = strdup(path);
-	if (!file)
+	if (!(file = strdup(path)))
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	/* entries point at this copy: keep it even when registration fails */
 	reg->files[reg->n_files++] = file;
-	reg->loading = file;
-	reg->loading_version = info->version;
-	rc = info->register_plugins(reg, err);
-	if (rc != 0 && err && err->code == 0)
-		dca_error_set(err, rc, "%s: module '%s' failed to register",
-			      path, info->name);
-	reg->loading = NULL;
-	reg->loading_version = NULL;
-	return rc;
+	return register_module(reg, file, info, err);
+}
+
+/* A module that failed to load: an error in strict mode, else a warning and
+ * a record for `dcanas plugins`. */
+static int skip_module(dca_registry *reg, const char *file,
+		       const dca_error *why, dca_error *err)
+{
+	dca_registry_skip *sk;
+
+	if (reg->strict || why->code == DCA_ERR_NOMEM)
+		return dca_error_set(err, why->code, "%s", why->msg);
+	if (reg->n_skipped == reg->cap_skipped) {
+		size_t ncap = reg->cap_skipped ? reg->cap_skipped * 2 : 8;
+		dca_registry_skip *ns = realloc(reg->skipped, ncap * sizeof *ns);
+		if (!ns)
+			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		reg->skipped = ns;
+		reg->cap_skipped = ncap;
+	}
+	sk = &reg->skipped[reg->n_skipped];
+	sk->file = strdup(file);
+	sk->reason = strdup(why->msg);
+	if (!sk->file || !sk->reason) {
+		free((char *)sk->file);
+		free((char *)sk->reason);
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	}
+	reg->n_skipped++;
+	if (reg->log)
+		fprintf(reg->log, "dcanas: warning: skipping module: %s\n", why->msg);
+	return 0;
 }
 
 static int by_name(const void *a, const void *b)
@@ -342,10 +530,14 @@ int dca_registry_load_dir(dca_registry *reg, const char *dir, dca_error *err)
 	size_t n = 0, cap = 0, i;
 	int rc = 0;
 
-	if (!d)
-		return errno == ENOENT ? 0 :
-		       dca_error_set(err, DCA_ERR_IO, "%s: cannot read plugin "
-				     "directory: %s", dir, strerror(errno));
+	if (!d) {
+		dca_error why = { 0 };
+		if (errno == ENOENT)
+			return 0;
+		dca_error_set(&why, DCA_ERR_IO, "%s: cannot read plugin "
+			      "directory: %s", dir, strerror(errno));
+		return skip_module(reg, dir, &why, err);
+	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(dir) + strlen(de->d_name) + 2;
 		char *p;
@@ -371,6 +563,7 @@ int dca_registry_load_dir(dca_registry *reg, const char *dir, dca_error *err)
 	}
 	qsort(names, n, sizeof *names, by_name);
 	for (i = 0; i < n && rc == 0; i++) {
+		dca_error why = { 0 };
 		/* x.so beside x.la is the same module: load it once, via the .la */
 		if (ends_with(names[i], ".so")) {
 			size_t len = strlen(names[i]);
@@ -380,7 +573,8 @@ int dca_registry_load_dir(dca_registry *reg, const char *dir, dca_error *err)
 			if (stat(la, &st) == 0)
 				continue;
 		}
-		rc = dca_registry_load_file(reg, names[i], err);
+		if (dca_registry_load_file(reg, names[i], &why) != 0)
+			rc = skip_module(reg, names[i], &why, err);
 	}
 out:
 	for (i = 0; i < n; i++)

@@ -79,18 +79,42 @@ typedef const dca_module_info *(*dca_module_entry_fn)(void);
 	}                                                                    \
 	const dca_module_info *dca_module_entry(void)
 
-/* Registry lifecycle. */
+/* Registry lifecycle. dca_registry_new reads DCANAS_STRICT_PLUGINS: set to
+ * anything but "" or "0", the registry starts in strict mode. */
 dca_registry *dca_registry_new(void);
 void dca_registry_free(dca_registry *reg);
 
-/* Load one module file (.la or .so). */
+/* Load one module file (.la or .so). On failure the registry is left as it
+ * was (whatever the module registered is dropped) and err names the file and
+ * the reason; whether that is fatal is the caller's choice. */
 int dca_registry_load_file(dca_registry *reg, const char *path, dca_error *err);
-/* Load every module in a directory (sorted by name). */
+/* Load every module in a directory (sorted by name). A module that fails to
+ * load is skipped: a warning goes to the log and dca_registry_skipped()
+ * records it, and the others load. In strict mode the first failure is
+ * returned instead (modules loaded before it stay). Out of memory is always
+ * an error. A directory that does not exist is empty. */
 int dca_registry_load_dir(dca_registry *reg, const char *dir, dca_error *err);
 /* Load every directory on DCANAS_PLUGIN_PATH (colon-separated), then the
  * installed plugin dir unless DCANAS_NO_SYSTEM_PLUGINS=1 (the test suite sets
- * it so an installed copy cannot shadow the build tree). */
+ * it so an installed copy cannot shadow the build tree). Skips as above. */
 int dca_registry_load_default(dca_registry *reg, dca_error *err);
+
+/* Strict mode: a module that fails to load is an error, not a warning (CI,
+ * `dcanas --strict-plugins`). */
+void dca_registry_set_strict(dca_registry *reg, int strict);
+int dca_registry_strict(const dca_registry *reg);
+/* Where the warnings about skipped modules go: stderr by default; NULL for
+ * none (a caller that reports dca_registry_skipped() itself). Borrowed. */
+void dca_registry_set_log(dca_registry *reg, FILE *log);
+
+/* The modules skipped while loading folders, in load order. Borrowed. */
+typedef struct dca_registry_skip {
+	const char *file;     /* the module file (or plugin folder) */
+	const char *reason;   /* the load error; it names the file */
+} dca_registry_skip;
+
+size_t dca_registry_skipped_count(const dca_registry *reg);
+const dca_registry_skip *dca_registry_skipped(const dca_registry *reg, size_t i);
 
 /* Called by modules from their register function. The struct is borrowed. */
 int dca_registry_add_space(dca_registry *reg, const dca_space *space, dca_error *err);
