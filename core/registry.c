@@ -5,6 +5,10 @@
  * its first call; so each file is first opened with dlopen(RTLD_NOW) to turn
  * that into a load error carrying the real loader message.
  *
+ * What a module registers is copied into zeroed structs the registry owns,
+ * sized by what the module's headers declared (see plugin.h), so a newer
+ * core never reads past the end of an older module's struct.
+ *
  * Loading a folder never stops at a broken module: the module is rolled back
  * (whatever it registered is dropped), recorded with its error, and reported
  * as a warning, so one stale .so cannot take every command down with it. In
@@ -16,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ltdl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +30,15 @@
 #include <dcanas/optimizer.h>
 #include <dcanas/plugin.h>
 
+/* One registered plugin: the public entry (whose object is the registry's
+ * copy) and the pointer the module handed over, for device release(). */
+typedef struct item {
+	dca_registry_entry e;
+	const void *handed;
+} item;
+
 struct dca_registry {
-	dca_registry_entry *entries;
+	item *items;
 	size_t n, cap;
 	char **files;            /* module files loaded (owned) */
 	size_t n_files, cap_files;
@@ -47,6 +59,44 @@ static const char *const kind_names[DCA_KIND_COUNT] = {
 const char *dca_kind_name(dca_kind kind)
 {
 	return (unsigned)kind < DCA_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+/* Each kind's struct as 1.1 lays it out: the 1.0 fields end where
+ * struct_size begins, so a 1.0 struct is exactly the first v1_0 bytes. */
+typedef struct layout {
+	size_t v1_0;             /* bytes of the 1.0 fields = offset of struct_size */
+	size_t size;             /* sizeof, this version */
+	const char *init;        /* the macro that sets struct_size */
+} layout;
+
+static const layout layouts[DCA_KIND_COUNT] = {
+	[DCA_KIND_SPACE] = { offsetof(dca_space, struct_size), sizeof(dca_space),
+			     "DCA_SPACE_INIT" },
+	[DCA_KIND_OPTIMIZER] = { offsetof(dca_optimizer, struct_size),
+				 sizeof(dca_optimizer), "DCA_OPTIMIZER_INIT" },
+	[DCA_KIND_CONSTRAINT] = { offsetof(dca_constraint, struct_size),
+				  sizeof(dca_constraint), "DCA_CONSTRAINT_INIT" },
+	[DCA_KIND_DEVICE] = { offsetof(dca_device, struct_size), sizeof(dca_device),
+			      "DCA_DEVICE_INIT" },
+};
+
+/* every kind's name comes first, so it can be read before the size is known */
+_Static_assert(offsetof(dca_space, name) == 0 && offsetof(dca_optimizer, name) == 0 &&
+	       offsetof(dca_constraint, name) == 0 && offsetof(dca_device, name) == 0,
+	       "plugin structs start with their name");
+
+/* Remove the newest entry: release a device (the registry owns it), free
+ * the copy. */
+static void drop_last(dca_registry *reg)
+{
+	item *it = &reg->items[--reg->n];
+
+	if (it->e.kind == DCA_KIND_DEVICE) {
+		const dca_device *d = it->e.object;
+		if (d->release)
+			d->release(it->handed);
+	}
+	free((void *)it->e.object);
 }
 
 dca_registry *dca_registry_new(void)
@@ -70,13 +120,10 @@ void dca_registry_free(dca_registry *reg)
 
 	if (!reg)
 		return;
-	/* modules stay resident: registered structs may live in them; devices
-	 * a module allocated are handed back to it */
-	for (i = 0; i < reg->n; i++) {
-		const dca_registry_entry *e = &reg->entries[i];
-		if (e->kind == DCA_KIND_DEVICE && ((const dca_device *)e->object)->release)
-			((const dca_device *)e->object)->release(e->object);
-	}
+	/* modules stay resident: what the copies point to may live in them;
+	 * devices a module allocated are handed back to it */
+	while (reg->n > 0)
+		drop_last(reg);
 	for (i = 0; i < reg->n_files; i++)
 		free(reg->files[i]);
 	free(reg->files);
@@ -85,7 +132,7 @@ void dca_registry_free(dca_registry *reg)
 		free((char *)reg->skipped[i].reason);
 	}
 	free(reg->skipped);
-	free(reg->entries);
+	free(reg->items);
 	free(reg);
 }
 
@@ -119,81 +166,289 @@ const dca_registry_skip *dca_registry_skipped(const dca_registry *reg, size_t i)
 	return i < reg->n_skipped ? &reg->skipped[i] : NULL;
 }
 
+static const char *loading_name(const dca_registry *reg)
+{
+	return reg->loading ? reg->loading : "(built-in)";
+}
+
+/* A zeroed copy, owned by the registry, of the struct a module handed over:
+ * a 1.0 caller's struct is its 1.0 fields; a later caller's is struct_size
+ * bytes, of which at most this version's sizeof are read. */
+static int copy_plugin(dca_registry *reg, dca_kind kind, const void *obj,
+		       unsigned abi_minor, void **out, dca_error *err)
+{
+	const layout *l = &layouts[kind];
+	size_t n = l->v1_0;
+	uint32_t declared, own = (uint32_t)l->size;
+	void *copy;
+
+	*out = NULL;
+	if (!obj)
+		return dca_error_set(err, DCA_ERR_PLUGIN, "%s: registers a NULL %s",
+				     loading_name(reg), dca_kind_name(kind));
+	if (abi_minor >= 1) {
+		memcpy(&declared, (const char *)obj + l->v1_0, sizeof declared);
+		if (declared < l->v1_0 + sizeof declared) {
+			const char *name = *(const char *const *)obj;
+			return dca_error_set(err, DCA_ERR_PLUGIN,
+				"%s: %s '%s' has struct_size %u, smaller than the "
+				"%zu bytes of the plugin ABI 1.0 fields and the size "
+				"itself; start its initialiser with %s", loading_name(reg),
+				dca_kind_name(kind), name ? name : "?", declared,
+				l->v1_0 + sizeof declared, l->init);
+		}
+		n = declared < l->size ? declared : l->size;
+	}
+	if (!(copy = calloc(1, l->size)))
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	memcpy(copy, obj, n);
+	/* the copy is a whole struct of this version */
+	memcpy((char *)copy + l->v1_0, &own, sizeof own);
+	*out = copy;
+	return 0;
+}
+
+/* Append the copy; on failure the caller frees it. */
 static int add_entry(dca_registry *reg, dca_kind kind, const char *name,
-		     const char *summary, const void *object, dca_error *err)
+		     const char *summary, const void *copy, const void *handed,
+		     dca_error *err)
 {
 	size_t i;
 
-	if (!name || !*name)
-		return dca_error_set(err, DCA_ERR_PLUGIN,
-				     "%s: registers a %s with no name",
-				     reg->loading ? reg->loading : "(built-in)",
-				     dca_kind_name(kind));
 	for (i = 0; i < reg->n; i++) {
-		const dca_registry_entry *e = &reg->entries[i];
+		const dca_registry_entry *e = &reg->items[i].e;
 		if (e->kind == kind && strcmp(e->name, name) == 0)
 			return dca_error_set(err, DCA_ERR_PLUGIN,
 				"%s: the %s '%s' is already registered by %s; "
 				"remove one of the two modules from the plugin path",
-				reg->loading ? reg->loading : "(built-in)",
-				dca_kind_name(kind), name, e->file);
+				loading_name(reg), dca_kind_name(kind), name, e->file);
 	}
 	if (reg->n == reg->cap) {
 		size_t ncap = reg->cap ? reg->cap * 2 : 32;
-		dca_registry_entry *ne = realloc(reg->entries, ncap * sizeof *ne);
-		if (!ne)
+		item *ni = realloc(reg->items, ncap * sizeof *ni);
+		if (!ni)
 			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-		reg->entries = ne;
+		reg->items = ni;
 		reg->cap = ncap;
 	}
-	reg->entries[reg->n++] = (dca_registry_entry){
-		.kind = kind, .name = name, .summary = summary ? summary : "",
-		.object = object,
-		.file = reg->loading ? reg->loading : "(built-in)",
-		.version = reg->loading_version ? reg->loading_version : PACKAGE_VERSION,
+	reg->items[reg->n++] = (item){
+		.e = {
+			.kind = kind, .name = name, .summary = summary ? summary : "",
+			.object = copy, .file = loading_name(reg),
+			.version = reg->loading_version ? reg->loading_version
+							: PACKAGE_VERSION,
+		},
+		.handed = handed,
 	};
 	return 0;
 }
 
-int dca_registry_add_space(dca_registry *reg, const dca_space *s, dca_error *err)
+/* Up to 8 missing names, joined for a message. */
+typedef struct missing {
+	const char *names[8];
+	int n;
+	char text[160];
+} missing;
+
+static void need(missing *m, int present, const char *name)
 {
-	if (!s->arch_parse || !s->arch_format || !s->arch_free || !s->build_net)
-		return dca_error_set(err, DCA_ERR_PLUGIN,
-			"%s: space '%s' lacks a required callback (arch_parse, "
-			"arch_format, arch_free, build_net)",
-			reg->loading ? reg->loading : "(built-in)", s->name);
-	return add_entry(reg, DCA_KIND_SPACE, s->name, s->summary, s, err);
+	if (!present && m->n < 8)
+		m->names[m->n++] = name;
 }
 
-int dca_registry_add_constraint(dca_registry *reg, const dca_constraint *c,
-				dca_error *err)
+static const char *missing_text(missing *m)
+{
+	size_t len = 0;
+	int i;
+
+	m->text[0] = '\0';
+	for (i = 0; i < m->n && len < sizeof m->text; i++)
+		len += (size_t)snprintf(m->text + len, sizeof m->text - len, "%s%s",
+					i ? ", " : "", m->names[i]);
+	return m->text;
+}
+
+static int check_name(dca_registry *reg, dca_kind kind, const char *name,
+		      dca_error *err)
+{
+	if (!name || !*name)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+				     "%s: registers a %s with no name",
+				     loading_name(reg), dca_kind_name(kind));
+	return 0;
+}
+
+/* The callbacks space.h lists as required, each checked once here. */
+static int check_space(dca_registry *reg, const dca_space *s, dca_error *err)
+{
+	missing m = { .n = 0 };
+	int searchable;
+
+	need(&m, s->arch_parse != NULL, "arch_parse");
+	need(&m, s->arch_format != NULL, "arch_format");
+	need(&m, s->arch_free != NULL, "arch_free");
+	need(&m, s->build_net != NULL, "build_net");
+	if (m.n)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: space '%s' lacks %s, which every space needs "
+			"(space.h); the module cannot be used", loading_name(reg),
+			s->name, missing_text(&m));
+	searchable = s->candidate_net || s->derive || s->estimate ||
+		     s->arch_from_choices || s->build_supernet;
+	if (!searchable)
+		return 0;
+	need(&m, s->n_edges > 0, "n_edges");
+	need(&m, s->n_ops > 0, "n_ops");
+	need(&m, s->op_names != NULL, "op_names");
+	need(&m, s->candidate_net != NULL, "candidate_net");
+	need(&m, s->derive != NULL, "derive");
+	need(&m, s->estimate != NULL, "estimate");
+	need(&m, s->arch_from_choices != NULL, "arch_from_choices");
+	if (m.n)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: space '%s' has search callbacks but lacks %s; a "
+			"searchable space sets all of n_edges, n_ops, op_names, "
+			"candidate_net, derive, estimate and arch_from_choices "
+			"(space.h)", loading_name(reg), s->name, missing_text(&m));
+	return 0;
+}
+
+static int check_constraint(dca_registry *reg, const dca_constraint *c,
+			    dca_error *err)
 {
 	if (!c->exact)
 		return dca_error_set(err, DCA_ERR_PLUGIN,
-			"%s: constraint '%s' has no exact() callback",
-			reg->loading ? reg->loading : "(built-in)", c->name);
-	return add_entry(reg, DCA_KIND_CONSTRAINT, c->name, c->summary, c, err);
+			"%s: constraint '%s' has no exact() callback, which every "
+			"command that prices an architecture calls (constraint.h)",
+			loading_name(reg), c->name);
+	return 0;
 }
 
-int dca_registry_add_device(dca_registry *reg, const dca_device *d, dca_error *err)
+static int check_device(dca_registry *reg, const dca_device *d, dca_error *err)
 {
-	int rc = add_entry(reg, DCA_KIND_DEVICE, d->name, d->summary, d, err);
+	int tables = d->network_tables != NULL, lookup = d->network_value != NULL;
 
-	/* on failure the caller still owns d (it was not registered) */
-	/* table devices come from profile files: show the profile, not the .so */
-	if (rc == 0 && d->source)
-		reg->entries[reg->n - 1].file = d->source;
+	if (tables != lookup)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: device '%s' sets %s but not %s; a device with network "
+			"tables sets both (device.h)", loading_name(reg), d->name,
+			tables ? "network_tables" : "network_value",
+			tables ? "network_value" : "network_tables");
+	if (!d->op_cost && !d->net_cost && !tables) {
+		/* a 1.0 device priced by arch_cost alone: the core no longer
+		 * calls it, so say that rather than "nothing" */
+		if (d->arch_cost_1_0 || d->edge_model_1_0)
+			return dca_error_set(err, DCA_ERR_PLUGIN,
+				"%s: device '%s' prices only through the plugin ABI "
+				"1.0 arch_cost/edge_model, which this dcanas no longer "
+				"calls; rebuild it against this dcanas's headers with "
+				"network_tables and network_value, or op_cost (device.h)",
+				loading_name(reg), d->name);
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: device '%s' has none of op_cost, net_cost and "
+			"network_tables, so it cannot price anything (device.h)",
+			loading_name(reg), d->name);
+	}
+	return 0;
+}
+
+static int check_optimizer(dca_registry *reg, const dca_optimizer *o,
+			   dca_error *err)
+{
+	if (!o->run)
+		return dca_error_set(err, DCA_ERR_PLUGIN,
+			"%s: optimizer '%s' has no run() callback (optimizer.h)",
+			loading_name(reg), o->name);
+	return 0;
+}
+
+int dca_registry_add_space_abi(dca_registry *reg, const dca_space *space,
+			       unsigned abi_minor, dca_error *err)
+{
+	void *copy;
+	int rc = copy_plugin(reg, DCA_KIND_SPACE, space, abi_minor, &copy, err);
+	dca_space *s = copy;
+
+	if (rc == 0 && !(rc = check_name(reg, DCA_KIND_SPACE, s->name, err)) &&
+	    !(rc = check_space(reg, s, err)))
+		rc = add_entry(reg, DCA_KIND_SPACE, s->name, s->summary, s, space, err);
+	if (rc != 0)
+		free(s);
 	return rc;
 }
 
-int dca_registry_add_optimizer(dca_registry *reg, const dca_optimizer *o,
-			       dca_error *err)
+int dca_registry_add_constraint_abi(dca_registry *reg, const dca_constraint *c,
+				    unsigned abi_minor, dca_error *err)
 {
-	if (!o->name || !o->run)
-		return dca_error_set(err, DCA_ERR_PLUGIN,
-			"%s: an optimizer lacks its name or run() callback",
-			reg->loading ? reg->loading : "(built-in)");
-	return add_entry(reg, DCA_KIND_OPTIMIZER, o->name, o->summary, o, err);
+	void *copy;
+	int rc = copy_plugin(reg, DCA_KIND_CONSTRAINT, c, abi_minor, &copy, err);
+	dca_constraint *k = copy;
+
+	if (rc == 0 && !(rc = check_name(reg, DCA_KIND_CONSTRAINT, k->name, err)) &&
+	    !(rc = check_constraint(reg, k, err)))
+		rc = add_entry(reg, DCA_KIND_CONSTRAINT, k->name, k->summary, k, c, err);
+	if (rc != 0)
+		free(k);
+	return rc;
+}
+
+int dca_registry_add_device_abi(dca_registry *reg, const dca_device *dev,
+				unsigned abi_minor, dca_error *err)
+{
+	void *copy;
+	int rc = copy_plugin(reg, DCA_KIND_DEVICE, dev, abi_minor, &copy, err);
+	dca_device *d = copy;
+
+	/* on failure the caller still owns dev (it was not registered) */
+	if (rc == 0 && !(rc = check_name(reg, DCA_KIND_DEVICE, d->name, err)) &&
+	    !(rc = check_device(reg, d, err)))
+		rc = add_entry(reg, DCA_KIND_DEVICE, d->name, d->summary, d, dev, err);
+	if (rc != 0) {
+		free(d);
+		return rc;
+	}
+	/* table devices come from profile files: show the profile, not the .so */
+	if (d->source)
+		reg->items[reg->n - 1].e.file = d->source;
+	return 0;
+}
+
+int dca_registry_add_optimizer_abi(dca_registry *reg, const dca_optimizer *o,
+				   unsigned abi_minor, dca_error *err)
+{
+	void *copy;
+	int rc = copy_plugin(reg, DCA_KIND_OPTIMIZER, o, abi_minor, &copy, err);
+	dca_optimizer *k = copy;
+
+	if (rc == 0 && !(rc = check_name(reg, DCA_KIND_OPTIMIZER, k->name, err)) &&
+	    !(rc = check_optimizer(reg, k, err)))
+		rc = add_entry(reg, DCA_KIND_OPTIMIZER, k->name, k->summary, k, o, err);
+	if (rc != 0)
+		free(k);
+	return rc;
+}
+
+/* What modules built against the 1.0 headers call (no macros there). */
+int (dca_registry_add_space)(dca_registry *reg, const dca_space *s, dca_error *err)
+{
+	return dca_registry_add_space_abi(reg, s, 0, err);
+}
+
+int (dca_registry_add_constraint)(dca_registry *reg, const dca_constraint *c,
+				  dca_error *err)
+{
+	return dca_registry_add_constraint_abi(reg, c, 0, err);
+}
+
+int (dca_registry_add_device)(dca_registry *reg, const dca_device *d, dca_error *err)
+{
+	return dca_registry_add_device_abi(reg, d, 0, err);
+}
+
+int (dca_registry_add_optimizer)(dca_registry *reg, const dca_optimizer *o,
+				 dca_error *err)
+{
+	return dca_registry_add_optimizer_abi(reg, o, 0, err);
 }
 
 static const void *lookup(const dca_registry *reg, dca_kind kind,
@@ -204,7 +459,7 @@ static const void *lookup(const dca_registry *reg, dca_kind kind,
 
 	known[0] = '\0';
 	for (i = 0; i < reg->n; i++) {
-		const dca_registry_entry *e = &reg->entries[i];
+		const dca_registry_entry *e = &reg->items[i].e;
 		if (e->kind != kind)
 			continue;
 		if (strcmp(e->name, name) == 0)
@@ -251,7 +506,7 @@ size_t dca_registry_count(const dca_registry *reg)
 
 const dca_registry_entry *dca_registry_get(const dca_registry *reg, size_t i)
 {
-	return i < reg->n ? &reg->entries[i] : NULL;
+	return i < reg->n ? &reg->items[i].e : NULL;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -409,11 +664,8 @@ static int check_info(const char *path, const dca_module_info *info,
  * devices it handed over are released, as the registry owns them. */
 static void roll_back(dca_registry *reg, size_t n0)
 {
-	while (reg->n > n0) {
-		const dca_registry_entry *e = &reg->entries[--reg->n];
-		if (e->kind == DCA_KIND_DEVICE && ((const dca_device *)e->object)->release)
-			((const dca_device *)e->object)->release(e->object);
-	}
+	while (reg->n > n0)
+		drop_last(reg);
 }
 
 /* Call the module's register function with the file named in any error. */

@@ -32,6 +32,7 @@ static int roofline_op(const dca_device *dev, dca_metric metric,
 }
 
 static const dca_device roofline = {
+	DCA_DEVICE_INIT,
 	.name = "roofline_board",
 	.summary = "example: roofline model, 5 GMAC/s, 2 GB/s",
 	.op_cost = roofline_op,

@@ -1025,6 +1025,7 @@ static char *darts_dot(const dca_arch *a)
 /* Module                                                              */
 
 static const dca_space darts_space = {
+	DCA_SPACE_INIT,
 	.name = "darts",
 	.summary = "DARTS cell space (normal + reduction cells, 8 ops); "
 		   "evaluation network NetworkCIFAR",

@@ -44,6 +44,12 @@ check "skipped: register function failing, with its file" out "regfail\.la: modu
 check "skipped: duplicate name, both files" out "dup_space\.la: the space 'nb201' is already registered by .*nb201_space\.la"
 check "skipped: no entry symbol" out "no_entry\.la: .*dca_module_entry"
 check "skipped: no register function" out "no_register\.la: module 'no_register' has no register function"
+check "skipped: newer minor ABI, both versions" out "newer_minor\.la: .*ABI 1\.[0-9]+, but this dcanas has ABI 1\.[0-9]+"
+check "skipped: space without arch_parse" out "no_parse\.la: space 'no_parse' lacks arch_parse"
+check "skipped: struct_size too small" out "tiny_struct\.la: constraint 'tiny' has struct_size 8.*DCA_CONSTRAINT_INIT"
+check "a module built against the 1.0 headers loads" out '^space +abi10 +1\.0 +.*abi_1_0\.la'
+check "its device loads" out '^device +abi10_board +1\.0 +.*abi_1_0\.la'
+check "a shorter struct_size loads" out '^constraint +short_size +1\.0 +.*short_struct\.la'
 check_not "plugins: no half-registered constraint" out "regfail_half"
 check_not "plugins: skipped modules listed, not warned about" err "warning"
 
@@ -52,6 +58,12 @@ ok_status "cost runs with broken modules on the path"
 check "cost still counts params" out '^params +129\.306K \(129306\)'
 check "cost warns, naming the file" err "^dcanas: warning: skipping module: .*/bad_abi\.la: "
 check "cost warns about the non-ELF file" err "^dcanas: warning: skipping module: .*/junk\.so: "
+
+# the 1.0 module's space and device, through the program
+run "$DCANAS" cost --space abi10 --arch 8 --device abi10_board
+ok_status "cost with a 1.0 module's space and device"
+check "1.0 space: params of its network" out '^params +306 \(306\)'
+check "1.0 device: 1 ms per op" out '^latency +3ms'
 
 run env DCANAS_STRICT_PLUGINS=1 "$DCANAS" plugins
 err_status "DCANAS_STRICT_PLUGINS=1: plugins fails"

@@ -41,10 +41,235 @@ START_TEST(loads_build_tree_modules)
 }
 END_TEST
 
+/* "ABI major.minor" of this core, for messages that name both versions */
+static const char *our_abi(int major_add, int minor_add)
+{
+	static char buf[2][32];
+	static int which;
+
+	which ^= 1;
+	snprintf(buf[which], sizeof buf[which], "ABI %d.%d",
+		 DCA_ABI_MAJOR + major_add, major_add ? 0 : DCA_ABI_MINOR + minor_add);
+	return buf[which];
+}
+
 START_TEST(wrong_abi)
 {
 	const char *m = load_err("bad_abi.la");
-	ck_assert_msg(strstr(m, "ABI 2.0") && strstr(m, "ABI 1.0"), "%s", m);
+	ck_assert_msg(strstr(m, our_abi(1, 0)) && strstr(m, our_abi(0, 0)), "%s", m);
+}
+END_TEST
+
+START_TEST(newer_minor_abi)
+{
+	const char *m = load_err("newer_minor.la");
+	ck_assert_msg(strstr(m, our_abi(0, 1)) && strstr(m, our_abi(0, 0)), "%s", m);
+}
+END_TEST
+
+static int all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+static dca_registry *load_ok(const char *module)
+{
+	dca_error err = { 0 };
+	char path[1024];
+	dca_registry *reg = dca_registry_new();
+
+	snprintf(path, sizeof path, "%s/%s", getenv("DCANAS_TEST_MODULES"), module);
+	if (dca_registry_load_file(reg, path, &err) != 0)
+		ck_abort_msg("%s", err.msg);
+	return reg;
+}
+
+/* A module built against the 1.0 headers (tests/modules/abi_1_0.c: its
+ * structs end at an inaccessible page) loads, and every plugin in it works
+ * through the registry's copies, whose 1.1 fields are filled in. */
+START_TEST(abi_1_0_module_works)
+{
+	dca_registry *reg = load_ok("abi_1_0.la");
+	dca_error err = { 0 };
+	const dca_space *sp = dca_registry_space(reg, "abi10", &err);
+	const dca_constraint *c = dca_registry_constraint(reg, "abi10_ops", &err);
+	const dca_device *d = dca_registry_device(reg, "abi10_board", &err);
+	const dca_optimizer *o = dca_registry_optimizer(reg, "abi10", &err);
+	dca_net_shape shape = { 0 };
+	dca_net net;
+	dca_arch *a;
+	double v = 0;
+	size_t i;
+
+	ck_assert_msg(sp && c && d && o, "%s", err.msg);
+	ck_assert_uint_eq(sp->struct_size, sizeof(dca_space));
+	ck_assert_uint_eq(c->struct_size, sizeof(dca_constraint));
+	ck_assert_uint_eq(d->struct_size, sizeof(dca_device));
+	ck_assert_uint_eq(o->struct_size, sizeof(dca_optimizer));
+	ck_assert(all_zero(sp->reserved, sizeof sp->reserved));
+	ck_assert(all_zero(d->reserved, sizeof d->reserved));
+	ck_assert_ptr_null(sp->build_model);
+	for (i = 0; i < dca_registry_count(reg); i++)
+		ck_assert_str_eq(dca_registry_get(reg, i)->version, "1.0");
+
+	a = sp->arch_parse("8", &err);
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	dca_space_resolve_shape(sp, &shape);
+	dca_net_init(&net);
+	ck_assert_int_eq(sp->build_net(a, &shape, &net, &err), 0);
+	ck_assert_uint_eq(net.n_ops, 3);
+	ck_assert_int_eq(c->exact(&net, sp, a, NULL, &v, &err), 0);
+	ck_assert_double_eq(v, 3);
+	ck_assert_int_eq(d->op_cost(d, DCA_METRIC_LATENCY, &net.ops[0], &v, &err), 0);
+	ck_assert_double_eq(v, 1);
+	ck_assert_int_eq(o->run(NULL, &err), DCA_ERR_UNSUPPORTED);
+	ck_assert_str_eq(err.msg, "abi10 optimizer ran");
+	dca_net_free(&net);
+	sp->arch_free(a);
+	dca_registry_free(reg);
+}
+END_TEST
+
+/* A struct_size short of this version's sizeof: that many bytes are read
+ * (the struct ends at an inaccessible page), the rest is zero. */
+START_TEST(short_struct_works)
+{
+	dca_registry *reg = load_ok("short_struct.la");
+	dca_error err = { 0 };
+	const dca_constraint *c = dca_registry_constraint(reg, "short_size", &err);
+	double v = 0;
+
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	ck_assert_uint_eq(c->struct_size, sizeof(dca_constraint));
+	ck_assert(all_zero(c->reserved, sizeof c->reserved));
+	ck_assert_int_eq(c->exact(NULL, NULL, NULL, NULL, &v, &err), 0);
+	ck_assert_double_eq(v, 7);
+	dca_registry_free(reg);
+}
+END_TEST
+
+START_TEST(tiny_struct_refused)
+{
+	const char *m = load_err("tiny_struct.la");
+	ck_assert_msg(strstr(m, "constraint 'tiny' has struct_size 8") &&
+		      strstr(m, "DCA_CONSTRAINT_INIT"), "%s", m);
+}
+END_TEST
+
+START_TEST(space_without_parse_refused)
+{
+	const char *m = load_err("no_parse.la");
+	ck_assert_msg(strstr(m, "space 'no_parse' lacks arch_parse"), "%s", m);
+}
+END_TEST
+
+static int ops_exact(const dca_net *net, const dca_space *sp, const dca_arch *a,
+		     const dca_device *dev, double *out, dca_error *err)
+{
+	*out = 1;
+	return 0;
+}
+
+/* Lookups hand out the registry's copy, not the caller's struct; a struct
+ * filled without its INIT macro is refused with the macro named. */
+START_TEST(lookups_return_copies)
+{
+	static const dca_constraint mine = {
+		DCA_CONSTRAINT_INIT, .name = "mine", .exact = ops_exact,
+	};
+	static const dca_constraint no_init = { .name = "no_init", .exact = ops_exact };
+	dca_registry *reg = dca_registry_new();
+	dca_error err = { 0 };
+	const dca_constraint *c;
+
+	ck_assert_int_eq(dca_registry_add_constraint(reg, &mine, &err), 0);
+	c = dca_registry_constraint(reg, "mine", &err);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_ne(c, &mine);
+	ck_assert_ptr_eq(c->exact, ops_exact);
+	ck_assert_ptr_eq(dca_registry_get(reg, 0)->object, c);
+	ck_assert_int_eq(dca_registry_add_constraint(reg, &no_init, &err), DCA_ERR_PLUGIN);
+	ck_assert_msg(strstr(err.msg, "(built-in): constraint 'no_init' has struct_size 0") &&
+		      strstr(err.msg, "DCA_CONSTRAINT_INIT"), "%s", err.msg);
+	ck_assert_uint_eq(dca_registry_count(reg), 1);
+	dca_registry_free(reg);
+}
+END_TEST
+
+static dca_arch *p_none(const char *t, dca_error *e) { return NULL; }
+static char *f_none(const dca_arch *a) { return NULL; }
+static void fr_none(dca_arch *a) { }
+static int b_none(const dca_arch *a, const dca_net_shape *s, dca_net *n, dca_error *e)
+{
+	return -1;
+}
+static void derive_none(const float *alpha, const float *beta, int *choice) { }
+
+/* Search callbacks come all together or not at all. */
+START_TEST(partial_search_space_refused)
+{
+	static const dca_space half = {
+		DCA_SPACE_INIT, .name = "half", .arch_parse = p_none,
+		.arch_format = f_none, .arch_free = fr_none, .build_net = b_none,
+		.n_edges = 2, .n_ops = 2, .derive = derive_none,
+	};
+	static const dca_space codec_only = {
+		DCA_SPACE_INIT, .name = "codec_only", .arch_parse = p_none,
+		.arch_format = f_none, .arch_free = fr_none, .build_net = b_none,
+	};
+	dca_registry *reg = dca_registry_new();
+	dca_error err = { 0 };
+
+	ck_assert_int_eq(dca_registry_add_space(reg, &half, &err), DCA_ERR_PLUGIN);
+	ck_assert_msg(strstr(err.msg, "space 'half' has search callbacks but lacks "
+			     "op_names, candidate_net, estimate, arch_from_choices"),
+		      "%s", err.msg);
+	ck_assert_int_eq(dca_registry_add_space(reg, &codec_only, NULL), 0);
+	dca_registry_free(reg);
+}
+END_TEST
+
+static const dca_device *released;
+
+static int dev_op(const dca_device *dev, dca_metric metric, const dca_op_desc *op,
+		  double *out, dca_error *err)
+{
+	*out = dev->runs_here;
+	return 0;
+}
+
+static void dev_release(const dca_device *dev)
+{
+	released = dev;
+	free((void *)dev);
+}
+
+/* The registry owns a device it accepted and releases it with the pointer
+ * it was given; callbacks get the registry's copy. */
+START_TEST(device_release_gets_handed_pointer)
+{
+	dca_device *mine = calloc(1, sizeof *mine);
+	dca_registry *reg = dca_registry_new();
+	dca_error err = { 0 };
+	const dca_device *d;
+	double v = 0;
+
+	*mine = (dca_device){ DCA_DEVICE_INIT, .name = "mine", .op_cost = dev_op,
+			      .release = dev_release, .runs_here = 1 };
+	ck_assert_int_eq(dca_registry_add_device(reg, mine, &err), 0);
+	d = dca_registry_device(reg, "mine", &err);
+	ck_assert_ptr_ne(d, mine);
+	ck_assert_int_eq(d->op_cost(d, DCA_METRIC_LATENCY, NULL, &v, &err), 0);
+	ck_assert_double_eq(v, 1);
+	released = NULL;
+	dca_registry_free(reg);
+	ck_assert_ptr_eq(released, mine);
 }
 END_TEST
 
@@ -121,8 +346,9 @@ END_TEST
 /* The test modules folder holds one module per load error: loading it skips
  * each with a warning naming its file, and the good modules stay usable. */
 static const char *const broken[] = {
-	"bad_abi.la", "dup_space.la", "no_entry.la", "no_register.la",
-	"null_info.la", "regfail.la", "unresolved.la",
+	"bad_abi.la", "dup_space.la", "newer_minor.la", "no_entry.la",
+	"no_parse.la", "no_register.la", "null_info.la", "regfail.la",
+	"tiny_struct.la", "unresolved.la",
 };
 #define N_BROKEN (sizeof broken / sizeof broken[0])
 
@@ -162,6 +388,10 @@ START_TEST(folder_skips_broken_modules)
 	ck_assert_ptr_nonnull(dca_registry_space(reg, "nb201", &err)->build_model);
 	ck_assert_ptr_nonnull(dca_registry_constraint(reg, "params", &err));
 	ck_assert_ptr_null(dca_registry_constraint(reg, "regfail_half", NULL));
+	/* and the good test modules load beside the broken ones */
+	ck_assert_ptr_nonnull(dca_registry_space(reg, "abi10", &err));
+	ck_assert_ptr_nonnull(dca_registry_constraint(reg, "short_size", &err));
+	ck_assert_uint_eq(dca_registry_skipped_count(reg), N_BROKEN);
 	dca_registry_free(reg);
 }
 END_TEST
@@ -236,6 +466,14 @@ int main(void)
 
 	tcase_add_test(tc, loads_build_tree_modules);
 	tcase_add_test(tc, wrong_abi);
+	tcase_add_test(tc, newer_minor_abi);
+	tcase_add_test(tc, abi_1_0_module_works);
+	tcase_add_test(tc, short_struct_works);
+	tcase_add_test(tc, tiny_struct_refused);
+	tcase_add_test(tc, space_without_parse_refused);
+	tcase_add_test(tc, lookups_return_copies);
+	tcase_add_test(tc, partial_search_space_refused);
+	tcase_add_test(tc, device_release_gets_handed_pointer);
 	tcase_add_test(tc, no_entry_symbol);
 	tcase_add_test(tc, null_descriptor);
 	tcase_add_test(tc, unresolved_symbol);

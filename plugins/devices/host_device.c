@@ -96,6 +96,7 @@ static void host_release(const dca_device *dev)
 }
 
 static const dca_device host = {
+	DCA_DEVICE_INIT,
 	.name = "host",
 	.summary = "this machine, measured op by op with the dcanas engine "
 		   "(cached; see `dcanas profile`)",

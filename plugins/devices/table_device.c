@@ -186,6 +186,7 @@ static dca_device *td_device_new(td_lazy *lz)
 
 	if (!dev)
 		return NULL;
+	*dev = (dca_device){ DCA_DEVICE_INIT };
 	dev->name = lz->name;
 	dev->summary = lz->summary;
 	dev->source = lz->file;

@@ -503,11 +503,14 @@ static int darts_run(dca_search *s, dca_error *err)
 }
 
 static const dca_optimizer optimizers[] = {
-	{ .name = "dcanas", .summary = "DCA-NAS: constraint-aware differentiable "
-	  "search (Lagrangian on the derived network's estimated cost)",
+	{ DCA_OPTIMIZER_INIT, .name = "dcanas",
+	  .summary = "DCA-NAS: constraint-aware differentiable search "
+		     "(Lagrangian on the derived network's estimated cost)",
 	  .run = dcanas_run },
-	{ .name = "darts", .summary = "first-order DARTS without constraints "
-	  "(baseline; budgets are still enforced by repair)", .run = darts_run },
+	{ DCA_OPTIMIZER_INIT, .name = "darts",
+	  .summary = "first-order DARTS without constraints (baseline; budgets "
+		     "are still enforced by repair)",
+	  .run = darts_run },
 };
 
 static int register_plugins(dca_registry *reg, dca_error *err)

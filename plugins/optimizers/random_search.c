@@ -223,6 +223,7 @@ out:
 }
 
 static const dca_optimizer random_optimizer = {
+	DCA_OPTIMIZER_INIT,
 	.name = "random",
 	.summary = "random search over architectures that meet every budget, "
 		   "each trained briefly (baseline)",

@@ -9,7 +9,7 @@ static void fr(dca_arch *a) { }
 static int b(const dca_arch *a, const dca_net_shape *s, dca_net *n, dca_error *e) { return -1; }
 
 static const dca_space dup = {
-	.name = "nb201", .summary = "duplicate", .arch_parse = p,
+	DCA_SPACE_INIT, .name = "nb201", .summary = "duplicate", .arch_parse = p,
 	.arch_format = f, .arch_free = fr, .build_net = b,
 };
 

@@ -13,7 +13,7 @@ static int exact(const dca_net *net, const dca_space *space, const dca_arch *arc
 }
 
 static const dca_constraint half = {
-	.name = "regfail_half", .summary = "registered before the failure",
+	DCA_CONSTRAINT_INIT, .name = "regfail_half", .summary = "registered before the failure",
 	.unit = DCA_UNIT_COUNT, .exact = exact,
 };
 
