@@ -173,9 +173,10 @@ static const char *loading_name(const dca_registry *reg)
 
 /* A zeroed copy, owned by the registry, of the struct a module handed over:
  * a 1.0 caller's struct is its 1.0 fields; a later caller's is struct_size
- * bytes, of which at most this version's sizeof are read. */
+ * bytes, of which at most this version's sizeof are read. *got is how many
+ * bytes came from the module: a field that ends past it is the registry's. */
 static int copy_plugin(dca_registry *reg, dca_kind kind, const void *obj,
-		       unsigned abi_minor, void **out, dca_error *err)
+		       unsigned abi_minor, void **out, size_t *got, dca_error *err)
 {
 	const layout *l = &layouts[kind];
 	size_t n = l->v1_0;
@@ -202,6 +203,7 @@ static int copy_plugin(dca_registry *reg, dca_kind kind, const void *obj,
 	if (!(copy = calloc(1, l->size)))
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	memcpy(copy, obj, n);
+	*got = n;
 	/* the copy is a whole struct of this version */
 	memcpy((char *)copy + l->v1_0, &own, sizeof own);
 	*out = copy;
@@ -313,6 +315,23 @@ static int check_space(dca_registry *reg, const dca_space *s, dca_error *err)
 	return 0;
 }
 
+/* The device metric of a constraint from a module that predates
+ * device_metric (1.0). The 1.0 core took a device's table for a budget by
+ * its unit; that guess is kept only where it cannot be wrong, for the
+ * constraints called latency and energy: any other (a latency_p99 in
+ * seconds, say) gets no table rather than the latency one, and its op_cost
+ * gives the search's estimate. */
+static const char *metric_before_1_1(const dca_constraint *c)
+{
+	if (!c->needs_device)
+		return NULL;
+	if (c->unit == DCA_UNIT_SECONDS && strcmp(c->name, "latency") == 0)
+		return "latency";
+	if (c->unit == DCA_UNIT_JOULES && strcmp(c->name, "energy") == 0)
+		return "energy";
+	return NULL;
+}
+
 static int check_constraint(dca_registry *reg, const dca_constraint *c,
 			    dca_error *err)
 {
@@ -366,7 +385,8 @@ int dca_registry_add_space_abi(dca_registry *reg, const dca_space *space,
 			       unsigned abi_minor, dca_error *err)
 {
 	void *copy;
-	int rc = copy_plugin(reg, DCA_KIND_SPACE, space, abi_minor, &copy, err);
+	size_t got;
+	int rc = copy_plugin(reg, DCA_KIND_SPACE, space, abi_minor, &copy, &got, err);
 	dca_space *s = copy;
 
 	if (rc == 0 && !(rc = check_name(reg, DCA_KIND_SPACE, s->name, err)) &&
@@ -381,12 +401,16 @@ int dca_registry_add_constraint_abi(dca_registry *reg, const dca_constraint *c,
 				    unsigned abi_minor, dca_error *err)
 {
 	void *copy;
-	int rc = copy_plugin(reg, DCA_KIND_CONSTRAINT, c, abi_minor, &copy, err);
+	size_t got;
+	int rc = copy_plugin(reg, DCA_KIND_CONSTRAINT, c, abi_minor, &copy, &got, err);
 	dca_constraint *k = copy;
 
 	if (rc == 0 && !(rc = check_name(reg, DCA_KIND_CONSTRAINT, k->name, err)) &&
-	    !(rc = check_constraint(reg, k, err)))
+	    !(rc = check_constraint(reg, k, err))) {
+		if (got < offsetof(dca_constraint, device_metric) + sizeof k->device_metric)
+			k->device_metric = metric_before_1_1(k);
 		rc = add_entry(reg, DCA_KIND_CONSTRAINT, k->name, k->summary, k, c, err);
+	}
 	if (rc != 0)
 		free(k);
 	return rc;
@@ -396,7 +420,8 @@ int dca_registry_add_device_abi(dca_registry *reg, const dca_device *dev,
 				unsigned abi_minor, dca_error *err)
 {
 	void *copy;
-	int rc = copy_plugin(reg, DCA_KIND_DEVICE, dev, abi_minor, &copy, err);
+	size_t got;
+	int rc = copy_plugin(reg, DCA_KIND_DEVICE, dev, abi_minor, &copy, &got, err);
 	dca_device *d = copy;
 
 	/* on failure the caller still owns dev (it was not registered) */
@@ -417,7 +442,8 @@ int dca_registry_add_optimizer_abi(dca_registry *reg, const dca_optimizer *o,
 				   unsigned abi_minor, dca_error *err)
 {
 	void *copy;
-	int rc = copy_plugin(reg, DCA_KIND_OPTIMIZER, o, abi_minor, &copy, err);
+	size_t got;
+	int rc = copy_plugin(reg, DCA_KIND_OPTIMIZER, o, abi_minor, &copy, &got, err);
 	dca_optimizer *k = copy;
 
 	if (rc == 0 && !(rc = check_name(reg, DCA_KIND_OPTIMIZER, k->name, err)) &&

@@ -49,6 +49,7 @@ check "skipped: space without arch_parse" out "no_parse\.la: space 'no_parse' la
 check "skipped: struct_size too small" out "tiny_struct\.la: constraint 'tiny' has struct_size 8.*DCA_CONSTRAINT_INIT"
 check "a module built against the 1.0 headers loads" out '^space +abi10 +1\.0 +.*abi_1_0\.la'
 check "its device loads" out '^device +abi10_board +1\.0 +.*abi_1_0\.la'
+check "its device constraint loads" out '^constraint +abi10_latency +1\.0 +.*abi_1_0\.la'
 check "a shorter struct_size loads" out '^constraint +short_size +1\.0 +.*short_struct\.la'
 check_not "plugins: no half-registered constraint" out "regfail_half"
 check_not "plugins: skipped modules listed, not warned about" err "warning"
@@ -64,6 +65,15 @@ run "$DCANAS" cost --space abi10 --arch 8 --device abi10_board
 ok_status "cost with a 1.0 module's space and device"
 check "1.0 space: params of its network" out '^params +306 \(306\)'
 check "1.0 device: 1 ms per op" out '^latency +3ms'
+check_not "1.0 device: its 1.0 arch_cost is not called" out '^latency +42ms'
+check_not "1.0 device: no call through a 1.0 slot with another signature" err 'another signature'
+
+# a 1.0 device has no network tables (its 1.0 slots are not read as them)
+run "$DCANAS" devices show abi10_board
+ok_status "devices show a 1.0 device"
+check "devices show: the 1.0 device's own line" out '^abi10_board: a 1\.0 device'
+check_not "devices show: no network tables" out 'network table'
+check_not "devices show: no call through a 1.0 slot" err 'another signature'
 
 run env DCANAS_STRICT_PLUGINS=1 "$DCANAS" plugins
 err_status "DCANAS_STRICT_PLUGINS=1: plugins fails"

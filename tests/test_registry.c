@@ -3,6 +3,9 @@
 #include "check_main.h"
 #include "testutil.h"
 
+#include "modules/abi_1_0.h"
+#include "modules/guard_page.h"
+
 static const char *load_err(const char *module)
 {
 	static dca_error err;
@@ -99,22 +102,33 @@ START_TEST(abi_1_0_module_works)
 	dca_error err = { 0 };
 	const dca_space *sp = dca_registry_space(reg, "abi10", &err);
 	const dca_constraint *c = dca_registry_constraint(reg, "abi10_ops", &err);
+	const dca_constraint *lat = dca_registry_constraint(reg, "abi10_latency", &err);
 	const dca_device *d = dca_registry_device(reg, "abi10_board", &err);
 	const dca_optimizer *o = dca_registry_optimizer(reg, "abi10", &err);
+	const dca_network_table *t;
 	dca_net_shape shape = { 0 };
 	dca_net net;
 	dca_arch *a;
 	double v = 0;
 	size_t i;
 
-	ck_assert_msg(sp && c && d && o, "%s", err.msg);
+	ck_assert_msg(sp && c && lat && d && o, "%s", err.msg);
 	ck_assert_uint_eq(sp->struct_size, sizeof(dca_space));
 	ck_assert_uint_eq(c->struct_size, sizeof(dca_constraint));
 	ck_assert_uint_eq(d->struct_size, sizeof(dca_device));
 	ck_assert_uint_eq(o->struct_size, sizeof(dca_optimizer));
 	ck_assert(all_zero(sp->reserved, sizeof sp->reserved));
 	ck_assert(all_zero(d->reserved, sizeof d->reserved));
+	ck_assert(all_zero(c->reserved, sizeof c->reserved));
 	ck_assert_ptr_null(sp->build_model);
+	/* fields after 1.0: a 1.0 device has no network tables, whatever it
+	 * had in the 1.0 slots, and its constraints name no device metric */
+	ck_assert_ptr_null(d->network_tables);
+	ck_assert_ptr_null(d->network_value);
+	ck_assert_ptr_nonnull(d->arch_cost_1_0);
+	ck_assert_ptr_nonnull(d->edge_model_1_0);
+	ck_assert_ptr_null(c->device_metric);
+	ck_assert_ptr_null(lat->device_metric);
 	for (i = 0; i < dca_registry_count(reg); i++)
 		ck_assert_str_eq(dca_registry_get(reg, i)->version, "1.0");
 
@@ -128,6 +142,21 @@ START_TEST(abi_1_0_module_works)
 	ck_assert_double_eq(v, 3);
 	ck_assert_int_eq(d->op_cost(d, DCA_METRIC_LATENCY, &net.ops[0], &v, &err), 0);
 	ck_assert_double_eq(v, 1);
+	/* the core prices the 1.0 device by its op costs, never through the
+	 * 1.0 slots (arch_cost would say 42; called as network_tables, it
+	 * aborts) */
+	ck_assert_int_eq(dca_device_cost(d, "latency", sp, a, &net, &v, &err), 0);
+	ck_assert_double_eq(v, 3);
+	ck_assert_int_eq(dca_device_network_table(d, "abi10", "latency", &t, &err),
+			 DCA_ERR_UNSUPPORTED);
+	ck_assert_msg(strstr(err.msg, "its network tables: none"), "%s", err.msg);
+	ck_assert_int_eq(dca_device_network_value(d, "latency", sp, a, &v, &err),
+			 DCA_ERR_UNSUPPORTED);
+	ck_assert_int_eq(dca_network_tables_describe(d, reg, stderr, stderr, &err), 0);
+	/* a 1.0 constraint reads the 1.0 slots itself, and gets them */
+	ck_assert_int_eq(lat->exact(&net, sp, a, d, &v, &err), 0);
+	ck_assert_double_eq(v, 42);
+	dca_error_clear(&err);
 	ck_assert_int_eq(o->run(NULL, &err), DCA_ERR_UNSUPPORTED);
 	ck_assert_str_eq(err.msg, "abi10 optimizer ran");
 	dca_net_free(&net);
@@ -231,6 +260,173 @@ START_TEST(partial_search_space_refused)
 			     "op_names, candidate_net, estimate, arch_from_choices"),
 		      "%s", err.msg);
 	ck_assert_int_eq(dca_registry_add_space(reg, &codec_only, NULL), 0);
+	dca_registry_free(reg);
+}
+END_TEST
+
+static int two_ms(const dca_device *dev, dca_metric metric, const dca_op_desc *op,
+		  double *out, dca_error *err)
+{
+	*out = 2;
+	return 0;
+}
+
+static int no_tables(const dca_device *dev, const dca_network_table **t,
+		     size_t *n, dca_error *err)
+{
+	*t = NULL;
+	*n = 0;
+	return 0;
+}
+
+static int no_value(const dca_device *dev, const char *space, const char *metric,
+		    const char *arch, double *out, dca_error *err)
+{
+	return dca_error_set(err, DCA_ERR_UNSUPPORTED, "no tables");
+}
+
+/* A 1.0 constraint (1.0's latency: the device's arch_cost, else its op
+ * costs) used with a device built now: the 1.0 slot it reads is NULL, not
+ * the network_tables that replaced it in device-fit, so it falls back to
+ * the op costs instead of calling network_tables as arch_cost. */
+START_TEST(abi_1_0_constraint_on_new_device)
+{
+	dca_registry *reg = load_ok("abi_1_0.la");
+	static const dca_device now = {
+		DCA_DEVICE_INIT, .name = "now_board", .op_cost = two_ms,
+		.network_tables = no_tables, .network_value = no_value,
+	};
+	dca_error err = { 0 };
+	const dca_space *sp;
+	const dca_constraint *lat;
+	const dca_device *d;
+	dca_net_shape shape = { 0 };
+	dca_net net;
+	dca_arch *a;
+	double v = 0;
+
+	ck_assert_int_eq(dca_registry_add_device(reg, &now, &err), 0);
+	sp = dca_registry_space(reg, "abi10", &err);
+	lat = dca_registry_constraint(reg, "abi10_latency", &err);
+	d = dca_registry_device(reg, "now_board", &err);
+	ck_assert_msg(sp && lat && d, "%s", err.msg);
+	ck_assert_ptr_null(d->arch_cost_1_0);
+	ck_assert_ptr_null(d->edge_model_1_0);
+	a = sp->arch_parse("8", &err);
+	ck_assert_ptr_nonnull(a);
+	dca_space_resolve_shape(sp, &shape);
+	dca_net_init(&net);
+	ck_assert_int_eq(sp->build_net(a, &shape, &net, &err), 0);
+	ck_assert_int_eq(lat->exact(&net, sp, a, d, &v, &err), 0);
+	ck_assert_double_eq(v, 6);
+	dca_net_free(&net);
+	sp->arch_free(a);
+	dca_registry_free(reg);
+}
+END_TEST
+
+static int one_exact(const dca_net *net, const dca_space *sp, const dca_arch *a,
+		     const dca_device *dev, double *out, dca_error *err)
+{
+	*out = 1;
+	return 0;
+}
+
+/* Register a 1.0 constraint (ending at an inaccessible page) as a 1.0
+ * module does; the registry's copy. */
+static const dca_constraint *add_1_0(dca_registry *reg, const char *name,
+				     dca_unit unit, int needs_device)
+{
+	constraint_1_0 c = { .name = name, .summary = "1.0", .unit = unit,
+			     .needs_device = needs_device, .exact = one_exact };
+	const void *at = at_page_end(&c, sizeof c);
+	dca_error err = { 0 };
+
+	ck_assert_ptr_nonnull(at);
+	if ((dca_registry_add_constraint)(reg, at, &err) != 0)
+		ck_abort_msg("%s", err.msg);
+	return dca_registry_constraint(reg, name, NULL);
+}
+
+/* A 1.0 constraint has no device_metric. The registry gives the 1.0
+ * latency and energy constraints their metric (the table the 1.0 core
+ * gave them), and every other one none: a latency_p99 in seconds is not
+ * handed the latency table, and a 1.1 constraint's NULL stays NULL. */
+START_TEST(abi_1_0_constraint_metric)
+{
+	static const dca_constraint now_latency = {
+		DCA_CONSTRAINT_INIT, .name = "latency", .unit = DCA_UNIT_SECONDS,
+		.needs_device = 1, .exact = one_exact,
+	};
+	dca_registry *reg = dca_registry_new();
+	dca_registry *reg2 = dca_registry_new();
+	dca_error err = { 0 };
+	const dca_constraint *c;
+
+	c = add_1_0(reg, "latency", DCA_UNIT_SECONDS, 1);
+	ck_assert_str_eq(c->device_metric, "latency");
+	ck_assert_uint_eq(c->struct_size, sizeof(dca_constraint));
+	ck_assert(all_zero(c->reserved, sizeof c->reserved));
+	c = add_1_0(reg, "energy", DCA_UNIT_JOULES, 1);
+	ck_assert_str_eq(c->device_metric, "energy");
+	ck_assert_ptr_null(add_1_0(reg, "latency_p99", DCA_UNIT_SECONDS, 1)->device_metric);
+	ck_assert_ptr_null(add_1_0(reg, "energy_nj", DCA_UNIT_JOULES, 1)->device_metric);
+	ck_assert_ptr_null(add_1_0(reg, "params", DCA_UNIT_COUNT, 0)->device_metric);
+	/* a name alone is not enough: the unit and the device must match */
+	ck_assert_ptr_null(add_1_0(reg2, "latency", DCA_UNIT_COUNT, 1)->device_metric);
+	ck_assert_ptr_null(add_1_0(reg2, "energy", DCA_UNIT_JOULES, 0)->device_metric);
+	dca_registry_free(reg2);
+	reg2 = dca_registry_new();
+	ck_assert_int_eq(dca_registry_add_constraint(reg2, &now_latency, &err), 0);
+	ck_assert_ptr_null(dca_registry_constraint(reg2, "latency", &err)->device_metric);
+	dca_registry_free(reg2);
+	dca_registry_free(reg);
+}
+END_TEST
+
+static int arch_only(const dca_device *dev, dca_metric metric, const dca_space *sp,
+		     const dca_arch *a, double *out, dca_error *err)
+{
+	*out = 1;
+	return 0;
+}
+
+/* Devices that cannot price anything now: a 1.0 device with only
+ * arch_cost (no longer called: the message says so), and network tables
+ * without their lookup, or the reverse. */
+START_TEST(device_pricing_refused)
+{
+	device_1_0 old = { .name = "arch_only", .arch_cost = arch_only };
+	static const dca_device tables_only = {
+		DCA_DEVICE_INIT, .name = "tables_only", .op_cost = two_ms,
+		.network_tables = no_tables,
+	};
+	static const dca_device value_only = {
+		DCA_DEVICE_INIT, .name = "value_only", .network_value = no_value,
+	};
+	static const dca_device nothing = { DCA_DEVICE_INIT, .name = "nothing" };
+	dca_registry *reg = dca_registry_new();
+	dca_error err = { 0 };
+	const void *at = at_page_end(&old, sizeof old);
+
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq((dca_registry_add_device)(reg, at, &err), DCA_ERR_PLUGIN);
+	ck_assert_msg(strstr(err.msg, "device 'arch_only' prices only through the "
+			     "plugin ABI 1.0 arch_cost") &&
+		      strstr(err.msg, "network_tables and network_value"), "%s", err.msg);
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_registry_add_device(reg, &tables_only, &err), DCA_ERR_PLUGIN);
+	ck_assert_msg(strstr(err.msg, "device 'tables_only' sets network_tables but "
+			     "not network_value"), "%s", err.msg);
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_registry_add_device(reg, &value_only, &err), DCA_ERR_PLUGIN);
+	ck_assert_msg(strstr(err.msg, "device 'value_only' sets network_value but "
+			     "not network_tables"), "%s", err.msg);
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_registry_add_device(reg, &nothing, &err), DCA_ERR_PLUGIN);
+	ck_assert_msg(strstr(err.msg, "device 'nothing' has none of op_cost, "
+			     "net_cost and network_tables"), "%s", err.msg);
+	ck_assert_uint_eq(dca_registry_count(reg), 0);
 	dca_registry_free(reg);
 }
 END_TEST
@@ -468,6 +664,9 @@ int main(void)
 	tcase_add_test(tc, wrong_abi);
 	tcase_add_test(tc, newer_minor_abi);
 	tcase_add_test(tc, abi_1_0_module_works);
+	tcase_add_test(tc, abi_1_0_constraint_on_new_device);
+	tcase_add_test(tc, abi_1_0_constraint_metric);
+	tcase_add_test(tc, device_pricing_refused);
 	tcase_add_test(tc, short_struct_works);
 	tcase_add_test(tc, tiny_struct_refused);
 	tcase_add_test(tc, space_without_parse_refused);
