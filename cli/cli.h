@@ -2,12 +2,18 @@
 #ifndef DCANAS_CLI_H
 #define DCANAS_CLI_H
 
+#include <stdio.h>
+
 #include <dcanas/dcanas.h>
 #include <dcanas/model.h>
 #include <dcanas/train.h>
 
-/* A registry with every module found; prints the error and returns NULL. */
+/* A registry with every module found; prints the error and returns NULL.
+ * Modules that fail to load are skipped with a warning on stderr, or are an
+ * error under --strict-plugins or DCANAS_STRICT_PLUGINS=1. */
 dca_registry *cli_registry(void);
+/* The same, with the skip warnings sent to log (NULL: none). */
+dca_registry *cli_registry_log(FILE *log);
 /* Print "dcanas: MSG" to stderr; returns 1 (the exit status for errors). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse "3x32x32" into c, h, w. */

@@ -64,7 +64,10 @@ static void use_build_tree_when_uninstalled(void)
 	setenv("DCANAS_NO_SYSTEM_PLUGINS", "1", 0);
 }
 
-dca_registry *cli_registry(void)
+/* --strict-plugins: a module that fails to load is an error */
+static int strict_plugins;
+
+dca_registry *cli_registry_log(FILE *log)
 {
 	dca_error err = { 0 };
 	dca_registry *reg = dca_registry_new();
@@ -73,6 +76,9 @@ dca_registry *cli_registry(void)
 		cli_fail("out of memory");
 		return NULL;
 	}
+	if (strict_plugins)
+		dca_registry_set_strict(reg, 1);
+	dca_registry_set_log(reg, log);
 	if (dca_registry_load_default(reg, &err) != 0) {
 		cli_fail("%s", err.msg);
 		dca_registry_free(reg);
@@ -81,15 +87,22 @@ dca_registry *cli_registry(void)
 	return reg;
 }
 
+dca_registry *cli_registry(void)
+{
+	return cli_registry_log(stderr);
+}
+
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: dcanas COMMAND [OPTIONS]\n"
+	fprintf(f, "Usage: dcanas [--strict-plugins] COMMAND [OPTIONS]\n"
 		"Find neural networks that fit a device (DCA-NAS).\n\nCommands:\n");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`dcanas COMMAND --help` describes each command.\n"
+		"A module that fails to load is skipped with a warning; with\n"
+		"--strict-plugins (or DCANAS_STRICT_PLUGINS=1) it is an error.\n"
 		"Environment: DCANAS_PLUGIN_PATH (module folders), "
 		"DCANAS_PROFILE_PATH (device profile folders).\n");
 }
@@ -100,6 +113,12 @@ int main(int argc, char **argv)
 
 	use_build_tree_when_uninstalled();
 	dca_engine_init(0);   /* every core; commands with --threads change it */
+	/* global options come before the command */
+	while (argc >= 2 && strcmp(argv[1], "--strict-plugins") == 0) {
+		strict_plugins = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

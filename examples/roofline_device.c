@@ -32,6 +32,7 @@ static int roofline_op(const dca_device *dev, dca_metric metric,
 }
 
 static const dca_device roofline = {
+	DCA_DEVICE_INIT,
 	.name = "roofline_board",
 	.summary = "example: roofline model, 5 GMAC/s, 2 GB/s",
 	.op_cost = roofline_op,
@@ -42,17 +43,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return dca_registry_add_device(reg, &roofline, err);
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "roofline_device",
-	.version = "1.0",
-	.summary = "example out-of-tree device module",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("roofline_device", "1.0",
+		  "example out-of-tree device module",
+		  "MIT", register_plugins);

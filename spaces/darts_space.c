@@ -1025,6 +1025,7 @@ static char *darts_dot(const dca_arch *a)
 /* Module                                                              */
 
 static const dca_space darts_space = {
+	DCA_SPACE_INIT,
 	.name = "darts",
 	.summary = "DARTS cell space (normal + reduction cells, 8 ops); "
 		   "evaluation network NetworkCIFAR",
@@ -1055,19 +1056,7 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return dca_registry_add_space(reg, &darts_space, err);
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "darts",
-	.version = PACKAGE_VERSION,
-	.summary = "DARTS search space: genotype parser/printer and the "
-		   "NetworkCIFAR evaluation network",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("darts", PACKAGE_VERSION,
+		  "DARTS search space: genotype parser/printer and the "
+		  "NetworkCIFAR evaluation network",
+		  "MIT", register_plugins);

@@ -353,6 +353,7 @@ static char *nb201_dot(const dca_arch *a)
 }
 
 static const dca_space nb201_space = {
+	DCA_SPACE_INIT,
 	.name = "nb201",
 	.summary = "NAS-Bench-201 cell space: 6 edges x 5 ops, C=16, N=5",
 	.default_shape = { .in_c = 3, .in_h = 32, .in_w = 32, .classes = 10,
@@ -383,17 +384,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return dca_registry_add_space(reg, &nb201_space, err);
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "nb201",
-	.version = PACKAGE_VERSION,
-	.summary = "NAS-Bench-201 search space",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("nb201", PACKAGE_VERSION,
+		  "NAS-Bench-201 search space",
+		  "MIT", register_plugins);

@@ -67,6 +67,7 @@ static int mock_network_value(const dca_device *dev, const char *space,
 }
 
 static const dca_device mock = {
+	DCA_DEVICE_INIT,
 	.name = "mock",
 	.summary = "tables built by the test",
 	.source = "test_network_fit.c",
@@ -523,6 +524,7 @@ static int p99_exact(const dca_net *net, const dca_space *space,
 
 /* a third-party tail-latency budget: same unit as latency, own metric */
 static const dca_constraint p99 = {
+	DCA_CONSTRAINT_INIT,
 	.name = "latency_p99", .summary = "99th percentile latency",
 	.unit = DCA_UNIT_SECONDS, .needs_device = 1, .exact = p99_exact,
 	.device_metric = "latency_p99",

@@ -639,7 +639,9 @@ static int fixed_run(dca_search *s, dca_error *err)
 	return dca_search_set_result_alpha(s, alpha, beta, err);
 }
 
-static const dca_optimizer fixed_opt = { "fixed-test", "test", fixed_run };
+static const dca_optimizer fixed_opt = {
+	DCA_OPTIMIZER_INIT, .name = "fixed-test", .summary = "test", .run = fixed_run,
+};
 
 START_TEST(test_repair)
 {
@@ -723,7 +725,9 @@ static int none_run(dca_search *s, dca_error *err)
 	return dca_search_set_result_alpha(s, alpha, beta, err);
 }
 
-static const dca_optimizer none_opt = { "none-test", "test", none_run };
+static const dca_optimizer none_opt = {
+	DCA_OPTIMIZER_INIT, .name = "none-test", .summary = "test", .run = none_run,
+};
 
 #define NB201_NONE_DIGITS \
 	"{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1}," \

@@ -61,12 +61,14 @@ static inline int test_skip_without_data(void)
 }
 
 /* A registry with the build tree's modules (DCANAS_PLUGIN_PATH is set by
- * the test harness). Aborts the test on failure. */
+ * the test harness). Strict, so a broken in-tree module fails the test
+ * instead of being skipped. Aborts the test on failure. */
 static inline dca_registry *test_registry(void)
 {
 	dca_error err = { 0 };
 	dca_registry *reg = dca_registry_new();
 	ck_assert_ptr_nonnull(reg);
+	dca_registry_set_strict(reg, 1);
 	if (dca_registry_load_default(reg, &err) != 0)
 		ck_abort_msg("registry: %s", err.msg);
 	return reg;

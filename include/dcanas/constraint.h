@@ -2,9 +2,18 @@
  *
  * A constraint turns a concrete network (and, where the cost is device
  * specific, a device) into one number. Registered with
- * dca_registry_add_constraint(); the registry borrows the struct. */
+ * dca_registry_add_constraint(), which copies the struct into one the
+ * registry owns (lookups return that copy; its strings stay borrowed). Fill
+ * it with designated initialisers after DCA_CONSTRAINT_INIT.
+ *
+ * Callbacks: name and exact are required (checked at registration; every
+ * command that prices an architecture calls exact). op_cost is optional: a
+ * search can then use the constraint in its differentiable estimate;
+ * without it the budget is checked exactly on the derived network only. */
 #ifndef DCANAS_CONSTRAINT_H
 #define DCANAS_CONSTRAINT_H
+
+#include <stdint.h>
 
 #include <dcanas/device.h>
 #include <dcanas/error.h>
@@ -36,14 +45,28 @@ typedef struct dca_constraint {
 	/* Cost of one op (for additive estimates); NULL where not additive. */
 	int (*op_cost)(const dca_op_desc *op, const dca_device *dev,
 		       double *out, dca_error *err);
+
+	/* --- plugin ABI 1.1: the struct's size, the fields added since 1.0,
+	 * and room to grow (see dca_space.struct_size; the fields above are
+	 * the 1.0 layout). A module whose struct ends before a field is read
+	 * with that field zero, except as device_metric says. --- */
+	uint32_t struct_size;    /* sizeof(dca_constraint) where the module was built */
 	/* The device metric this cost is ("latency", "energy", "latency_p99"):
 	 * the core asks the device for that metric's network table, by name,
 	 * to fit the search's estimate, and never guesses it from the unit. A
 	 * device without that table gives no table estimate: the op costs do,
 	 * or, without op_cost, budget set-up fails naming the metric. NULL: the
-	 * constraint uses no network table. */
+	 * constraint uses no network table. A 1.0 module has no such field:
+	 * the registry reads a 1.0 constraint that needs a device and is
+	 * called "latency" (in seconds) or "energy" (in joules) as naming that
+	 * metric, the table the 1.0 core gave it, and any other as NULL (its
+	 * op_cost, if any, gives the search's estimate). */
 	const char *device_metric;
+	void *reserved[8];       /* zero; later fields take these slots */
 } dca_constraint;
+
+/* The first designated initialiser of every dca_constraint. */
+#define DCA_CONSTRAINT_INIT .struct_size = sizeof(dca_constraint)
 
 /* Parse a budget such as "3.5M", "600M", "20ms", "256KiB", "1.5MB" in the
  * given unit, into the canonical unit (count, bytes, ms, mJ). */

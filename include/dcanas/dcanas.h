@@ -16,6 +16,7 @@
 #include <dcanas/model.h>
 #include <dcanas/weights.h>
 #include <dcanas/train.h>
+#include <dcanas/optimizer.h>
 #include <dcanas/search.h>
 #include <dcanas/proxy.h>
 #include <dcanas/network_fit.h>

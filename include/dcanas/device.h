@@ -7,13 +7,34 @@
  * archs with the space's own parser and fits the additive model search
  * needs (network_fit.h). Metrics are named ("latency", "energy", or any name
  * a table carries, such as "latency_p99"); a constraint names the one it
- * asks for (dca_constraint.device_metric). Any callback may be NULL when the
- * device cannot answer it. Registered with
- * dca_registry_add_device(); the registry borrows the struct (and its state)
- * for its lifetime, and calls release() (when set) from dca_registry_free(),
- * so a module that allocates devices hands their ownership to the registry. */
+ * asks for (dca_constraint.device_metric).
+ *
+ * Registered with dca_registry_add_device(), which copies the struct into
+ * one the registry owns: lookups return that copy, and callbacks are called
+ * with it (its state is the module's). The registry calls release() (when
+ * set) from dca_registry_free() with the pointer the module handed over, so
+ * a module that allocates devices hands their ownership to the registry.
+ * Fill it with designated initialisers after DCA_DEVICE_INIT.
+ *
+ * Callbacks: name and at least one of op_cost, net_cost and the pair
+ * network_tables + network_value are required, and that pair comes together
+ * (checked at registration: without them the device cannot price anything;
+ * a table without its lookup, or the reverse, is half a device). The core
+ * asks a device through dca_device_cost: the network table for (space,
+ * metric) first, then net_cost, then the sum of op_cost; a search's
+ * differentiable estimate is the core's fit of a network table when there
+ * is one for the constraint's metric, else op_cost over the space's
+ * candidates. Every other callback may be NULL.
+ *
+ * Plugin ABI 1.0 devices had arch_cost and edge_model in slots 5 and 6; the
+ * core no longer calls them (it fits tables itself), and they stay in place
+ * with their 1.0 types as arch_cost_1_0 and edge_model_1_0 so the 1.0
+ * layout is a prefix. The callbacks that replaced them come after
+ * struct_size: a 1.0 device is read as having no network tables. */
 #ifndef DCANAS_DEVICE_H
 #define DCANAS_DEVICE_H
+
+#include <stdint.h>
 
 #include <dcanas/error.h>
 #include <dcanas/net.h>
@@ -57,18 +78,16 @@ struct dca_device {
 	/* Cost of one op; DCA_ERR_UNSUPPORTED if the device has no model for it. */
 	int (*op_cost)(const dca_device *dev, dca_metric metric,
 		       const dca_op_desc *op, double *out, dca_error *err);
-	/* Every whole-network table the device holds: *tables points to *n
-	 * tables (none: *n = 0), borrowed as dca_network_table says. */
-	int (*network_tables)(const dca_device *dev,
-			      const dca_network_table **tables, size_t *n,
+	/* ABI 1.0's whole-arch lookup and per-edge model, kept with their 1.0
+	 * types so that what follows keeps its 1.0 offset. The core never calls
+	 * them; leave them NULL. (A device may still set them for a constraint
+	 * module built against 1.0, which calls dev->arch_cost itself.) */
+	int (*arch_cost_1_0)(const dca_device *dev, dca_metric metric,
+			     const dca_space *space, const dca_arch *arch,
+			     double *out, dca_error *err);
+	int (*edge_model_1_0)(const dca_device *dev, dca_metric metric,
+			      const dca_space *space, double *table, double *bias,
 			      dca_error *err);
-	/* The exact value of one arch in the table for (space, metric), keyed
-	 * by the arch string in the space's format (what its arch_format
-	 * prints). DCA_ERR_UNSUPPORTED when there is no such table,
-	 * DCA_ERR_NOTFOUND when the arch is not in it. */
-	int (*network_value)(const dca_device *dev, const char *space,
-			     const char *metric, const char *arch, double *out,
-			     dca_error *err);
 	/* Cost of a whole concrete network when the device models more than
 	 * the sum of its ops (the host device adds a measured per-network
 	 * overhead); NULL: the sum of op_cost. */
@@ -83,7 +102,30 @@ struct dca_device {
 	/* 1 when the device is this machine: a network can be run here and
 	 * its latency measured end to end (dcanas cost prints both). */
 	int runs_here;
+
+	/* --- plugin ABI 1.1: the struct's size, the fields added since 1.0,
+	 * and room to grow (see dca_space.struct_size; the fields above are
+	 * the 1.0 layout). A module whose struct ends before a field (a 1.0
+	 * module: before struct_size) is read with that field zero. --- */
+	uint32_t struct_size;    /* sizeof(dca_device) where the module was built */
+
+	/* Every whole-network table the device holds: *tables points to *n
+	 * tables (none: *n = 0), borrowed as dca_network_table says. */
+	int (*network_tables)(const dca_device *dev,
+			      const dca_network_table **tables, size_t *n,
+			      dca_error *err);
+	/* The exact value of one arch in the table for (space, metric), keyed
+	 * by the arch string in the space's format (what its arch_format
+	 * prints). DCA_ERR_UNSUPPORTED when there is no such table,
+	 * DCA_ERR_NOTFOUND when the arch is not in it. */
+	int (*network_value)(const dca_device *dev, const char *space,
+			     const char *metric, const char *arch, double *out,
+			     dca_error *err);
+	void *reserved[8];       /* zero; later fields take these slots */
 };
+
+/* The first designated initialiser of every dca_device. */
+#define DCA_DEVICE_INIT .struct_size = sizeof(dca_device)
 
 const char *dca_metric_name(dca_metric m);
 const char *dca_metric_unit(dca_metric m);

@@ -1,5 +1,6 @@
 /* dcanas — searching: supernets, the differentiable cost estimate, the
- * search context an optimizer plugin runs in, and the optimizer ABI.
+ * search context an optimizer plugin runs in. The optimizer ABI itself is
+ * in optimizer.h (included here for modules written against 1.0).
  *
  * Who owns what:
  *   - a space builds its supernet (dca_space.build_supernet) and knows its
@@ -22,6 +23,7 @@
 #include <dcanas/error.h>
 #include <dcanas/experiment.h>
 #include <dcanas/model.h>
+#include <dcanas/optimizer.h>
 #include <dcanas/space.h>
 #include <dcanas/weights.h>
 
@@ -178,18 +180,6 @@ int dca_search_set_result_arch(dca_search *s, const dca_arch *arch,
 			       dca_error *err);
 /* Extra fields the optimizer wants in arch.json (borrowed reference). */
 void dca_search_set_result_info(dca_search *s, json_t *info);
-
-/* ------------------------------------------------------------------ */
-/* Optimizer plugins                                                   */
-
-typedef struct dca_optimizer {
-	const char *name;
-	const char *summary;
-	/* Run the search in s; hand the result over with
-	 * dca_search_set_result_alpha/arch. Return 0 or a negative code with
-	 * err set. */
-	int (*run)(dca_search *s, dca_error *err);
-} dca_optimizer;
 
 #ifdef __cplusplus
 }

@@ -2,8 +2,26 @@
  *
  * A space parses and prints architectures in its field's format and lists the
  * op descriptors of the evaluation network of an architecture. Registered with
- * dca_registry_add_space(); the registry borrows the struct for its lifetime
- * (modules are never unloaded, so a static struct is the usual choice). */
+ * dca_registry_add_space(), which copies the struct into one the registry
+ * owns (lookups return that copy); what its pointers point to stays borrowed
+ * for the registry's lifetime (modules are never unloaded, so static data is
+ * the usual choice). Fill it with designated initialisers after
+ * DCA_SPACE_INIT, so fields a later version adds stay zero.
+ *
+ * Which callbacks each command needs (the registry refuses, naming the
+ * module file, a space that lacks a required one):
+ *   every space (checked at registration): name, arch_parse, arch_format,
+ *     arch_free, build_net. Enough for `dcanas cost` and `check-config`.
+ *   searchable: all of n_edges, n_ops, op_names, candidate_net, derive,
+ *     estimate and arch_from_choices, or none of them (checked at
+ *     registration); without them `dcanas search` and `dcanas profile`
+ *     refuse the space. The gradient optimizers (dcanas, darts) also need
+ *     build_supernet; the random optimizer needs build_model.
+ *   `dcanas train` and `eval`: build_model; `dcanas cost` on a device that
+ *     runs here also measures the network when it is set.
+ *   optional everywhere: arch_choices (a sampled arch can then be repaired,
+ *     and `cost` prints a device's additive estimate), search_shape,
+ *     arch_dot (the run directory's cell drawing), arch_report. */
 #ifndef DCANAS_SPACE_H
 #define DCANAS_SPACE_H
 
@@ -90,7 +108,20 @@ typedef struct dca_space {
 	/* Add what published benchmarks say about arch to report (NB201: the
 	 * table's test accuracies); may be NULL. Never used by a search. */
 	int (*arch_report)(const dca_arch *arch, json_t *report, dca_error *err);
+
+	/* --- plugin ABI 1.1: the struct's size, and room to grow --- */
+	/* sizeof(dca_space) where the module was built (DCA_SPACE_INIT). The
+	 * registry copies that many bytes, at most its own sizeof, into a
+	 * zeroed struct: fields newer than the module read as zero. Everything
+	 * above is the 1.0 layout, unchanged, so a module built against the
+	 * 1.0 headers (which has no struct_size) is read as exactly that. */
+	uint32_t struct_size;
+	void *reserved[8];       /* zero; later fields take these slots */
 } dca_space;
+
+/* The first designated initialiser of every dca_space:
+ *   static const dca_space my_space = { DCA_SPACE_INIT, .name = "...", ... }; */
+#define DCA_SPACE_INIT .struct_size = sizeof(dca_space)
 
 /* Fill zero fields of *shape from the space's defaults. */
 void dca_space_resolve_shape(const dca_space *space, dca_net_shape *shape);

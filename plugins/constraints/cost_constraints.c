@@ -97,17 +97,21 @@ static int energy_op(const dca_op_desc *op, const dca_device *dev,
 }
 
 static const dca_constraint constraints[] = {
-	{ .name = "params", .summary = "model size: number of parameters",
+	{ DCA_CONSTRAINT_INIT, .name = "params",
+	  .summary = "model size: number of parameters",
 	  .unit = DCA_UNIT_COUNT, .exact = params_exact, .op_cost = params_op },
-	{ .name = "flops", .summary = "multiply-accumulates per image "
-	  "(NAS-Bench-201 convention)", .unit = DCA_UNIT_COUNT,
-	  .exact = flops_exact, .op_cost = flops_op },
-	{ .name = "peak_memory", .summary = "largest set of float32 activations "
-	  "alive at once, batch 1", .unit = DCA_UNIT_BYTES, .exact = peak_exact },
-	{ .name = "latency", .summary = "inference latency on the device",
+	{ DCA_CONSTRAINT_INIT, .name = "flops",
+	  .summary = "multiply-accumulates per image (NAS-Bench-201 convention)",
+	  .unit = DCA_UNIT_COUNT, .exact = flops_exact, .op_cost = flops_op },
+	{ DCA_CONSTRAINT_INIT, .name = "peak_memory",
+	  .summary = "largest set of float32 activations alive at once, batch 1",
+	  .unit = DCA_UNIT_BYTES, .exact = peak_exact },
+	{ DCA_CONSTRAINT_INIT, .name = "latency",
+	  .summary = "inference latency on the device",
 	  .unit = DCA_UNIT_SECONDS, .needs_device = 1, .exact = latency_exact,
 	  .op_cost = latency_op, .device_metric = "latency" },
-	{ .name = "energy", .summary = "inference energy on the device",
+	{ DCA_CONSTRAINT_INIT, .name = "energy",
+	  .summary = "inference energy on the device",
 	  .unit = DCA_UNIT_JOULES, .needs_device = 1, .exact = energy_exact,
 	  .op_cost = energy_op, .device_metric = "energy" },
 };
@@ -123,17 +127,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return 0;
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "cost_constraints",
-	.version = PACKAGE_VERSION,
-	.summary = "params, flops, peak_memory, latency, energy",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("cost_constraints", PACKAGE_VERSION,
+		  "params, flops, peak_memory, latency, energy",
+		  "MIT", register_plugins);

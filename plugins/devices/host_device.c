@@ -96,6 +96,7 @@ static void host_release(const dca_device *dev)
 }
 
 static const dca_device host = {
+	DCA_DEVICE_INIT,
 	.name = "host",
 	.summary = "this machine, measured op by op with the dcanas engine "
 		   "(cached; see `dcanas profile`)",
@@ -111,17 +112,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return dca_registry_add_device(reg, &host, err);
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "host_device",
-	.version = PACKAGE_VERSION,
-	.summary = "the host device: latency measured on this machine",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("host_device", PACKAGE_VERSION,
+		  "the host device: latency measured on this machine",
+		  "MIT", register_plugins);

@@ -186,6 +186,7 @@ static dca_device *td_device_new(td_lazy *lz)
 
 	if (!dev)
 		return NULL;
+	*dev = (dca_device){ DCA_DEVICE_INIT };
 	dev->name = lz->name;
 	dev->summary = lz->summary;
 	dev->source = lz->file;
@@ -411,20 +412,8 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return rc;
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "table",
-	.version = PACKAGE_VERSION,
-	.summary = "table devices: one device per JSON profile (network and op "
-		   "latency/energy tables) found on DCANAS_PROFILE_PATH and in "
-		   DCA_PROFILEDIR,
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("table", PACKAGE_VERSION,
+		  "table devices: one device per JSON profile (network and op "
+		  "latency/energy tables) found on DCANAS_PROFILE_PATH and in "
+		  DCA_PROFILEDIR,
+		  "MIT", register_plugins);

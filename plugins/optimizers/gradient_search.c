@@ -551,11 +551,14 @@ static int darts_run(dca_search *s, dca_error *err)
 }
 
 static const dca_optimizer optimizers[] = {
-	{ .name = "dcanas", .summary = "DCA-NAS: constraint-aware differentiable "
-	  "search (Lagrangian on the derived network's estimated cost)",
+	{ DCA_OPTIMIZER_INIT, .name = "dcanas",
+	  .summary = "DCA-NAS: constraint-aware differentiable search "
+		     "(Lagrangian on the derived network's estimated cost)",
 	  .run = dcanas_run },
-	{ .name = "darts", .summary = "first-order DARTS without constraints "
-	  "(baseline; budgets are still enforced by repair)", .run = darts_run },
+	{ DCA_OPTIMIZER_INIT, .name = "darts",
+	  .summary = "first-order DARTS without constraints (baseline; budgets "
+		     "are still enforced by repair)",
+	  .run = darts_run },
 };
 
 static int register_plugins(dca_registry *reg, dca_error *err)
@@ -569,17 +572,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return 0;
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "gradient_search",
-	.version = PACKAGE_VERSION,
-	.summary = "gradient-based search: dcanas (constrained) and darts",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("gradient_search", PACKAGE_VERSION,
+		  "gradient-based search: dcanas (constrained) and darts",
+		  "MIT", register_plugins);

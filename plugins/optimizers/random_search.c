@@ -225,6 +225,7 @@ out:
 }
 
 static const dca_optimizer random_optimizer = {
+	DCA_OPTIMIZER_INIT,
 	.name = "random",
 	.summary = "random search over architectures that meet every budget, "
 		   "each trained briefly (baseline)",
@@ -236,17 +237,6 @@ static int register_plugins(dca_registry *reg, dca_error *err)
 	return dca_registry_add_optimizer(reg, &random_optimizer, err);
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT,
-	.name = "random_search",
-	.version = PACKAGE_VERSION,
-	.summary = "random search within the budgets",
-	.license = "MIT",
-	.register_plugins = register_plugins,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void)
-{
-	return &info;
-}
+DCA_MODULE_DEFINE("random_search", PACKAGE_VERSION,
+		  "random search within the budgets",
+		  "MIT", register_plugins);

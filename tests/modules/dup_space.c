@@ -9,7 +9,7 @@ static void fr(dca_arch *a) { }
 static int b(const dca_arch *a, const dca_net_shape *s, dca_net *n, dca_error *e) { return -1; }
 
 static const dca_space dup = {
-	.name = "nb201", .summary = "duplicate", .arch_parse = p,
+	DCA_SPACE_INIT, .name = "nb201", .summary = "duplicate", .arch_parse = p,
 	.arch_format = f, .arch_free = fr, .build_net = b,
 };
 
@@ -18,10 +18,4 @@ static int reg_dup(dca_registry *reg, dca_error *err)
 	return dca_registry_add_space(reg, &dup, err);
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT, .name = "dup_space", .version = "1.0",
-	.register_plugins = reg_dup,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void) { return &info; }
+DCA_MODULE_DEFINE("dup_space", "1.0", "registers nb201 again", "MIT", reg_dup);

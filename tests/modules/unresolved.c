@@ -11,10 +11,5 @@ static int reg_call(dca_registry *reg, dca_error *err)
 	return 0;
 }
 
-static const dca_module_info info = {
-	DCA_MODULE_INFO_INIT, .name = "unresolved", .version = "1.0",
-	.register_plugins = reg_call,
-};
-
-const dca_module_info *dca_module_entry(void);
-const dca_module_info *dca_module_entry(void) { return &info; }
+DCA_MODULE_DEFINE("unresolved", "1.0", "calls a missing function", "MIT",
+		  reg_call);
