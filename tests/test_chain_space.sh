@@ -59,15 +59,18 @@ for shape in "" "8 2 1x8x8 10"; do
 	else fail "space_check chain ${shape:-(defaults)}"; sed 's/^/# /' "$tmp/out"; fi
 done
 # ... and on broken copies of it, each the mistake its check is for
-mutant() {  # mutant NAME SED-SCRIPT EXPECTED: the checker must say EXPECTED
-	name=$1 script=$2 want=$3
-	mkdir -p "$tmp/$name"
-	sed "$script" "$SRC" >"$tmp/$name.c"
-	if cmp -s "$SRC" "$tmp/$name.c"; then
-		fail "mutant $name: the edit no longer applies to chain_space.c"; return
+build_mutant() {  # build_mutant NAME SED-SCRIPT: $tmp/NAME/chain_space.so
+	mkdir -p "$tmp/$1"
+	sed "$2" "$SRC" >"$tmp/$1.c"
+	if cmp -s "$SRC" "$tmp/$1.c"; then
+		fail "mutant $1: the edit no longer applies to chain_space.c"; return 1
 	fi
-	${CC:-cc} -std=c11 -shared -fPIC -o "$tmp/$name/chain_space.so" "$tmp/$name.c" \
-		$(pkg-config --cflags --libs dcanas) -Wl,-z,defs || { fail "mutant $name builds"; return; }
+	${CC:-cc} -std=c11 -shared -fPIC -o "$tmp/$1/chain_space.so" "$tmp/$1.c" \
+		$(pkg-config --cflags --libs dcanas) -Wl,-z,defs || { fail "mutant $1 builds"; return 1; }
+}
+mutant() {  # mutant NAME SED-SCRIPT EXPECTED: the checker must say EXPECTED
+	name=$1 want=$3
+	build_mutant "$1" "$2" || return
 	if check "$tmp/$name" chain 8 2 >"$tmp/out" 2>&1; then
 		fail "space_check fails on mutant $name (exit 0)"; sed 's/^/# /' "$tmp/out"
 	elif grep -qF -- "not ok - chain$want" "$tmp/out"; then pass "space_check catches mutant $name"
@@ -82,7 +85,8 @@ mutant alpha_row_zero 's/dca_flat_slice(g, probs, e \* CHAIN_OPS + 1,/dca_flat_s
 
 # --- the program, with the module on DCANAS_PLUGIN_PATH ---
 DCANAS="$DCANAS_BUILDDIR/dcanas"
-export DCANAS_PLUGIN_PATH="$DCANAS_PLUGIN_PATH:$tmp/mod"
+base_path="$DCANAS_PLUGIN_PATH"
+export DCANAS_PLUGIN_PATH="$base_path:$tmp/mod"
 ARCH='conv_3x3,none,sep_conv_3x3,conv_1x1'
 expect_ok "dcanas plugins lists the space" '^space +chain +1\.0 +.*chain_space\.so' "$DCANAS" plugins
 # Default shape 3x32x32, C=16, 2 repeats, 10 classes. Params: stem 3*16*9 +
@@ -97,6 +101,13 @@ expect_err "cost: a bad arch names the op" "unknown op 'nne' at offset 9" \
 	"$DCANAS" cost --space chain --arch 'conv_3x3,nne,sep_conv_3x3,conv_1x1'
 expect_err "cost: a short arch says how many ops" "2 ops where 4 are needed" \
 	"$DCANAS" cost --space chain --arch 'conv_3x3,none'
+# a space without build_model: the default selection scores candidates on
+# it, so the search refuses at once (it used to crash at the end)
+if build_mutant no_model '/\.build_model = chain_build_model,/d'; then
+	expect_err "search: selection 'proxy' refuses a space without build_model" \
+		"has no build_model, which selection 'proxy'" env DCANAS_PLUGIN_PATH="$base_path:$tmp/no_model" \
+		"$DCANAS" search --space chain --budget params=1000 --data digits8x8:/nowhere
+fi
 
 DIGITS="${DCANAS_DATA_DIR:-}/digits8x8"
 if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
@@ -145,6 +156,9 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		|| { fail "search: the cost model of the derived arch ($dcost) is exact ($p)"; echo "# $last"; }
 	expect_ok "train --arch-json trains the result" 'test acc' \
 		"$DCANAS" train --arch-json "$tmp/run/arch.json" --data "$D" --epochs 1
+	[ -d "$tmp/no_model" ] && expect_ok "search --select likely needs no build_model" 'arch\.json' \
+		env DCANAS_PLUGIN_PATH="$base_path:$tmp/no_model" "$DCANAS" search $S \
+		--budget params=1000 --epochs 2 --warmup 1 --select likely --time-limit 0 --out "$tmp/r6"
 elif [ "${DCANAS_REQUIRE_DATA:-}" = 1 ]; then
 	fail "digits8x8 missing under DCANAS_DATA_DIR=${DCANAS_DATA_DIR:-} but DCANAS_REQUIRE_DATA=1"
 else
