@@ -146,7 +146,7 @@ FILE *dca_search_progress(const dca_search *s);
 int dca_search_stop_after(const dca_search *s);
 double dca_search_elapsed(const dca_search *s); /* seconds, across resumes */
 /* The elapsed time at which an optimizer should end its loop: the time
- * limit less the share the selection stage keeps for itself (10% with
+ * limit less the share the selection stage keeps for itself (25% with
  * select "proxy"); 0 when there is no time limit. */
 double dca_search_deadline(const dca_search *s);
 
