@@ -171,6 +171,14 @@ int dca_search_open(dca_search **out, const dca_experiment *exp,
 				   s->space->name);
 		goto fail;
 	}
+	if (!s->space->build_model &&
+	    dca_select_mode_from_name(exp->select) == DCA_SELECT_PROXY) {
+		rc = dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' has no "
+				   "build_model, which selection 'proxy' (the default) "
+				   "needs to score candidates; select 'likely' or "
+				   "'repair' instead (--select)", s->space->name);
+		goto fail;
+	}
 	for (i = 0; i < exp->n_budgets; i++)
 		need_dev |= exp->budgets[i].constraint->needs_device;
 	if (need_dev && !(s->dev = dca_registry_device(reg, exp->device, err))) {

@@ -54,11 +54,13 @@ void dca_supernet_free(dca_supernet *s);
 
 /* The mixed edge with a channel bottleneck (partial-channel DARTS): the first
  * C/k channels of x go through every candidate (op(ctx, i, xa) for i in
- * 1..n_ops-1, NULL = op absent), weighted by w (1 x (n_ops-1): the softmax
- * weights of the non-'none' ops); the rest bypass (max-pooled 2x2 when the
+ * 1..n_ops-1; op 0, 'none', is never called: it adds nothing; NULL from op
+ * is a failure and makes the edge return NULL), weighted by w (1 x
+ * (n_ops-1): the weights of the non-'none' ops, usually their entries of
+ * the softmax over all n_ops); the rest bypass (max-pooled 2x2 when the
  * edge has stride 2); the two are concatenated and channel-shuffled with k
  * groups, so that every channel meets the candidates over a few cells. k = 1
- * sends every channel through the candidates. */
+ * sends every channel through the candidates. At most 33 ops. */
 typedef dca_tensor *(*dca_candidate_fn)(void *ctx, int op, dca_graph *g, dca_tensor *xa);
 dca_tensor *dca_mixed_edge(dca_graph *g, dca_tensor *x, int k, int stride,
 			   int n_ops, dca_tensor *w, dca_candidate_fn op, void *ctx);
@@ -144,7 +146,7 @@ FILE *dca_search_progress(const dca_search *s);
 int dca_search_stop_after(const dca_search *s);
 double dca_search_elapsed(const dca_search *s); /* seconds, across resumes */
 /* The elapsed time at which an optimizer should end its loop: the time
- * limit less the share the selection stage keeps for itself (10% with
+ * limit less the share the selection stage keeps for itself (25% with
  * select "proxy"); 0 when there is no time limit. */
 double dca_search_deadline(const dca_search *s);
 

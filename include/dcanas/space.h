@@ -16,7 +16,9 @@
  *     estimate and arch_from_choices, or none of them (checked at
  *     registration); without them `dcanas search` and `dcanas profile`
  *     refuse the space. The gradient optimizers (dcanas, darts) also need
- *     build_supernet; the random optimizer needs build_model.
+ *     build_supernet; the random optimizer and the default selection
+ *     (select "proxy", which scores candidates on build_model's network)
+ *     need build_model.
  *   `dcanas train` and `eval`: build_model; `dcanas cost` on a device that
  *     runs here also measures the network when it is set.
  *   optional everywhere: arch_choices (a sampled arch can then be repaired,
