@@ -468,12 +468,78 @@ static json_t *candidate_json(dca_search *s, const dcap_candidate *c, int rank,
 	return j;
 }
 
+/* params[e * n_ops + o]: the parameters op o on edge e adds to the deployed
+ * network (candidate_net); new, or NULL with err set */
+static double *edge_op_params(dca_search *s, dca_error *err)
+{
+	const dca_space *sp = s->space;
+	double *t = calloc((size_t)sp->n_edges * sp->n_ops, sizeof *t);
+	int e, o, rc = 0;
+	size_t j;
+
+	if (!t) {
+		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (e = 0; e < sp->n_edges && !rc; e++)
+		for (o = 0; o < sp->n_ops && !rc; o++) {
+			dca_net net;
+
+			dca_net_init(&net);
+			rc = sp->candidate_net(&s->final, e, o, &net, err);
+			for (j = 0; !rc && j < net.n_ops; j++)
+				t[e * sp->n_ops + o] += dca_op_params(&net.ops[j]);
+			dca_net_free(&net);
+		}
+	if (rc) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* the parameters of the ops on the kept edges: 0 for cells of skips,
+ * pools and 'none' only */
+static double cell_params(const dca_space *sp, const double *t, const int *choice)
+{
+	double p = 0;
+	int e;
+
+	for (e = 0; e < sp->n_edges; e++)
+		if (choice[e] >= 0)
+			p += t[e * sp->n_ops + choice[e]];
+	return p;
+}
+
+/* When the choice c[*best] has parameter-free cells and some candidate
+ * (among the first m) has a parameterised op, take the best of those:
+ * highest score when scored, else most likely. Returns 1 when it steered. */
+static int avoid_parameter_free(dca_search *s, dcap_candidate *c, int m, int scored,
+				int *best, dca_error *err)
+{
+	double *t;
+	int i, alt = -1;
+
+	if (!(t = edge_op_params(s, err)))
+		return -1;
+	if (cell_params(s->space, t, c[*best].choice) <= 0)
+		for (i = 0; i < m; i++)
+			if (cell_params(s->space, t, c[i].choice) > 0 &&
+			    (alt < 0 || (scored && c[i].score > c[alt].score)))
+				alt = i;
+	free(t);
+	if (alt < 0)
+		return 0;
+	*best = alt;
+	return 1;
+}
+
 int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error *err)
 {
 	const dca_space *sp = s->space;
 	int mode = dca_select_mode_from_name(s->exp.select), depends = 1, n = 0, best = 0;
 	int n_scored = 0;
-	int k = mode == DCA_SELECT_PROXY ? s->exp.select_k : 1, i, rc;
+	int k = s->exp.select_k, i, rc;
 	double costs[DCA_MAX_CONSTRAINTS];
 	dcap_candidate *c = NULL;
 	json_t *sel;
@@ -526,6 +592,21 @@ int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error
 			"synflow", "macs", "loglik"));
 		json_object_set_new(sel, "proxy_shape", json_pack("{s:i, s:i, s:i}",
 			"width", s->proxy.width, "cells", s->proxy.cells, "batch", SCORE_BATCH));
+	}
+	rc = avoid_parameter_free(s, c, mode == DCA_SELECT_PROXY && n > 1 ? n_scored : n,
+				  mode == DCA_SELECT_PROXY && n > 1, &best, err);
+	if (rc < 0) {
+		dcap_candidates_free(c, n);
+		json_decref(sel);
+		return rc;
+	}
+	if (rc) {
+		const char *why = "the best candidate's cells hold no parameterised "
+			"op (only skips, pools or 'none') while the budgets leave room "
+			"for one: the best candidate with a convolution was taken";
+		json_object_set_new(sel, "steered_from_parameter_free", json_string(why));
+		if (f)
+			fprintf(f, "selection: %s\n", why);
 	}
 	memcpy(choice, c[best].choice, (size_t)sp->n_edges * sizeof *choice);
 	json_object_set_new(sel, "chosen", candidate_json(s, &c[best], best,
