@@ -68,9 +68,7 @@ static int enumerate(dca_search *s, double *min, int *joint, dca_error *err)
 					min[i] = costs[i];
 			*joint |= dca_search_fits(s, costs);
 		}
-		for (i = 0; i < E && ++choice[i] == O; i++)
-			choice[i] = 0;
-		if (i == E)
+		if (!dcap_next_choice(choice, E, O))
 			break;
 	}
 	free(choice);

@@ -80,6 +80,15 @@ int dcap_valid_choice(const dca_space *sp, const int *choice, dca_arch **arch)
 	return a != NULL;
 }
 
+int dcap_next_choice(int *choice, int E, int O)
+{
+	int i;
+
+	for (i = 0; i < E && ++choice[i] == O; i++)
+		choice[i] = 0;
+	return i < E;
+}
+
 double dcap_space_size(const dca_space *sp)
 {
 	return pow(sp->n_ops, sp->n_edges);

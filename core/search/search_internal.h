@@ -47,6 +47,9 @@ void dcap_undo_move(int *choice, const dcap_undo *u);
 /* Whether choice is a valid arch of the space; *arch (may be NULL)
  * receives it, new. */
 int dcap_valid_choice(const dca_space *sp, const int *choice, dca_arch **arch);
+/* The next choice of a small space's enumeration (every edge kept, ops
+ * counted like digits from all zeros); 0 after the last. */
+int dcap_next_choice(int *choice, int E, int O);
 /* n_ops ^ n_edges: how many choices the space's edge form has */
 double dcap_space_size(const dca_space *sp);
 

@@ -115,7 +115,7 @@ static int enumerate_candidates(dca_search *s, const float *alpha, cand_list *L,
 				dca_error *err)
 {
 	const dca_space *sp = s->space;
-	int E = sp->n_edges, O = sp->n_ops, i, rc = 0;
+	int E = sp->n_edges, O = sp->n_ops, rc = 0;
 	int *choice = calloc((size_t)E, sizeof *choice);
 	double costs[DCA_MAX_CONSTRAINTS], macs = 0;
 
@@ -133,9 +133,7 @@ static int enumerate_candidates(dca_search *s, const float *alpha, cand_list *L,
 			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 			break;
 		}
-		for (i = 0; i < E && ++choice[i] == O; i++)
-			choice[i] = 0;
-		if (i == E)
+		if (!dcap_next_choice(choice, E, O))
 			break;
 	}
 	free(choice);
