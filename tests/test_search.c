@@ -831,6 +831,56 @@ START_TEST(test_search_cifar_not_parameter_free)
 }
 END_TEST
 
+/* A time limit far below what the configured schedule needs: the schedule
+ * is fitted (fewer batches per epoch, or fewer epochs), the run ends near
+ * the limit, and its result meets the budgets. */
+START_TEST(test_search_time_limit_plan)
+{
+	char dir[1024], fmt[2048], path[1200], line[1 << 16];
+	dca_experiment e;
+	dca_error err = { 0 };
+	json_t *arch;
+	char *run;
+	FILE *f;
+	int rc, steps = 0, epochs = 0;
+	double lr = 0;
+
+	if (!have_digits(dir, sizeof dir))
+		return;
+	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "40K", "500K", "3.725ms");
+	experiment(&e, fmt, dir);
+	e.epochs = 400;            /* 400 epochs of 9 batches: minutes */
+	e.warmup_epochs = 100;
+	e.time_limit = 4;
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	ck_assert_msg(json_number_value(json_object_get(arch, "search_seconds")) < 4 + 20,
+		      "a 4 s search took %g s",
+		      json_number_value(json_object_get(arch, "search_seconds")));
+	snprintf(path, sizeof path, "%s/log.jsonl", run);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f)) {
+		json_t *j = json_loads(line, 0, NULL);
+		ck_assert_ptr_nonnull(j);
+		steps += (int)json_integer_value(json_object_get(j, "steps"));
+		lr = json_number_value(json_object_get(j, "lr"));
+		epochs++;
+		json_decref(j);
+	}
+	fclose(f);
+	/* far fewer steps than 400 x 9, and the learning rate's cosine ran
+	 * most of its course: the schedule was fitted to the limit, not cut
+	 * off by it (cut at the limit, epoch ~30 of 400, lr would be ~0.025) */
+	ck_assert_int_gt(epochs, 1);
+	ck_assert_int_lt(steps, 400 * 9 / 2);
+	ck_assert_msg(lr < 0.6 * e.lr, "last epoch's lr %g of %g", lr, e.lr);
+	json_decref(arch);
+	free(run);
+}
+END_TEST
+
 static Suite *search_suite(void)
 {
 	Suite *s = suite_create("search");
@@ -859,6 +909,7 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, test_repair);
 	tcase_add_test(tc, test_select_never_constant);
 	tcase_add_test(tc, test_search_cifar_not_parameter_free);
+	tcase_add_test(tc, test_search_time_limit_plan);
 	suite_add_tcase(s, tc);
 	return s;
 }

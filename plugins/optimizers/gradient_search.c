@@ -47,7 +47,9 @@ typedef struct run {
 	dca_loader train, val;
 	dca_graph *g, *bg;            /* steps; batches */
 	int sgd_ok, adam_ok, train_ok, val_ok;
-	int steps_per_epoch;          /* the plan: 0 = every batch */
+	/* the plan (fitted to a time limit): batches per epoch (0 = all),
+	 * epochs and warm-up epochs, kept in the checkpoint */
+	int steps_per_epoch, epochs, warmup;
 } run;
 
 static void set_requires_grad(dca_tensor **t, int n, int on)
@@ -144,9 +146,10 @@ static int save(run *r, int epoch, dca_error *err)
 
 	for (i = 0; i < dca_search_n_costs(r->s); i++)
 		json_array_append_new(lam, json_real(dca_search_cost(r->s, i)->lambda));
-	state = json_pack("{s:i, s:I, s:o, s:i}", "epoch", epoch, "adam_t",
-			  (json_int_t)r->adam.t, "lambda", lam, "steps_per_epoch",
-			  r->steps_per_epoch);
+	state = json_pack("{s:i, s:I, s:o, s:{s:i, s:i, s:i}}", "epoch", epoch,
+			  "adam_t", (json_int_t)r->adam.t, "lambda", lam, "plan",
+			  "steps_per_epoch", r->steps_per_epoch, "epochs", r->epochs,
+			  "warmup_epochs", r->warmup);
 	rc = collect(r, &A) || !state
 		? dca_error_set(err, DCA_ERR_NOMEM, "out of memory")
 		: dca_search_checkpoint_save(r->s, A.a, A.n, state, err);
@@ -186,7 +189,17 @@ static int restore(run *r, dca_error *err)
 		dca_search_cost(r->s, i)->lambda =
 			json_number_value(json_array_get(json_object_get(state, "lambda"), i));
 	epoch = (int)json_integer_value(json_object_get(state, "epoch"));
-	r->steps_per_epoch = (int)json_integer_value(json_object_get(state, "steps_per_epoch"));
+	{
+		json_t *plan = json_object_get(state, "plan");
+		int pe = (int)json_integer_value(json_object_get(plan, "epochs"));
+
+		if (pe > 0) {     /* else the configured schedule */
+			r->steps_per_epoch = (int)json_integer_value(
+				json_object_get(plan, "steps_per_epoch"));
+			r->epochs = pe;
+			r->warmup = (int)json_integer_value(json_object_get(plan, "warmup_epochs"));
+		}
+	}
 	rc = epoch;
 out:
 	arrays_free(&A);
@@ -334,7 +347,7 @@ static void progress(run *r, FILE *f, int epoch, int step, int steps, double los
 	int i;
 
 	fprintf(f, "\repoch %d/%d step %d/%d loss %.3f acc %.1f%%", epoch + 1,
-		r->exp->epochs, step, steps, loss, acc);
+		r->epochs, step, steps, loss, acc);
 	for (i = 0; i < dca_search_n_costs(r->s); i++) {
 		dca_cost_model *cm = dca_search_cost(r->s, i);
 		if (cm->additive && r->constrained)
@@ -374,19 +387,34 @@ static void run_free(run *r)
  * fresh random subset each epoch) as fit: from the time of the first
  * PLAN_STEPS steps, an architecture step costing about a weight step.
  * So a short search sees more images once rather than a few images many
- * times. Returns the steps per epoch (all batches when they fit). */
-static int fit_plan(const dca_experiment *e, double step_secs, int arch_on,
-		    double loop_secs, int batches)
+ * times. When not even PLAN_MIN_STEPS per epoch fit, there are fewer
+ * epochs instead, with the same share of warm-up. */
+static void fit_plan(run *r, double step_secs, int arch_on, double loop_secs,
+		     int batches)
 {
-	/* weight-step equivalents of the whole schedule, per step per epoch */
-	double per = arch_on ? e->epochs * 2.0
-			     : e->warmup_epochs + 2.0 * (e->epochs - e->warmup_epochs);
-	double fit = PLAN_MARGIN * loop_secs / ((arch_on ? step_secs / 2 : step_secs) * per);
-	int b = fit >= batches ? batches : (int)fit;
+	const dca_experiment *e = r->exp;
+	/* weight steps the loop can afford, and per batch of every epoch */
+	double budget = PLAN_MARGIN * loop_secs / (arch_on ? step_secs / 2 : step_secs);
+	double per = r->warmup + 2.0 * (r->epochs - r->warmup);
+	double fit = budget / per, share = (double)e->warmup_epochs / e->epochs;
+	int epochs;
 
-	if (b < PLAN_MIN_STEPS)
-		b = batches < PLAN_MIN_STEPS ? batches : PLAN_MIN_STEPS;
-	return b;
+	r->steps_per_epoch = fit >= batches ? batches : (int)fit;
+	if (fit >= PLAN_MIN_STEPS || batches <= PLAN_MIN_STEPS) {
+		if (r->steps_per_epoch < 1)
+			r->steps_per_epoch = batches;
+		return;
+	}
+	r->steps_per_epoch = PLAN_MIN_STEPS;
+	epochs = (int)(budget / (PLAN_MIN_STEPS * (2.0 - share)));
+	if (epochs < 2)
+		epochs = 2;
+	if (epochs < r->epochs) {
+		r->epochs = epochs;
+		r->warmup = (int)(share * epochs + 0.5);
+		if (r->warmup >= epochs)
+			r->warmup = epochs - 1;
+	}
 }
 
 static int gradient_run(dca_search *s, int constrained, dca_error *err)
@@ -429,19 +457,21 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 	}
 	r.train.drop_last = 1;
 	r.val.drop_last = 1;
+	r.epochs = e->epochs;
+	r.warmup = e->warmup_epochs;
 	if ((start = restore(&r, err)) < 0) {
 		run_free(&r);
 		return start;
 	}
 	if (start > 0 && pf)
-		fprintf(pf, "resuming after epoch %d of %d\n", start, e->epochs);
+		fprintf(pf, "resuming after epoch %d of %d\n", start, r.epochs);
 	total_steps = (long)(r.steps_per_epoch ? r.steps_per_epoch :
-			     dca_loader_batches(&r.train)) * (e->epochs - start);
+			     dca_loader_batches(&r.train)) * (r.epochs - start);
 	t_start = dca_search_elapsed(s);
-	for (epoch = start; epoch < e->epochs; epoch++) {
+	for (epoch = start; epoch < r.epochs; epoch++) {
 		double e0 = dca_search_elapsed(s), tl = 0, vl = 0;
 		int tc = 0, vc = 0, seen = 0, vseen = 0, step = 0, steps, b;
-		int arch_on = epoch >= e->warmup_epochs;
+		int arch_on = epoch >= r.warmup;
 		dca_tensor *x;
 		int *labels;
 
@@ -452,7 +482,7 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 		dca_rng_seed(&r.val.rng, (uint64_t)e->seed * 1000033u + (uint64_t)epoch + 7u);
 		dca_loader_epoch(&r.train);
 		dca_loader_epoch(&r.val);
-		r.sgd.lr = dca_cosine_lr((float)e->lr, W_LR_MIN, epoch, e->epochs);
+		r.sgd.lr = dca_cosine_lr((float)e->lr, W_LR_MIN, epoch, r.epochs);
 		steps = r.steps_per_epoch ? r.steps_per_epoch : dca_loader_batches(&r.train);
 		while (step < steps) {
 			float loss = 0;
@@ -464,15 +494,16 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 					t_plan = dca_search_elapsed(s);
 				else if (step == PLAN_STEPS) {
 					double now = dca_search_elapsed(s);
-					r.steps_per_epoch = fit_plan(e, (now - t_plan) / PLAN_STEPS,
-						arch_on, deadline - t_plan, dca_loader_batches(&r.train));
+					fit_plan(&r, (now - t_plan) / PLAN_STEPS, arch_on,
+						 deadline - t_plan, dca_loader_batches(&r.train));
 					steps = r.steps_per_epoch;
-					total_steps = (long)steps * e->epochs;
+					total_steps = (long)steps * r.epochs;
 					if (pf)
 						fprintf(pf, "plan: %d of %d batches per epoch, %d "
-							"epochs, to fit the time limit of %.0f s\n",
-							steps, dca_loader_batches(&r.train),
-							e->epochs, e->time_limit);
+							"epochs (%d of warm-up), to fit the time "
+							"limit of %.0f s\n", steps,
+							dca_loader_batches(&r.train), r.epochs,
+							r.warmup, e->time_limit);
 				}
 			}
 			if (deadline > 0 && dca_search_elapsed(s) >= deadline) {
@@ -517,7 +548,7 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 			goto out;
 		if (pf)
 			fprintf(pf, "\repoch %d/%d train loss %.3f acc %.1f%% %s (%.0fs)%30s\n",
-				epoch + 1, e->epochs, seen ? tl / seen : 0,
+				epoch + 1, r.epochs, seen ? tl / seen : 0,
 				seen ? 100.0 * tc / seen : 0, vseen ? "" : "(warm-up)",
 				dca_search_elapsed(s) - e0, "");
 		if (pf && vseen)
@@ -526,13 +557,13 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 		if (out_of_time)
 			break;
 		if (dca_search_stop_after(s) > 0 && done_now >= dca_search_stop_after(s) &&
-		    epoch + 1 < e->epochs)
+		    epoch + 1 < r.epochs)
 			goto out;     /* as an interruption would: no result */
 	}
 	if (pf && deadline > 0 && dca_search_elapsed(s) >= deadline)
 		fprintf(pf, "time limit: the search loop stopped at %.0f s of %.0f "
 			"(epoch %d of %d)%s\n", dca_search_elapsed(s), e->time_limit,
-			epoch + (epoch < e->epochs), e->epochs, deadline < e->time_limit
+			epoch + (epoch < r.epochs), r.epochs, deadline < e->time_limit
 			? "; the rest is the selection stage's" : "");
 	rc = dca_search_set_result_alpha(s, r.arch[0]->data, r.arch[1]->data, err);
 out:
