@@ -724,6 +724,20 @@ START_TEST(test_repair)
 			 "|nor_conv_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|");
 	json_decref(arch);
 	free(run);
+
+	/* no candidate kept (select_k 0, possible through the API only): the
+	 * derived arch is repaired, and the emptied list is freed (sanitizer
+	 * and valgrind builds saw it leak) */
+	e.select_k = 0;
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(arch, "selection"), "candidates")), 0);
+	ck_assert_int_eq(json_array_size(json_object_get(arch, "repaired")), 1);
+	json_decref(arch);
+	free(run);
 }
 END_TEST
 

@@ -582,6 +582,7 @@ int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error
 			"every budget was found among the most likely ones; the "
 			"derived architecture is repaired instead"));
 		json_object_set_new(report, "selection", sel);
+		dcap_candidates_free(c, n);   /* an empty list may still be allocated (k < 1) */
 		return 0;
 	}
 	if (mode == DCA_SELECT_PROXY && n > 1) {
