@@ -512,6 +512,28 @@ START_TEST(test_describe_unknown_space_and_small_table)
 }
 END_TEST
 
+/* A device module may hand over a table with no archs: described without
+ * statistics (they read past the end of an empty array) and not fitted. */
+START_TEST(test_describe_empty_table)
+{
+	FILE *out = tmpfile();
+	dca_error err = { 0 };
+	char *o;
+
+	mock_tables[0] = (dca_network_table){ .space = "nb201", .metric = "latency",
+					      .unit = "ms", .source = "empty-test", .n = 0 };
+	mock_n = 1;
+	ck_assert_int_eq(dca_network_tables_describe(&mock, reg, out, NULL, &err), 0);
+	mock_n = 0;
+	o = read_back(out);
+	fprintf(stderr, "--- out\n%s", o);
+	ck_assert_ptr_nonnull(strstr(o, "0 archs"));
+	ck_assert_ptr_null(strstr(o, "median"));
+	ck_assert_ptr_nonnull(strstr(o, "additive fit: not available"));
+	free(o);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* A constraint names its device metric                                */
 
@@ -637,6 +659,7 @@ static Suite *network_fit_suite(void)
 	tcase_add_test(tc, test_estimate_nonnegative);
 	tcase_add_test(tc, test_fit_shipped_profiles);
 	tcase_add_test(tc, test_describe_unknown_space_and_small_table);
+	tcase_add_test(tc, test_describe_empty_table);
 	tcase_add_test(tc, test_metric_by_name);
 	suite_add_tcase(s, tc);
 	return s;
