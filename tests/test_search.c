@@ -212,6 +212,23 @@ START_TEST(test_estimate_exact)
 }
 END_TEST
 
+/* a model that cannot be built holds nothing: dca_search_open never frees
+ * the one that failed (its table leaked on every refused budget) */
+START_TEST(test_estimate_failure_frees)
+{
+	const dca_space *sp = space("darts");
+	dca_net_shape two = { 1, 8, 8, 10, 8, 2, 0 };   /* DARTS needs 3 cells */
+	dca_budget b = budget("params", 1e12);
+	dca_cost_model cm;
+	dca_error err = { 0 };
+
+	dca_space_resolve_shape(sp, &two);
+	ck_assert_int_ne(dca_cost_model_init(&cm, sp, &two, NULL, &b, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cells"));
+	ck_assert_ptr_null(cm.table);
+}
+END_TEST
+
 /* dĈ/dα by central differences at random α (skipping coordinates where a
  * step changes which edges the rule keeps: Ĉ is not smooth there) */
 static void estimate_grad(const char *name, const char *cname)
@@ -707,6 +724,20 @@ START_TEST(test_repair)
 			 "|nor_conv_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|");
 	json_decref(arch);
 	free(run);
+
+	/* no candidate kept (select_k 0, possible through the API only): the
+	 * derived arch is repaired, and the emptied list is freed (sanitizer
+	 * and valgrind builds saw it leak) */
+	e.select_k = 0;
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(arch, "selection"), "candidates")), 0);
+	ck_assert_int_eq(json_array_size(json_object_get(arch, "repaired")), 1);
+	json_decref(arch);
+	free(run);
 }
 END_TEST
 
@@ -892,6 +923,7 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, test_supernet_grads);
 	tcase_add_test(tc, test_supernet_bad_k);
 	tcase_add_test(tc, test_estimate_exact);
+	tcase_add_test(tc, test_estimate_failure_frees);
 	tcase_add_test(tc, test_estimate_grad);
 	tcase_add_test(tc, test_estimate_device_model);
 	tcase_add_test(tc, test_lambda_update);

@@ -176,9 +176,9 @@ static int network_model(const cost_env *env, dca_cost_model *cm,
 	return 0;
 }
 
-int dca_cost_model_init(dca_cost_model *cm, const dca_space *sp,
-			const dca_net_shape *final_shape, const dca_device *dev,
-			const dca_budget *b, dca_error *err)
+static int cost_model_build(dca_cost_model *cm, const dca_space *sp,
+			    const dca_net_shape *final_shape, const dca_device *dev,
+			    const dca_budget *b, dca_error *err)
 {
 	cost_env envs = { sp, final_shape, dev }, *env = &envs;
 	const dca_constraint *c = b->constraint;
@@ -221,6 +221,19 @@ int dca_cost_model_init(dca_cost_model *cm, const dca_space *sp,
 	if (rc)
 		return dca_error_set(err, rc, "%s", local.msg);
 	return 0;
+}
+
+int dca_cost_model_init(dca_cost_model *cm, const dca_space *sp,
+			const dca_net_shape *final_shape, const dca_device *dev,
+			const dca_budget *b, dca_error *err)
+{
+	int rc = cost_model_build(cm, sp, final_shape, dev, b, err);
+
+	/* a failed model holds nothing: dca_search_open counts only the
+	 * models built, and never frees the one that failed */
+	if (rc)
+		dca_cost_model_free(cm);
+	return rc;
 }
 
 void dca_cost_model_free(dca_cost_model *cm)

@@ -543,7 +543,7 @@ int dca_network_tables_describe(const dca_device *dev, const dca_registry *reg,
 	for (i = 0; i < n; i++) {
 		const dca_network_table *t = &tables[i];
 		const dca_space *sp = reg ? dca_registry_space(reg, t->space, NULL) : NULL;
-		double *v = malloc(t->n * sizeof *v);
+		double *v;
 		dca_network_fit fit;
 		dca_error ferr = { 0 };
 
@@ -561,15 +561,19 @@ int dca_network_tables_describe(const dca_device *dev, const dca_registry *reg,
 		fputc('\n', out);
 		if (t->note)
 			fprintf(out, "    note: %s\n", t->note);
-		if (!v)
-			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-		for (j = 0; j < t->n; j++)
-			v[j] = t->values[j];
-		qsort(v, t->n, sizeof *v, cmp_double);
-		fprintf(out, "    min %.6g  median %.6g  max %.6g %s\n", v[0],
-			t->n % 2 ? v[t->n / 2] : 0.5 * (v[t->n / 2 - 1] + v[t->n / 2]),
-			v[t->n - 1], t->unit);
-		free(v);
+		/* a device module may hand over an empty table: no statistics
+		 * (the fit below says why it cannot be fitted) */
+		if (t->n > 0) {
+			if (!(v = malloc(t->n * sizeof *v)))
+				return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+			for (j = 0; j < t->n; j++)
+				v[j] = t->values[j];
+			qsort(v, t->n, sizeof *v, cmp_double);
+			fprintf(out, "    min %.6g  median %.6g  max %.6g %s\n", v[0],
+				t->n % 2 ? v[t->n / 2] : 0.5 * (v[t->n / 2 - 1] + v[t->n / 2]),
+				v[t->n - 1], t->unit);
+			free(v);
+		}
 		if (!sp) {
 			fprintf(out, "    additive fit: not fitted: no loaded module "
 				"provides space '%s'\n", t->space);

@@ -249,12 +249,13 @@ static int best_first_candidates(dca_search *s, const float *alpha, const float 
 	if (!start)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	sp->derive(alpha, beta, start);
-	if (seen_add(&S, start) < 0 ||
-	    heap_push(&h, (node){ dcap_arch_loglik(sp, alpha, start), start })) {
+	if (seen_add(&S, start) < 0) {
 		free(start);
-		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-		goto out;
+		goto nomem;
 	}
+	/* from here the set owns start (and every choice added to it) */
+	if (heap_push(&h, (node){ dcap_arch_loglik(sp, alpha, start), start }))
+		goto nomem;
 	while (h.n > 0 && L->n < k && pops < BEST_FIRST_POPS * k) {
 		node x = heap_pop(&h);
 		int ok = admissible(s, x.choice, costs, &macs, err);
@@ -270,20 +271,20 @@ static int best_first_candidates(dca_search *s, const float *alpha, const float 
 		if ((n = dcap_list_moves(sp, x.choice, &mv)) < 0)
 			goto nomem;
 		for (i = 0; i < n; i++) {
-			int *c = malloc((size_t)E * sizeof *c), added;
+			int *c = malloc((size_t)E * sizeof *c), added = 0;
 
 			if (!c)
 				goto nomem;
 			memcpy(c, x.choice, (size_t)E * sizeof *c);
 			dcap_apply_move(c, &mv[i], NULL);
-			if (!dcap_valid_choice(sp, c, NULL) || (added = seen_add(&S, c)) == 0) {
-				free(c);
+			if (!dcap_valid_choice(sp, c, NULL) || (added = seen_add(&S, c)) <= 0) {
+				free(c);     /* not in the set: ours */
+				if (added < 0)
+					goto nomem;
 				continue;
 			}
-			if (added < 0 || heap_push(&h, (node){ dcap_arch_loglik(sp, alpha, c), c })) {
-				free(c);
-				goto nomem;
-			}
+			if (heap_push(&h, (node){ dcap_arch_loglik(sp, alpha, c), c }))
+				goto nomem;  /* c is the set's now, freed below */
 		}
 	}
 	goto out;
@@ -581,6 +582,7 @@ int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error
 			"every budget was found among the most likely ones; the "
 			"derived architecture is repaired instead"));
 		json_object_set_new(report, "selection", sel);
+		dcap_candidates_free(c, n);   /* an empty list may still be allocated (k < 1) */
 		return 0;
 	}
 	if (mode == DCA_SELECT_PROXY && n > 1) {

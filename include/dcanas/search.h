@@ -85,7 +85,8 @@ typedef struct dca_cost_model {
  * device's fitted edge model (a whole-network table), else from the
  * constraint's per-op costs of the space's candidate descriptors; a
  * non-additive constraint (peak_memory) gets additive = 0. dev may be NULL
- * when the constraint needs none. */
+ * when the constraint needs none. On failure cm holds nothing (its table is
+ * freed; dca_cost_model_free on it is harmless). */
 int dca_cost_model_init(dca_cost_model *cm, const dca_space *space,
 			const dca_net_shape *final_shape, const dca_device *dev,
 			const dca_budget *b, dca_error *err);

@@ -60,17 +60,27 @@ static void set_requires_grad(dca_tensor **t, int n, int on)
 		t[i]->requires_grad = on;
 }
 
-/* mean entropy (nats) of the edges' op distributions */
+/* mean entropy (nats) of the edges' op distributions: with d = a - max(a)
+ * and Z = Σ exp(d), H = log Z - Σ exp(d) d / Z, so no buffer of n_ops
+ * probabilities (a fixed one overflowed for a space of more than 64 ops) */
 static double alpha_entropy(const dca_supernet *n)
 {
-	double p[64], h = 0;
+	double h = 0;
 	int e, o;
 
 	for (e = 0; e < n->n_edges; e++) {
-		dca_softmax_logits(n->alpha->data + (size_t)e * n->n_ops, n->n_ops, p);
-		for (o = 0; o < n->n_ops; o++)
-			if (p[o] > 0)
-				h -= p[o] * log(p[o]);
+		const float *a = n->alpha->data + (size_t)e * n->n_ops;
+		double mx = a[0], z = 0, s = 0;
+
+		for (o = 1; o < n->n_ops; o++)
+			if (a[o] > mx)
+				mx = a[o];
+		for (o = 0; o < n->n_ops; o++) {
+			double d = (double)a[o] - mx, q = exp(d);
+			z += q;
+			s += q * d;
+		}
+		h += log(z) - s / z;
 	}
 	return h / n->n_edges;
 }
