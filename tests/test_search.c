@@ -371,14 +371,13 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Searches on digits8x8 (need the shared data)                        */
 
-static int have_digits(char *dir, size_t n)
+/* the digits folder in dir (the test fails when it is missing) */
+static void digits_dir(char *dir, size_t n)
 {
 	char f[1024];
 
-	if (!test_data_file("digits8x8/digits8x8-images-idx3-ubyte.gz", f, sizeof f))
-		return 0;
+	test_data_file("digits8x8/digits8x8-images-idx3-ubyte.gz", f, sizeof f);
 	snprintf(dir, n, "%s/digits8x8", test_data_dir());
-	return 1;
 }
 
 static char *tmpdir(void)
@@ -453,8 +452,7 @@ START_TEST(test_search_mixed_budgets)
 	json_t *arch;
 	int rc;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	/* tight: the skeleton alone has 18.6K params; a 3x3 edge adds 12.2K */
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "25K", "500K", "3.725ms");
 	experiment(&e, fmt, dir);
@@ -479,8 +477,7 @@ START_TEST(test_search_resume)
 	json_t *a1, *a2;
 	int rc, i;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "40K", "2M", "20ms");
 	experiment(&e, fmt, dir);
 	r1 = tmpdir();
@@ -541,8 +538,7 @@ START_TEST(test_search_random_and_darts)
 	json_t *arch;
 	int rc;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "random", "25K", "500K", "3.725ms");
 	experiment(&e, fmt, dir);
 	e.epochs = 2;     /* samples */
@@ -578,8 +574,7 @@ START_TEST(test_search_darts_space)
 	dca_arch *a;
 	int rc;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	experiment(&e, "{\"space\": {\"name\": \"darts\", \"width\": 8, \"cells\": 5,"
 		   " \"search_width\": 4, \"search_cells\": 3},"
 		   " \"optimizer\": {\"name\": \"dcanas\", \"epochs\": 2, \"warmup_epochs\": 1,"
@@ -607,8 +602,7 @@ START_TEST(test_search_infeasible)
 	dca_search_opts o = { 0 };
 	dca_search *s = NULL;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	/* below the stem and classifier alone */
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "100", "500K", "20ms");
 	experiment(&e, fmt, dir);
@@ -652,8 +646,7 @@ START_TEST(test_repair)
 	json_t *arch, *rep, *step;
 	int rc;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	ck_assert_int_eq(dca_registry_add_optimizer(reg, &fixed_opt, &err), 0);
 	/* the budget leaves room for all 3x3 but one, which must become a 1x1 */
 	experiment(&e, "{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1},"
@@ -747,8 +740,7 @@ START_TEST(test_select_never_constant)
 	int m, rc;
 	double prev = INFINITY;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	ck_assert_int_eq(dca_registry_add_optimizer(reg, &none_opt, &err), 0);
 	for (m = 0; m < 3; m++) {
 		const char *a;
@@ -806,8 +798,7 @@ START_TEST(test_search_cifar_not_parameter_free)
 	char *run;
 	int rc;
 
-	if (!test_data_file("cifar10-mini/train_1000.bin.gz", f, sizeof f))
-		return;
+	test_data_file("cifar10-mini/train_1000.bin.gz", f, sizeof f);
 	snprintf(dir, sizeof dir, "%s/cifar10-mini", test_data_dir());
 	snprintf(text, sizeof text,
 		 "{\"space\": {\"name\": \"nb201\", \"search_width\": 4, \"search_cells\": 1},"
@@ -845,8 +836,7 @@ START_TEST(test_search_time_limit_plan)
 	int rc, steps = 0, epochs = 0;
 	double lr = 0;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "40K", "500K", "3.725ms");
 	experiment(&e, fmt, dir);
 	e.epochs = 400;            /* 400 epochs of 9 batches: minutes */
@@ -881,7 +871,7 @@ START_TEST(test_search_time_limit_plan)
 }
 END_TEST
 
-static Suite *search_suite(void)
+static Suite *search_suite(int *skipped)
 {
 	Suite *s = suite_create("search");
 	TCase *tc = tcase_create("estimate");
@@ -898,6 +888,10 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, test_derive_darts);
 	tcase_add_test(tc, test_derive_nb201);
 	suite_add_tcase(s, tc);
+	/* the searches read the shared data: left out, and the run a skip,
+	 * without it */
+	if ((*skipped = test_skip_without_data()))
+		return s;
 	tc = tcase_create("runs");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
@@ -916,6 +910,10 @@ static Suite *search_suite(void)
 
 int main(void)
 {
+	Suite *s;
+	int skipped;
+
 	dca_engine_init(0);
-	return test_run(search_suite());
+	s = search_suite(&skipped);
+	return test_run_skipped(s, skipped);
 }
