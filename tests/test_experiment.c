@@ -3,20 +3,12 @@
 #include "check_main.h"
 #include "testutil.h"
 
+#include <dirent.h>
+
 static dca_registry *reg;
 
 static void setup(void) { reg = test_registry(); }
 static void teardown(void) { dca_registry_free(reg); }
-
-static const char *bad(const char *text)
-{
-	static dca_error err;
-	dca_experiment e;
-	dca_error_clear(&err);
-	ck_assert_int_ne(dca_experiment_parse(&e, text, "exp.json", reg, &err), 0);
-	ck_assert_ptr_nonnull(strstr(err.msg, "exp.json"));
-	return err.msg;
-}
 
 START_TEST(good_config)
 {
@@ -65,61 +57,107 @@ START_TEST(good_config)
 }
 END_TEST
 
-START_TEST(unknown_key_with_position)
-{
-	const char *m = bad("{\"space\": \"nb201\",\n  \"constraints\": [\n"
-			    "    {\"name\": \"params\", \"maximum\": \"3M\"}]}");
-	ck_assert_msg(strstr(m, "exp.json:3:24") != NULL, "%s", m);
-	ck_assert_ptr_nonnull(strstr(m, "constraints[0].maximum"));
-	ck_assert_ptr_nonnull(strstr(m, "unknown key"));
-}
-END_TEST
-
-START_TEST(bad_unit_with_position)
-{
-	const char *m = bad("{\"space\": \"nb201\",\n \"constraints\": [\n"
-			    "  {\"name\": \"params\", \"max\": \"1M\"},\n"
-			    "  {\"name\": \"flops\", \"max\": \"3,5M\"}]}");
-	ck_assert_msg(strstr(m, "exp.json:4:21: constraints[1].max") != NULL, "%s", m);
-	ck_assert_ptr_nonnull(strstr(m, "'3,5M'"));
-}
-END_TEST
-
-START_TEST(other_errors)
-{
-	const char *m;
-	m = bad("{\"space\": \"nb201\", \"constraints\": [{\"name\": \"latency\", \"max\": \"5ms\"}]}");
-	ck_assert_ptr_nonnull(strstr(m, "needs a \"device\""));
-	m = bad("{\"space\": \"nb201\", \"device\": \"raspi4\", \"constraints\": [{\"name\": \"latency\", \"max\": 5}]}");
-	ck_assert_ptr_nonnull(strstr(m, "needs a unit"));
-	m = bad("{\"space\": \"nope\"}");
-	ck_assert_ptr_nonnull(strstr(m, "unknown space 'nope'"));
-	m = bad("{\"space\": \"nb201\", \"constraints\": [{\"name\": \"karma\", \"max\": \"1\"}]}");
-	ck_assert_ptr_nonnull(strstr(m, "unknown constraint 'karma'"));
-	m = bad("{\"space\": \"nb201\", \"device\": \"toaster\"}");
-	ck_assert_ptr_nonnull(strstr(m, "unknown device 'toaster'"));
-	m = bad("{\"space\": \"nb201\", \"optimizer\": {\"name\": \"dcanas\", \"epochs\": \"ten\"}}");
-	ck_assert_ptr_nonnull(strstr(m, "optimizer.epochs"));
-	m = bad("{\"space\": \"nb201\",\n \"constraints\": [}");
-	ck_assert_ptr_nonnull(strstr(m, "exp.json:2:"));
-	ck_assert_ptr_nonnull(strstr(m, "invalid JSON"));
-	m = bad("{\"constraints\": []}");
-	ck_assert_ptr_nonnull(strstr(m, "space"));
-	m = bad("{\"space\": \"nb201\", \"space\": \"darts\"}");
-	ck_assert_ptr_nonnull(strstr(m, "duplicate"));
-	m = bad("{\"space\": \"nb201\", \"constraints\": [{\"name\": \"params\", \"max\": \"1M\"}, {\"name\": \"params\", \"max\": \"2M\"}]}");
-	ck_assert_ptr_nonnull(strstr(m, "twice"));
-	m = bad("{\"space\": \"nb201\", \"data\": {\"dataset\": \"imagenet\"}}");
-	ck_assert_ptr_nonnull(strstr(m, "data.dataset"));
-}
-END_TEST
-
 START_TEST(missing_file)
 {
 	dca_experiment e;
 	dca_error err = { 0 };
 	ck_assert_int_eq(dca_experiment_load(&e, "/nonexistent/exp.json", reg, &err), DCA_ERR_IO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/exp.json"));
+}
+END_TEST
+
+/* ---- tests/configs/{valid,invalid}/<case>/ (see tests/configs/README.md) */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	text = calloc(1, 1 << 16);
+	if (text)
+		n = fread(text, 1, (1 << 16) - 1, f);
+	fclose(f);
+	if (text)
+		text[n] = '\0';
+	return text;
+}
+
+/* the cases of one folder, sorted, into names (at most max); how many */
+static int list_cases(const char *dir, char names[][128], int max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	int n = 0, i, j;
+
+	ck_assert_msg(d != NULL, "%s: cannot open the test cases", dir);
+	while ((ent = readdir(d)) && n < max)
+		if (ent->d_name[0] != '.')
+			ck_assert_int_lt(snprintf(names[n++], 128, "%s", ent->d_name), 128);
+	closedir(d);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char t[128];
+			memcpy(t, names[j], sizeof t);
+			memcpy(names[j], names[j - 1], sizeof t);
+			memcpy(names[j - 1], t, sizeof t);
+		}
+	return n;
+}
+
+START_TEST(config_cases)
+{
+	static char names[256][128];
+	const char *src = getenv("DCANAS_SRCDIR");
+	char dir[1024], path[1400];
+	int n, i, n_valid, n_invalid = 0;
+
+	ck_assert_msg(src != NULL, "DCANAS_SRCDIR is not set (run through make check)");
+	snprintf(dir, sizeof dir, "%s/tests/configs/valid", src);
+	n_valid = n = list_cases(dir, names, 256);
+	for (i = 0; i < n; i++) {
+		dca_experiment e;
+		dca_error err = { 0 };
+
+		ck_assert_int_lt(snprintf(path, sizeof path, "%s/%s/config.json",
+					  dir, names[i]), (int)sizeof path);
+		ck_assert_msg(dca_experiment_load(&e, path, reg, &err) == 0,
+			      "valid/%s refused: %s", names[i], err.msg);
+	}
+	snprintf(dir, sizeof dir, "%s/tests/configs/invalid", src);
+	n = list_cases(dir, names, 256);
+	for (i = 0; i < n; i++) {
+		dca_experiment e;
+		dca_error err = { 0 };
+		char *want, *line, *save = NULL;
+		int lines = 0;
+
+		ck_assert_int_lt(snprintf(path, sizeof path, "%s/%s/error", dir,
+					  names[i]), (int)sizeof path);
+		want = slurp(path);
+		ck_assert_msg(want != NULL, "invalid/%s has no error file", names[i]);
+		ck_assert_int_lt(snprintf(path, sizeof path, "%s/%s/config.json",
+					  dir, names[i]), (int)sizeof path);
+		ck_assert_msg(dca_experiment_load(&e, path, reg, &err) != 0,
+			      "invalid/%s was accepted", names[i]);
+		/* every message names the file */
+		ck_assert_msg(strstr(err.msg, path) != NULL, "invalid/%s: %s", names[i],
+			      err.msg);
+		for (line = strtok_r(want, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			ck_assert_msg(strstr(err.msg, line) != NULL, "invalid/%s: "
+				      "expected '%s' in: %s", names[i], line, err.msg);
+			lines++;
+		}
+		ck_assert_msg(lines > 0, "invalid/%s: the error file is empty", names[i]);
+		free(want);
+		n_invalid++;
+	}
+	ck_assert_int_gt(n_valid, 0);
+	ck_assert_int_gt(n_invalid, 0);
+	printf("config cases: %d valid, %d invalid\n", n_valid, n_invalid);
 }
 END_TEST
 
@@ -130,9 +168,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, good_config);
-	tcase_add_test(tc, unknown_key_with_position);
-	tcase_add_test(tc, bad_unit_with_position);
-	tcase_add_test(tc, other_errors);
+	tcase_add_test(tc, config_cases);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
 	return test_run(s);
