@@ -92,6 +92,15 @@ expect_err "search: bad budget unit" "params=2 apples" \
 	"$DCANAS" search --space nb201 --budget 'params=2 apples' --data digits8x8:/nowhere
 expect_err "search: latency without a device" "needs a device" \
 	"$DCANAS" search --space nb201 --budget latency=5ms --device toaster --data digits8x8:/nowhere
+# flags go through the experiment's one parse: errors name the flag
+expect_err "search: a bad number names the flag" "--epochs ten: optimizer\.epochs: expects a whole number" \
+	"$DCANAS" search --space nb201 --epochs ten --data digits8x8:/nowhere
+expect_err "search: --space escaped, checked as a name" "--space nb\"201: space\.name: unknown space 'nb\"201'" \
+	"$DCANAS" search --space 'nb"201' --data digits8x8:/nowhere
+expect_err "search: --data KIND:PATH" "--data digits8x8: expects KIND:PATH" \
+	"$DCANAS" search --space nb201 --data digits8x8
+expect_err "search: --space differs from the file's" "--space darts: differs from the experiment's space 'nb201'" \
+	"$DCANAS" search "$tmp/good.json" --space darts --data digits8x8:/nowhere
 expect_err "search: resume a non-run" "no config.json" "$DCANAS" search --resume "$tmp"
 expect_err "search: resume takes no settings" "takes no CONFIG" "$DCANAS" search --resume "$tmp" --epochs 3
 DIGITS="${DCANAS_DATA_DIR:-}/digits8x8"
@@ -115,6 +124,19 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		|| fail "search: resumed run meets its budgets"
 	expect_err "search: a used run directory is refused" "not empty.*--resume" \
 		"$DCANAS" search $S --budget params=40K --out "$tmp/r2"
+	# a file's budget replaced by --budget, its latency budget's device from --device
+	cat >"$tmp/flags.json" <<'JSON'
+{"space": {"name": "nb201", "width": 8, "cells": 1},
+ "constraints": [{"name": "params", "max": "10K"}, {"name": "latency", "max": "50ms"}]}
+JSON
+	expect_ok "search: flags override the file's budget and give its device" 'arch\.json' \
+		"$DCANAS" search "$tmp/flags.json" --data "digits8x8:$DIGITS" --per-class 40 \
+		--batch-size 32 --k 2 --select-k 16 --quiet --epochs 1 --warmup 0 \
+		--budget params=40K --device fpga --out "$tmp/r5"
+	grep -q '"budget": 40000' "$tmp/r5/arch.json" && grep -q '"device": "fpga"' "$tmp/r5/arch.json" \
+		&& grep -q '"max": "40K"' "$tmp/r5/config.json" \
+		&& pass "search: arch.json and config.json record the flags' values" \
+		|| { fail "search: arch.json and config.json record the flags' values"; sed 's/^/# /' "$tmp/r5/arch.json"; }
 	expect_ok "train --arch-json trains the result" 'test acc' \
 		"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$DIGITS" --epochs 1
 else

@@ -368,6 +368,25 @@ START_TEST(test_derive_nb201)
 }
 END_TEST
 
+/* A search takes what the experiment's parse resolved: one parsed
+ * without a registry is refused before any data is read. */
+START_TEST(test_open_needs_resolved)
+{
+	dca_experiment e;
+	dca_error err = { 0 };
+	dca_search_opts o = { 0 };
+	dca_search *s = (dca_search *)&e;
+
+	ck_assert_int_eq(dca_experiment_parse(&e, "{\"space\": \"nb201\", \"data\": "
+			 "{\"dataset\": \"digits8x8\", \"path\": \"/nowhere\"}}",
+			 "exp.json", NULL, &err), 0);
+	ck_assert_int_eq(dca_search_open(&s, &e, reg, &o, &err), DCA_ERR_INVALID);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err.msg, "exp.json") && strstr(err.msg, "without a registry"),
+		      "%s", err.msg);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Searches on digits8x8 (need the shared data)                        */
 
@@ -887,6 +906,7 @@ static Suite *search_suite(int *skipped)
 	tcase_add_test(tc, test_lambda_update);
 	tcase_add_test(tc, test_derive_darts);
 	tcase_add_test(tc, test_derive_nb201);
+	tcase_add_test(tc, test_open_needs_resolved);
 	suite_add_tcase(s, tc);
 	/* the searches read the shared data: left out, and the run a skip,
 	 * without it */

@@ -120,9 +120,15 @@ typedef struct dca_search_opts {
 	int threads;
 } dca_search_opts;
 
-/* Everything a search needs, resolved: space, device, budgets with their
- * estimates, data split into train and validation. On a budget that no
- * architecture can meet, fails with the smallest achievable cost stated. */
+/* Everything a search needs: the space, optimizer, device and constraints
+ * the experiment's parse resolved (exp must come from dca_experiment_load
+ * or _parse given a registry; it is copied, and the plugins it points to
+ * are borrowed from that registry, which must outlive the search), budgets
+ * with their estimates, data split into train and validation, the deployed
+ * network's input and classes from the data (checked against space.input
+ * and space.classes when given). On a budget that no architecture can
+ * meet, fails with the smallest achievable cost stated. reg is not read
+ * (nothing is looked up by name again); it may be NULL. */
 int dca_search_open(dca_search **out, const dca_experiment *exp,
 		    struct dca_registry *reg, const dca_search_opts *opts,
 		    dca_error *err);
