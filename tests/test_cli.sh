@@ -58,6 +58,29 @@ cat >"$tmp/bad.json" <<'JSON'
 JSON
 expect_err "check-config: bad unit with line:col" 'bad\.json:2:37: constraints\[0\]\.max' "$DCANAS" check-config "$tmp/bad.json"
 expect_err "check-config: missing file" "cannot open" "$DCANAS" check-config "$tmp/nope.json"
+cat >"$tmp/digits.json" <<'JSON'
+{"space": {"name": "nb201", "width": 8, "cells": 1}, "data": {"dataset": "digits8x8", "path": "/nowhere"},
+ "constraints": [{"name": "flops", "max": "1M"}]}
+JSON
+# what a search refuses at once, without its data, check-config refuses too
+echo '{"space": "nb201", "constraints": [{"name": "params", "max": "1K"}]}' >"$tmp/small.json"
+expect_err "check-config: a budget no architecture meets" \
+	"budget params <= 1K cannot be met: the smallest params of any 'nb201' architecture .* is 73\.306K" \
+	"$DCANAS" check-config "$tmp/small.json"
+echo '{"space": "darts", "device": "raspi4", "constraints": [{"name": "latency", "max": "5ms"}]}' >"$tmp/notable.json"
+expect_err "check-config: a device with nothing for the space" \
+	"budget 'latency' cannot be checked on a 'darts' architecture: device raspi4 has no per-op latency table" \
+	"$DCANAS" check-config "$tmp/notable.json"
+expect_ok "check-config: the dataset kind gives the input" '"input": \[ *1, *8, *8 *\]' \
+	sh -c "\"$DCANAS\" check-config \"$tmp/digits.json\" | tr -d '\n'" 2>/dev/null
+grep -q "names no data: its budgets were checked at input 3x32x32" "$tmp/err" \
+	&& fail "check-config: no note when the data says the input" \
+	|| pass "check-config: no note when the data says the input"
+expect_ok "check-config: says when the input is the space's default" '"max_value"' \
+	"$DCANAS" check-config "$tmp/good.json"
+grep -q "names no data: its budgets were checked at input 3x32x32, 10 classes" "$tmp/err" \
+	&& pass "check-config: the default input is stated" \
+	|| { fail "check-config: the default input is stated"; sed 's/^/# /' "$tmp/err"; }
 
 expect_ok "devices lists raspi4" '^raspi4 ' "$DCANAS" devices
 expect_ok "devices show raspi4 fit" 'R.?2' "$DCANAS" devices show raspi4

@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 
+#include <dcanas/search.h>
+
 static dca_registry *reg;
 
 static void setup(void) { reg = test_registry(); }
@@ -347,7 +349,8 @@ START_TEST(config_cases)
 
 		ck_assert_int_lt(snprintf(path, sizeof path, "%s/%s/config.json",
 					  dir, names[i]), (int)sizeof path);
-		ck_assert_msg(dca_experiment_load(&e, path, reg, &err) == 0,
+		ck_assert_msg(dca_experiment_load(&e, path, reg, &err) == 0 &&
+			      dca_search_check(&e, &err) == 0,
 			      "valid/%s refused: %s", names[i], err.msg);
 	}
 	snprintf(dir, sizeof dir, "%s/tests/configs/invalid", src);
@@ -364,7 +367,8 @@ START_TEST(config_cases)
 		ck_assert_msg(want != NULL, "invalid/%s has no error file", names[i]);
 		ck_assert_int_lt(snprintf(path, sizeof path, "%s/%s/config.json",
 					  dir, names[i]), (int)sizeof path);
-		ck_assert_msg(dca_experiment_load(&e, path, reg, &err) != 0,
+		ck_assert_msg(dca_experiment_load(&e, path, reg, &err) != 0 ||
+			      dca_search_check(&e, &err) != 0,
 			      "invalid/%s was accepted", names[i]);
 		/* every message names the file */
 		ck_assert_msg(strstr(err.msg, path) != NULL, "invalid/%s: %s", names[i],
@@ -391,6 +395,10 @@ int main(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	/* config_cases runs check-config's checks on every case: enumerating
+	 * NB201's 15,625 architectures takes about a second a case, more when
+	 * the machine is busy */
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, good_config);
 	tcase_add_test(tc, config_cases);
 	tcase_add_test(tc, resolved_plugins_and_shape);

@@ -130,12 +130,60 @@ static int table_min(dca_search *s, const dca_cost_model *cm, double *min,
 	return 0;
 }
 
+/* Each budget priced exactly on one architecture (the derivation of a
+ * uniform α), so that a budget no architecture of the space can be priced
+ * for (a device without a table or per-op costs for this space) fails at
+ * the start, naming the budget, and not after the search. */
+static int price_reference(dca_search *s, dca_error *err)
+{
+	const dca_space *sp = s->space;
+	int E = sp->n_edges, *choice = calloc((size_t)E, sizeof *choice), i, rc = 0;
+	float *za = calloc((size_t)E * sp->n_ops, sizeof *za);
+	float *zb = calloc((size_t)E, sizeof *zb);
+	dca_arch *arch = NULL;
+	dca_net net;
+
+	dca_net_init(&net);
+	if (!choice || !za || !zb) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	sp->derive(za, zb, choice);
+	if (!(arch = sp->arch_from_choices(choice, err)) ||
+	    sp->build_net(arch, &s->final, &net, err)) {
+		rc = err && err->code ? err->code : DCA_ERR_INVALID;
+		goto out;
+	}
+	for (i = 0; i < s->n_costs && !rc; i++) {
+		const dca_budget *b = &s->exp.budgets[i];
+		const dca_constraint *c = b->constraint;
+		dca_error lerr = { 0 };
+		double v;
+
+		if (c->exact(&net, sp, arch, c->needs_device ? s->dev : NULL, &v, &lerr))
+			rc = dca_error_set(err, lerr.code ? lerr.code : DCA_ERR_UNSUPPORTED,
+					   "%s: budget '%s' cannot be checked on a '%s' "
+					   "architecture: %s", s->exp.source, b->name,
+					   sp->name, lerr.msg);
+	}
+out:
+	dca_net_free(&net);
+	if (arch)
+		sp->arch_free(arch);
+	free(choice);
+	free(za);
+	free(zb);
+	return rc;
+}
+
 int dcap_search_check_feasible(dca_search *s, dca_error *err)
 {
 	double min[DCA_MAX_CONSTRAINTS];
 	int i, rc, joint = 1;
 	char b1[48];
 
+	if ((rc = price_reference(s, err)))
+		return rc;
 	if (dcap_space_size(s->space) <= DCAP_ENUMERATE_MAX) {
 		if ((rc = enumerate(s, min, &joint, err)))
 			return rc;
@@ -153,10 +201,11 @@ int dcap_search_check_feasible(dca_search *s, dca_error *err)
 		if (min[i] > b->max)
 			return dca_error_set(err, DCA_ERR_INFEASIBLE, "%s: budget %s <= %s "
 				"cannot be met: the smallest %s of any '%s' architecture "
-				"at width %d, %d cells is %s; raise the budget or shrink "
-				"the network (space.width, space.cells)", s->exp.source,
-				b->name, b->text, b->name, s->space->name, s->final.width,
-				s->final.cells,
+				"at width %d, %d cells, input %dx%dx%d is %s; raise the "
+				"budget or shrink the network (space.width, space.cells)",
+				s->exp.source, b->name, b->text, b->name, s->space->name,
+				s->final.width, s->final.cells, s->final.in_c,
+				s->final.in_h, s->final.in_w,
 				dca_unit_format(b->constraint->unit, min[i], b1, sizeof b1));
 	}
 	if (!joint)

@@ -220,6 +220,24 @@ static int prepare(dca_search *s, dca_error *err)
 	return dcap_search_check_feasible(s, err);
 }
 
+int dca_search_check(const dca_experiment *exp, dca_error *err)
+{
+	dca_search *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	s->exp = *exp;
+	/* the input and classes the parse resolved (given, the dataset
+	 * kind's, or the space's), where a search takes the data's */
+	s->final = exp->shape;
+	rc = take_plugins(s, err);
+	if (!rc)
+		rc = prepare(s, err);
+	dca_search_close(s);
+	return rc;
+}
+
 int dca_search_open(dca_search **out, const dca_experiment *exp,
 		    struct dca_registry *reg, const dca_search_opts *opts,
 		    dca_error *err)

@@ -134,6 +134,17 @@ int dca_search_open(dca_search **out, const dca_experiment *exp,
 		    dca_error *err);
 void dca_search_close(dca_search *s);
 
+/* The checks dca_search_open makes that need no data, for an experiment
+ * whose data is not read (`dcanas check-config`): its plugins resolved,
+ * the space searchable, a cost model for each budget (a device with no
+ * table and no per-op costs for the space fails here), and every budget
+ * within reach of some architecture (the smallest cost stated when not).
+ * At the deployed shape the experiment gives: input and classes as
+ * space.input/space.classes say, else as the dataset kind's images are,
+ * else the space's defaults; a search takes them from the data it reads
+ * and checks again. */
+int dca_search_check(const dca_experiment *exp, dca_error *err);
+
 /* Run the experiment's optimizer, then derive, check, repair and write
  * arch.json. */
 int dca_search_run(dca_search *s, dca_error *err);
