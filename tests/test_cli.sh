@@ -39,6 +39,23 @@ expect_ok "cost nb201 raspi4 latency" '^latency +10\.48ms' "$DCANAS" cost --spac
 expect_ok "cost nb201 model estimate" 'estimate +[0-9.]+ms' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4
 expect_ok "cost --json" '"latency": 10\.48' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4 --json
 expect_ok "cost darts v2" '^params +3\.34934M \(3349342\)' "$DCANAS" cost --space darts --genotype "$V2"
+# --json: full precision (a table's value reads back as itself), counts and bytes as integers
+v=$(zcat "$DCANAS_SRCDIR/devices/profiles/raspi4.json.gz" | grep -o "\"$ARCH0\": *[0-9.e+-]*" | sed 's/.*: *//; s/\./\\./g')
+expect_ok "cost --json: the table's latency to the last digit" "\"latency\": $v,?\$" \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4 --json
+expect_ok "cost --json: counts are integers" '"params": 3349342,$' "$DCANAS" cost --space darts --genotype "$V2" --json
+grep -qE '"(params|flops|peak_memory)": [0-9]+\.' "$tmp/out" && fail "cost --json: no count printed as a real" \
+	|| pass "cost --json: no count printed as a real"
+# a constraint from a module shows up, with its unit; one that needs a device only with one
+G="$DCANAS_PLUGIN_PATH:$DCANAS_TEST_MODULES/good"
+DCANAS_PLUGIN_PATH="$G" expect_ok "cost: a module's constraint" '^conv_count +37 \(37\)$' \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0"
+grep -q '^latency_p99' "$tmp/out" && fail "cost: a device constraint needs --device" \
+	|| pass "cost: a device constraint needs --device"
+DCANAS_PLUGIN_PATH="$G" expect_ok "cost: a module's device constraint, in ms" '^latency_p99 +13\.1ms' \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4
+DCANAS_PLUGIN_PATH="$G" expect_ok "cost --json: a module's constraint" '"conv_count": 37,' \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4 --json
 expect_err "cost: unknown space" "unknown space 'resnet'" "$DCANAS" cost --space resnet --arch x
 expect_err "cost: bad arch" "unknown op 'conv_9x9'" "$DCANAS" cost --space nb201 --arch '|conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|'
 expect_err "cost: unknown device" "unknown device 'toaster'" "$DCANAS" cost --space nb201 --arch "$ARCH0" --device toaster
