@@ -2,13 +2,18 @@
  * resume one from its run directory. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <getopt.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <dcanas/jsonfile.h>
 
 #include "cli.h"
 
@@ -134,6 +139,54 @@ static int parse(int argc, char **argv, search_args *a)
 	return -1;
 }
 
+extern char **environ;
+
+/* Graphviz's dot, when installed: dot -Tsvg -o svg in. 0 when it made svg. */
+static int run_dot(const char *in, const char *svg)
+{
+	char *argv[] = { "dot", "-Tsvg", "-o", (char *)svg, (char *)in, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status, rc = -1;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawnp(&pid, "dot", &fa, NULL, argv, environ) == 0 &&
+	    waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0)
+		rc = 0;
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+/* The run's cells.dot (arch.json's "drawing", written by the library) as
+ * cells.svg when Graphviz is installed, recorded as arch.json's
+ * "drawing_svg" (arch.json rewritten atomically). Without Graphviz, or
+ * when it fails, the .dot stays and arch.json names only it. */
+static void draw_svg(const char *run_dir)
+{
+	char arch[1100], dot[1100], svg[1100];
+	dca_error err = { 0 };
+	json_t *j;
+
+	snprintf(arch, sizeof arch, "%s/arch.json", run_dir);
+	if (!(j = dca_json_load_file(arch, NULL)))
+		return;
+	if (json_is_string(json_object_get(j, "drawing"))) {
+		snprintf(dot, sizeof dot, "%s/%s", run_dir,
+			 json_string_value(json_object_get(j, "drawing")));
+		snprintf(svg, sizeof svg, "%s/cells.svg", run_dir);
+		if (run_dot(dot, svg) == 0) {
+			json_object_set_new(j, "drawing_svg", json_string("cells.svg"));
+			if (dca_json_save_file(j, arch, JSON_INDENT(2), &err))
+				fprintf(stderr, "dcanas: warning: %s\n", err.msg);
+		}
+	}
+	json_decref(j);
+}
+
 int cmd_search(int argc, char **argv)
 {
 	search_args a;
@@ -143,7 +196,7 @@ int cmd_search(int argc, char **argv)
 	dca_search *s = NULL;
 	dca_error err = { 0 };
 	char out[1024], cfg[1100];
-	int rc = parse(argc, argv, &a);
+	int ran = 0, rc = parse(argc, argv, &a);
 
 	if (rc >= 0) {
 		dca_experiment_overrides_free(a.ov);
@@ -200,9 +253,13 @@ int cmd_search(int argc, char **argv)
 				"images), run directory %s\n", exp.optimizer, exp.space,
 				dca_search_train_set(s)->n, dca_search_val_set(s)->n, out);
 		rc = dca_search_run(s, &err);
+		ran = 1;
 	}
 	dca_search_close(s);
 	dca_registry_free(reg);
+	/* arch.json is written (also when the result breaks a budget) */
+	if (ran && (rc == 0 || rc == DCA_ERR_INFEASIBLE))
+		draw_svg(out);
 	if (rc == 1) {
 		fprintf(stderr, "search: stopped early; continue with `dcanas search "
 			"--resume %s`\n", out);

@@ -151,10 +151,20 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		"$DCANAS" search $S --budget params=10K --out "$tmp/r1"
 	[ ! -e "$tmp/r1/arch.json" ] && pass "search: nothing written for an infeasible budget" \
 		|| fail "search: nothing written for an infeasible budget"
-	expect_ok "search: runs and meets its budgets" 'arch\.json' \
+	# stand-ins for Graphviz's dot: one that draws, one that fails
+	mkdir -p "$tmp/dot-ok" "$tmp/dot-fails"
+	printf '#!/bin/sh\n[ "$1" = -Tsvg ] && [ "$2" = -o ] && [ -r "$4" ] && echo "<svg/>" >"$3"\n' \
+		>"$tmp/dot-ok/dot"
+	printf '#!/bin/sh\nexit 1\n' >"$tmp/dot-fails/dot"
+	chmod +x "$tmp/dot-ok/dot" "$tmp/dot-fails/dot"
+	PATH="$tmp/dot-ok:$PATH" expect_ok "search: runs and meets its budgets" 'arch\.json' \
 		"$DCANAS" search $S --budget params=40K --budget flops=1M --epochs 2 --warmup 1 --out "$tmp/r2"
 	grep -q '"all_met": true' "$tmp/r2/arch.json" && pass "search: arch.json says all budgets met" \
 		|| fail "search: arch.json says all budgets met"
+	grep -q '"drawing": "cells.dot"' "$tmp/r2/arch.json" && grep -q '"drawing_svg": "cells.svg"' \
+		"$tmp/r2/arch.json" && [ -s "$tmp/r2/cells.svg" ] && grep -q digraph "$tmp/r2/cells.dot" \
+		&& pass "search: the program draws cells.svg with dot and arch.json names it" \
+		|| { fail "search: the program draws cells.svg with dot and arch.json names it"; ls "$tmp/r2"; }
 	if "$DCANAS" search $S --budget params=40K --epochs 2 --warmup 1 --stop-after 1 \
 		--out "$tmp/r4" >/dev/null 2>"$tmp/err" && grep -q "resume" "$tmp/err" &&
 		[ ! -e "$tmp/r4/arch.json" ]; then pass "search: stops early when asked"
@@ -169,7 +179,7 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 {"space": {"name": "nb201", "width": 8, "cells": 1},
  "constraints": [{"name": "params", "max": "10K"}, {"name": "latency", "max": "50ms"}]}
 JSON
-	expect_ok "search: flags override the file's budget and give its device" 'arch\.json' \
+	PATH="$tmp/dot-fails:$PATH" expect_ok "search: flags override the file's budget and give its device" 'arch\.json' \
 		"$DCANAS" search "$tmp/flags.json" --data "digits8x8:$DIGITS" --per-class 40 \
 		--batch-size 32 --k 2 --select-k 16 --quiet --epochs 1 --warmup 0 \
 		--budget params=40K --device fpga --out "$tmp/r5"
@@ -177,6 +187,9 @@ JSON
 		&& grep -q '"max": "40K"' "$tmp/r5/config.json" \
 		&& pass "search: arch.json and config.json record the flags' values" \
 		|| { fail "search: arch.json and config.json record the flags' values"; sed 's/^/# /' "$tmp/r5/arch.json"; }
+	grep -q '"drawing": "cells.dot"' "$tmp/r5/arch.json" && ! grep -q drawing_svg "$tmp/r5/arch.json" \
+		&& [ ! -e "$tmp/r5/cells.svg" ] && pass "search: when dot fails, arch.json names only cells.dot" \
+		|| fail "search: when dot fails, arch.json names only cells.dot"
 	expect_ok "train --arch-json trains the result" 'test acc' \
 		"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$DIGITS" --epochs 1
 else

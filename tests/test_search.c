@@ -464,7 +464,8 @@ static void assert_all_met(json_t *arch)
 
 START_TEST(test_search_mixed_budgets)
 {
-	char dir[1024], fmt[2048];
+	char dir[1024], fmt[2048], path[2200];
+	FILE *f;
 	dca_experiment e;
 	dca_error err = { 0 };
 	char *run;
@@ -476,9 +477,27 @@ START_TEST(test_search_mixed_budgets)
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "25K", "500K", "3.725ms");
 	experiment(&e, fmt, dir);
 	run = tmpdir();
-	arch = run_search(&e, run, 0, 0, &rc, &err);
+	/* a dot on PATH that would draw: the library must not run it */
+	snprintf(path, sizeof path, "%s/bin", run);
+	ck_assert_int_eq(mkdir(path, 0777), 0);
+	snprintf(path, sizeof path, "%s/bin/dot", run);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\necho '<svg/>' >\"$3\"\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/bin:%s", run, getenv("PATH") ? getenv("PATH") : "/bin");
+	setenv("PATH", path, 1);
+	snprintf(path, sizeof path, "%s/out", run);
+	arch = run_search(&e, path, 0, 0, &rc, &err);
 	ck_assert_msg(rc == 0, "%s", err.msg);
 	assert_all_met(arch);
+	ck_assert_str_eq(json_string_value(json_object_get(arch, "drawing")), "cells.dot");
+	ck_assert_ptr_null(json_object_get(arch, "drawing_svg"));
+	snprintf(path, sizeof path, "%s/out/cells.dot", run);
+	ck_assert_int_eq(access(path, R_OK), 0);
+	snprintf(path, sizeof path, "%s/out/cells.svg", run);
+	ck_assert_int_ne(access(path, F_OK), 0);
 	ck_assert_ptr_nonnull(json_object_get(arch, "benchmark"));
 	ck_assert(json_is_number(json_object_get(arch, "device_latency_ms")));
 	json_decref(arch);

@@ -1,6 +1,6 @@
 /* dcanas — from a search's result to a deployable architecture that meets
  * every budget: derivation, the exact check, repair, and the report
- * (arch.json and the cell drawings).
+ * (arch.json and cells.dot, the cells' drawing in Graphviz's language).
  *
  * Moves. An architecture is a choice per edge (the op kept, or -1 where
  * the edge is not kept). A move changes the op of one kept edge, or moves
@@ -10,22 +10,15 @@
  * removed, until every budget holds. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <dcanas/jsonfile.h>
 #include <dcanas/search.h>
 
 #include "search_internal.h"
-
-extern char **environ;
 
 static double table_cost(const dca_space *sp, const dca_cost_model *cm, const int *choice)
 {
@@ -326,38 +319,22 @@ static int repair(dca_search *s, int *choice, double *costs, json_t *log,
 /* ------------------------------------------------------------------ */
 /* Report                                                              */
 
-/* cells.dot, and cells.svg when Graphviz's dot is installed */
+/* cells.dot, named by arch.json's "drawing". Rendering it is the
+ * program's (dcanas search runs Graphviz when installed): the library
+ * spawns nothing. */
 static void draw(dca_search *s, const dca_arch *arch, json_t *report)
 {
 	char *dot = s->space->arch_dot ? s->space->arch_dot(arch) : NULL;
-	char *path = dca_search_path(s, "cells.dot"), *svg = dca_search_path(s, "cells.svg");
+	char *path = dca_search_path(s, "cells.dot");
 	FILE *f;
 
-	if (dot && path && svg && (f = fopen(path, "w"))) {
+	if (dot && path && (f = fopen(path, "w"))) {
 		fputs(dot, f);
-		if (fclose(f) == 0) {
-			/* Graphviz, when installed: dot -Tsvg -o cells.svg cells.dot */
-			char *argv[] = { "dot", "-Tsvg", "-o", svg, path, NULL };
-			posix_spawn_file_actions_t fa;
-			pid_t pid;
-			int status;
-
+		if (fclose(f) == 0)
 			json_object_set_new(report, "drawing", json_string("cells.dot"));
-			if (posix_spawn_file_actions_init(&fa) == 0) {
-				posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-				posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-				if (posix_spawnp(&pid, "dot", &fa, NULL, argv, environ) == 0 &&
-				    waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-				    WEXITSTATUS(status) == 0)
-					json_object_set_new(report, "drawing_svg",
-							    json_string("cells.svg"));
-				posix_spawn_file_actions_destroy(&fa);
-			}
-		}
 	}
 	free(dot);
 	free(path);
-	free(svg);
 }
 
 static void print_summary(dca_search *s, const char *text, const double *costs,
