@@ -592,8 +592,12 @@ static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 
 	if (!json_is_object(v))
 		return fail(c, "data", "expects an object with \"dataset\" and \"path\"");
-	if ((rc = only_keys(c, v, "data", keys)) ||
-	    (rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
+	if ((rc = only_keys(c, v, "data", keys)))
+		return rc;
+	if (!json_object_get(v, "dataset"))
+		return fail(c, "data", "missing required key 'dataset': give \"data\": "
+			    "{\"dataset\": KIND, \"path\": DIR} (or --data KIND:DIR)");
+	if ((rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
 	    (rc = get_string(c, v, "data", "path", e->data_path, sizeof e->data_path, 0)) ||
 	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 0.0, 0.99)) ||
 	    (rc = get_int(c, v, "data", "per_class", &e->per_class, 0, 1 << 30)))
