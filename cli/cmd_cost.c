@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: dcanas cost --space NAME --arch ARCH [--device NAME] [OPTIONS]\n"
-"Print params, FLOPs (multiply-accumulates), peak activation memory and,\n"
-"with a device, latency and energy of the evaluation network of ARCH.\n"
-"Latency shows the device table's exact value and the additive model's\n"
-"estimate where the device has them.\n\n"
+"Print every constraint loaded (params, FLOPs as multiply-accumulates, peak\n"
+"activation memory, and any a module adds) of the evaluation network of\n"
+"ARCH, each in its unit; those that need a device (latency, energy, ...)\n"
+"with --device. A device's value is its table's exact one; where the device\n"
+"has a whole-network table for the constraint's metric, the additive\n"
+"per-edge model's estimate follows. --json prints full precision (a\n"
+"table's value reads back exactly) and counts as integers.\n\n"
 "  --space NAME      search space (nb201, darts, ...; see `dcanas plugins`)\n"
 "  --arch TEXT       architecture in the space's format (NAS-Bench-201 arch\n"
 "                    string, DARTS Genotype(...)); --genotype is the same\n"
@@ -29,24 +33,28 @@ static void usage(FILE *f)
 "  --threads N       cores for the host device's measurements (default: all)\n");
 }
 
+/* One constraint's value for the architecture. */
 struct metric_out {
-	const char *name;
+	const dca_constraint *c;
 	int ok;
 	double value;
 	char error[1100];
+	int has_estimate;      /* the device's additive per-edge model */
+	double estimate;
 };
 
-/* The additive per-edge model's estimate, where the device has a latency
- * table for the space (the core fits it, as a search would). */
+/* The additive per-edge model's estimate for metric, where the device has
+ * a whole-network table for the space (the core fits it, as a search
+ * would). */
 static int model_estimate(const dca_device *dev, const dca_space *space,
-			  const dca_arch *arch, double *out)
+			  const char *metric, const dca_arch *arch, double *out)
 {
 	const dca_network_table *t;
 	dca_network_fit fit;
 	int *choice, rc = -1;
 
 	if (!space->arch_choices || space->n_edges <= 0 ||
-	    dca_device_network_table(dev, space->name, "latency", &t, NULL) != 0 ||
+	    dca_device_network_table(dev, space->name, metric, &t, NULL) != 0 ||
 	    dca_network_fit_init(&fit, space, t, NULL) != 0)
 		return -1;
 	choice = calloc((size_t)space->n_edges, sizeof *choice);
@@ -57,6 +65,17 @@ static int model_estimate(const dca_device *dev, const dca_space *space,
 	free(choice);
 	dca_network_fit_free(&fit);
 	return rc;
+}
+
+/* A count or a number of bytes as a JSON integer (3349342, not
+ * 3349342.0); any other value as a real, printed to full precision by the
+ * caller. */
+static json_t *json_value(dca_unit unit, double v)
+{
+	if ((unit == DCA_UNIT_COUNT || unit == DCA_UNIT_BYTES) && v == floor(v) &&
+	    fabs(v) < 9007199254740992.0)    /* 2^53: every such double is whole */
+		return json_integer((json_int_t)v);
+	return json_real(v);
 }
 
 int cmd_cost(int argc, char **argv)
@@ -76,11 +95,9 @@ int cmd_cost(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
-	static const char *const names[] = { "params", "flops", "peak_memory",
-		"latency", "energy" };
 	const char *space_name = NULL, *arch_text = NULL, *device_name = NULL;
 	dca_net_shape shape = { 0 };
-	int json = 0, o, i, status = 1, has_estimate = 0, has_measured = 0;
+	int json = 0, o, i, n = 0, status = 1, has_measured = 0, shown_measured = 0;
 	dca_timing measured = { 0 };
 	dca_registry *reg = NULL;
 	const dca_space *space;
@@ -88,9 +105,9 @@ int cmd_cost(int argc, char **argv)
 	dca_arch *arch = NULL;
 	dca_net net;
 	dca_error err = { 0 };
-	struct metric_out m[5];
-	double estimate = 0;
+	struct metric_out *m = NULL;
 	char *canon = NULL;
+	size_t k;
 
 	dca_net_init(&net);
 	optind = 1;
@@ -137,27 +154,36 @@ int cmd_cost(int argc, char **argv)
 	dca_space_resolve_shape(space, &shape);
 	if (space->build_net(arch, &shape, &net, &err) != 0)
 		goto fail;
-	for (i = 0; i < 5; i++) {
-		const dca_constraint *c = dca_registry_constraint(reg, names[i], NULL);
-		dca_error e2 = { 0 };
-		m[i].name = names[i];
-		m[i].ok = 0;
-		m[i].error[0] = '\0';
-		if (!c) {
-			snprintf(m[i].error, sizeof m[i].error, "constraint module not loaded");
-			continue;
-		}
-		if (c->needs_device && !dev) {
-			snprintf(m[i].error, sizeof m[i].error, "needs --device");
-			continue;
-		}
-		if (c->exact(&net, space, arch, dev, &m[i].value, &e2) == 0)
-			m[i].ok = 1;
-		else
-			snprintf(m[i].error, sizeof m[i].error, "%s", e2.msg);
+	/* every constraint loaded, in the registry's order: a module's are
+	 * shown as the built-in ones are */
+	if (!(m = calloc(dca_registry_count(reg) + 1, sizeof *m))) {
+		dca_error_set(&err, DCA_ERR_NOMEM, "out of memory");
+		goto fail;
 	}
-	if (dev)
-		has_estimate = model_estimate(dev, space, arch, &estimate) == 0;
+	for (k = 0; k < dca_registry_count(reg); k++) {
+		const dca_registry_entry *e = dca_registry_get(reg, k);
+		struct metric_out *mi = &m[n];
+		dca_error e2 = { 0 };
+
+		if (e->kind != DCA_KIND_CONSTRAINT)
+			continue;
+		mi->c = e->object;
+		n++;
+		if (mi->c->needs_device && !dev) {
+			snprintf(mi->error, sizeof mi->error, "needs --device");
+			continue;
+		}
+		if (mi->c->exact(&net, space, arch, mi->c->needs_device ? dev : NULL,
+				 &mi->value, &e2) == 0)
+			mi->ok = 1;
+		else
+			snprintf(mi->error, sizeof mi->error, "%s", e2.msg);
+		/* the estimate a search would use, from the device's table for
+		 * the metric this constraint names */
+		if (mi->ok && dev && mi->c->device_metric)
+			mi->has_estimate = model_estimate(dev, space, mi->c->device_metric,
+							  arch, &mi->estimate) == 0;
+	}
 	if (dev && dev->runs_here && space->build_model) {
 		/* this machine: run the network end to end beside the estimate */
 		dca_model *model = NULL;
@@ -180,56 +206,75 @@ int cmd_cost(int argc, char **argv)
 			"input", shape.in_c, shape.in_h, shape.in_w, "classes",
 			shape.classes, "width", shape.width, "cells", shape.cells,
 			"auxiliary", shape.auxiliary);
+		char key[128];
+
 		if (dev)
 			json_object_set_new(j, "device", json_string(dev->name));
-		for (i = 0; i < 5; i++)
-			json_object_set_new(j, m[i].name, m[i].ok ?
-				json_real(m[i].value) : json_null());
-		if (has_estimate)
-			json_object_set_new(j, "latency_model_estimate", json_real(estimate));
+		for (i = 0; i < n; i++) {
+			json_object_set_new(j, m[i].c->name, m[i].ok ?
+				json_value(m[i].c->unit, m[i].value) : json_null());
+			if (m[i].has_estimate) {
+				snprintf(key, sizeof key, "%s_model_estimate", m[i].c->name);
+				json_object_set_new(j, key, json_real(m[i].estimate));
+			}
+		}
 		if (has_measured)
 			json_object_set_new(j, "latency_measured", json_pack("{s:f, s:f}",
 				"median", measured.median_ms, "spread", measured.spread_ms));
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		/* 17 significant digits: every double reads back as itself */
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
 		putchar('\n');
 		json_decref(j);
 	} else {
 		char buf[64];
-		static const dca_unit units[] = { DCA_UNIT_COUNT, DCA_UNIT_COUNT,
-			DCA_UNIT_BYTES, DCA_UNIT_SECONDS, DCA_UNIT_JOULES };
+
 		printf("space        %s (input %dx%dx%d, %d classes, width %d, %d cells%s)\n",
 		       space->name, shape.in_c, shape.in_h, shape.in_w, shape.classes,
 		       shape.width, shape.cells, shape.auxiliary ? ", auxiliary head" : "");
 		printf("arch         %s\n", canon ? canon : "?");
 		if (dev)
 			printf("device       %s\n", dev->name);
-		for (i = 0; i < 5; i++) {
+		for (i = 0; i < n; i++) {
+			const dca_constraint *c = m[i].c;
+			/* the end-to-end run is a latency: under the first of those */
+			int latency = !shown_measured && c->device_metric &&
+				      strcmp(c->device_metric, "latency") == 0;
+
+			if (c->needs_device && !dev)
+				continue;    /* shown when a device is given */
 			if (m[i].ok) {
-				printf("%-12s %s", m[i].name, dca_unit_format(units[i],
+				printf("%-12s %s", c->name, dca_unit_format(c->unit,
 				       m[i].value, buf, sizeof buf));
-				if (i < 2)
+				if (c->unit == DCA_UNIT_COUNT)
 					printf(" (%.0f)", m[i].value);
-				if (i == 3 && dev)
+				if (c->needs_device)
 					printf(dev->runs_here ? " (estimate: sum of measured ops"
-						" + overhead)" : " (device table)");
+					       " + overhead)" : " (device table)");
 				putchar('\n');
-			} else if (dev || i < 3) {
-				printf("%-12s n/a: %s\n", m[i].name, m[i].error);
+			} else {
+				printf("%-12s n/a: %s\n", c->name, m[i].error);
 			}
-			if (i == 3 && has_estimate)
+			if (m[i].has_estimate)
 				printf("%-12s %s (additive per-edge model)\n", "  estimate",
-				       dca_unit_format(DCA_UNIT_SECONDS, estimate, buf, sizeof buf));
-			if (i == 3 && has_measured)
+				       dca_unit_format(c->unit, m[i].estimate, buf, sizeof buf));
+			if (latency && has_measured) {
 				printf("%-12s %s (run end to end here, batch 1; spread %.3f ms)\n",
 				       "  measured", dca_unit_format(DCA_UNIT_SECONDS,
 				       measured.median_ms, buf, sizeof buf), measured.spread_ms);
+				shown_measured = 1;
+			}
 		}
+		if (has_measured && !shown_measured)
+			printf("%-12s %s (run end to end here, batch 1; spread %.3f ms)\n",
+			       "measured", dca_unit_format(DCA_UNIT_SECONDS,
+			       measured.median_ms, buf, sizeof buf), measured.spread_ms);
 	}
 	status = 0;
 	goto out;
 fail:
 	cli_fail("cost: %s", err.msg);
 out:
+	free(m);
 	free(canon);
 	if (arch)
 		space->arch_free(arch);

@@ -2,13 +2,18 @@
  * resume one from its run directory. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <getopt.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <dcanas/jsonfile.h>
 
 #include "cli.h"
 
@@ -46,78 +51,77 @@ static void usage(FILE *f)
 }
 
 typedef struct search_args {
-	const char *config, *out, *resume, *space, *optimizer, *data, *device, *select;
-	const char *budgets[DCA_MAX_CONSTRAINTS];
-	int n_budgets, threads, quiet, stop_after, overrides;
-	/* numeric overrides; < 0: not given */
-	double epochs, warmup, batch, k, lr, arch_lr, lambda_lr, seed, time_limit,
-	       per_class, width, cells, search_width, search_cells, select_k;
+	const char *config, *out, *resume, *space;
+	dca_experiment_overrides *ov;  /* every experiment setting given */
+	int threads, quiet, stop_after, overrides;
 } search_args;
+
+/* The flags that are experiment settings, and the key each overrides;
+ * the library reads and checks their values, as it does the file's. */
+static const struct setting {
+	const char *flag, *path;
+} settings[] = {
+	{ "space", "space.name" }, { "width", "space.width" },
+	{ "cells", "space.cells" }, { "search-width", "space.search_width" },
+	{ "search-cells", "space.search_cells" }, { "optimizer", "optimizer.name" },
+	{ "epochs", "optimizer.epochs" }, { "warmup", "optimizer.warmup_epochs" },
+	{ "batch-size", "optimizer.batch_size" }, { "k", "optimizer.bottleneck_k" },
+	{ "lr", "optimizer.lr" }, { "arch-lr", "optimizer.arch_lr" },
+	{ "lambda-lr", "optimizer.lambda_lr" }, { "seed", "optimizer.seed" },
+	{ "time-limit", "optimizer.time_limit" }, { "select", "optimizer.select" },
+	{ "select-k", "optimizer.select_k" }, { "per-class", "data.per_class" },
+	{ "device", "device" },
+	{ "data", NULL },      /* KIND:PATH */
+	{ "budget", NULL },    /* NAME=MAX */
+};
+#define N_SETTINGS (int)(sizeof settings / sizeof settings[0])
+enum { OPT_OUT = 256, OPT_RESUME, OPT_THREADS, OPT_QUIET, OPT_STOP_AFTER, OPT_HELP };
 
 static int parse(int argc, char **argv, search_args *a)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, 'R' },
-		{ "space", required_argument, 0, 's' }, { "optimizer", required_argument, 0, 'O' },
-		{ "data", required_argument, 0, 'd' }, { "device", required_argument, 0, 'D' },
-		{ "budget", required_argument, 0, 'B' }, { "epochs", required_argument, 0, 'e' },
-		{ "warmup", required_argument, 0, 'u' }, { "batch-size", required_argument, 0, 'b' },
-		{ "k", required_argument, 0, 'k' }, { "lr", required_argument, 0, 'l' },
-		{ "arch-lr", required_argument, 0, 'a' }, { "lambda-lr", required_argument, 0, 'L' },
-		{ "seed", required_argument, 0, 'S' }, { "time-limit", required_argument, 0, 'T' },
-		{ "per-class", required_argument, 0, 'P' }, { "width", required_argument, 0, 'w' },
-		{ "cells", required_argument, 0, 'c' }, { "threads", required_argument, 0, 't' },
-		{ "quiet", no_argument, 0, 'q' }, { "stop-after", required_argument, 0, 'X' },
-		{ "search-width", required_argument, 0, 'W' },
-		{ "search-cells", required_argument, 0, 'C' },
-		{ "select", required_argument, 0, 'M' },
-		{ "select-k", required_argument, 0, 'K' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
-	};
-	double *num[128] = { 0 };
-	int o;
+	struct option opts[N_SETTINGS + 7];
+	dca_error err = { 0 };
+	int o, i, rc = 0;
 
 	memset(a, 0, sizeof *a);
-	a->epochs = a->warmup = a->batch = a->k = a->lr = a->arch_lr = a->lambda_lr =
-		a->seed = a->time_limit = a->per_class = a->width = a->cells =
-		a->search_width = a->search_cells = a->select_k = -1;
-	num['e'] = &a->epochs; num['u'] = &a->warmup; num['b'] = &a->batch;
-	num['k'] = &a->k; num['l'] = &a->lr; num['a'] = &a->arch_lr;
-	num['L'] = &a->lambda_lr; num['S'] = &a->seed; num['T'] = &a->time_limit;
-	num['P'] = &a->per_class; num['w'] = &a->width; num['c'] = &a->cells;
-	num['W'] = &a->search_width; num['C'] = &a->search_cells;
-	num['K'] = &a->select_k;
+	memset(opts, 0, sizeof opts);
+	/* a setting's option value is its index in settings */
+	for (i = 0; i < N_SETTINGS; i++)
+		opts[i] = (struct option){ settings[i].flag, required_argument, 0, i };
+	opts[i++] = (struct option){ "out", required_argument, 0, OPT_OUT };
+	opts[i++] = (struct option){ "resume", required_argument, 0, OPT_RESUME };
+	opts[i++] = (struct option){ "threads", required_argument, 0, OPT_THREADS };
+	opts[i++] = (struct option){ "quiet", no_argument, 0, OPT_QUIET };
+	opts[i++] = (struct option){ "stop-after", required_argument, 0, OPT_STOP_AFTER };
+	opts[i++] = (struct option){ "help", no_argument, 0, OPT_HELP };
+	if (!(a->ov = dca_experiment_overrides_new()))
+		return cli_fail("out of memory") + 1;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (o > 0 && o < 128 && num[o]) {
-			char *end;
-			double v = strtod(optarg, &end);
-			if (end == optarg || *end || v < 0)
-				return cli_fail("search: an option expects a non-negative "
-						"number, got '%s'", optarg) + 1;
-			*num[o] = v;
+		if (o >= 0 && o < N_SETTINGS) {
+			char flag[32];
+
+			snprintf(flag, sizeof flag, "--%s", settings[o].flag);
+			rc = strcmp(settings[o].flag, "data") == 0
+			     ? dca_experiment_override_data(a->ov, optarg, flag, &err)
+			     : strcmp(settings[o].flag, "budget") == 0
+			     ? dca_experiment_override_budget(a->ov, optarg, flag, &err)
+			     : dca_experiment_override(a->ov, settings[o].path, optarg,
+						       flag, &err);
+			if (rc)
+				return cli_fail("%s", err.msg) + 1;
+			if (strcmp(settings[o].flag, "space") == 0)
+				a->space = optarg;
 			a->overrides++;
 			continue;
 		}
 		switch (o) {
-		case 'o': a->out = optarg; break;
-		case 'R': a->resume = optarg; break;
-		case 's': a->space = optarg; a->overrides++; break;
-		case 'O': a->optimizer = optarg; a->overrides++; break;
-		case 'd': a->data = optarg; a->overrides++; break;
-		case 'D': a->device = optarg; a->overrides++; break;
-		case 'M': a->select = optarg; a->overrides++; break;
-		case 'B':
-			if (a->n_budgets == DCA_MAX_CONSTRAINTS)
-				return cli_fail("search: at most %d --budget options",
-						DCA_MAX_CONSTRAINTS) + 1;
-			a->budgets[a->n_budgets++] = optarg;
-			a->overrides++;
-			break;
-		case 't': a->threads = atoi(optarg); break;
-		case 'q': a->quiet = 1; break;
-		case 'X': a->stop_after = atoi(optarg); break;
-		case 'h': usage(stdout); return 0;
+		case OPT_OUT: a->out = optarg; break;
+		case OPT_RESUME: a->resume = optarg; break;
+		case OPT_THREADS: a->threads = atoi(optarg); break;
+		case OPT_QUIET: a->quiet = 1; break;
+		case OPT_STOP_AFTER: a->stop_after = atoi(optarg); break;
+		case 'h': case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -135,88 +139,52 @@ static int parse(int argc, char **argv, search_args *a)
 	return -1;
 }
 
-/* --budget NAME=MAX: replace or add the budget of that name */
-static int apply_budget(dca_experiment *e, dca_registry *reg, const char *spec)
-{
-	const char *eq = strchr(spec, '=');
-	dca_error err = { 0 };
-	const dca_constraint *c;
-	dca_budget *b = NULL;
-	char name[64];
-	int i;
+extern char **environ;
 
-	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof name)
-		return cli_fail("--budget expects NAME=MAX, e.g. params=2M or "
-				"latency=20ms; got '%s'", spec);
-	snprintf(name, sizeof name, "%.*s", (int)(eq - spec), spec);
-	if (!(c = dca_registry_constraint(reg, name, &err)))
-		return cli_fail("--budget %s: %s", spec, err.msg);
-	for (i = 0; i < e->n_budgets; i++)
-		if (strcmp(e->budgets[i].name, name) == 0)
-			b = &e->budgets[i];
-	if (!b) {
-		if (e->n_budgets == DCA_MAX_CONSTRAINTS)
-			return cli_fail("--budget: at most %d budgets", DCA_MAX_CONSTRAINTS);
-		b = &e->budgets[e->n_budgets++];
-	}
-	memset(b, 0, sizeof *b);
-	snprintf(b->name, sizeof b->name, "%s", name);
-	snprintf(b->text, sizeof b->text, "%s", eq + 1);
-	b->constraint = c;
-	if (dca_unit_parse(c->unit, eq + 1, &b->max, &err))
-		return cli_fail("--budget %s: %s", spec, err.msg);
-	return 0;
+/* Graphviz's dot, when installed: dot -Tsvg -o svg in. 0 when it made svg. */
+static int run_dot(const char *in, const char *svg)
+{
+	char *argv[] = { "dot", "-Tsvg", "-o", (char *)svg, (char *)in, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status, rc = -1;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawnp(&pid, "dot", &fa, NULL, argv, environ) == 0 &&
+	    waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0)
+		rc = 0;
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
 }
 
-static int apply_overrides(dca_experiment *e, dca_registry *reg, const search_args *a)
+/* The run's cells.dot (arch.json's "drawing", written by the library) as
+ * cells.svg when Graphviz is installed, recorded as arch.json's
+ * "drawing_svg" (arch.json rewritten atomically). Without Graphviz, or
+ * when it fails, the .dot stays and arch.json names only it. */
+static void draw_svg(const char *run_dir)
 {
-	int i;
+	char arch[1100], dot[1100], svg[1100];
+	dca_error err = { 0 };
+	json_t *j;
 
-	if (a->optimizer)
-		snprintf(e->optimizer, sizeof e->optimizer, "%s", a->optimizer);
-	if (a->device)
-		snprintf(e->device, sizeof e->device, "%s", a->device);
-	if (a->data) {
-		const char *colon = strchr(a->data, ':');
-		if (!colon || colon == a->data)
-			return cli_fail("--data expects KIND:PATH, got '%s'", a->data);
-		snprintf(e->dataset, sizeof e->dataset, "%.*s", (int)(colon - a->data), a->data);
-		snprintf(e->data_path, sizeof e->data_path, "%s", colon + 1);
+	snprintf(arch, sizeof arch, "%s/arch.json", run_dir);
+	if (!(j = dca_json_load_file(arch, NULL)))
+		return;
+	if (json_is_string(json_object_get(j, "drawing"))) {
+		snprintf(dot, sizeof dot, "%s/%s", run_dir,
+			 json_string_value(json_object_get(j, "drawing")));
+		snprintf(svg, sizeof svg, "%s/cells.svg", run_dir);
+		if (run_dot(dot, svg) == 0) {
+			json_object_set_new(j, "drawing_svg", json_string("cells.svg"));
+			if (dca_json_save_file(j, arch, JSON_INDENT(2), &err))
+				fprintf(stderr, "dcanas: warning: %s\n", err.msg);
+		}
 	}
-	if (a->epochs >= 0) e->epochs = (int)a->epochs;
-	if (a->warmup >= 0) e->warmup_epochs = (int)a->warmup;
-	if (a->batch >= 0) e->batch_size = (int)a->batch;
-	if (a->k >= 0) e->bottleneck_k = (int)a->k;
-	if (a->lr >= 0) e->lr = a->lr;
-	if (a->arch_lr >= 0) e->arch_lr = a->arch_lr;
-	if (a->lambda_lr >= 0) e->lambda_lr = a->lambda_lr;
-	if (a->seed >= 0) e->seed = (long)a->seed;
-	if (a->time_limit >= 0) e->time_limit = a->time_limit;
-	if (a->per_class >= 0) e->per_class = (int)a->per_class;
-	if (a->width >= 0) e->shape.width = (int)a->width;
-	if (a->cells >= 0) e->shape.cells = (int)a->cells;
-	if (a->search_width >= 0) e->search_shape.width = (int)a->search_width;
-	if (a->search_cells >= 0) e->search_shape.cells = (int)a->search_cells;
-	if (a->select_k >= 0) e->select_k = (int)a->select_k;
-	if (a->select) {
-		if (dca_select_mode_from_name(a->select) < 0)
-			return cli_fail("--select is '%s'; expected proxy, likely or repair",
-					a->select);
-		snprintf(e->select, sizeof e->select, "%s", a->select);
-	}
-	if (e->select_k < 1)
-		return cli_fail("search: --select-k must be at least 1");
-	if (e->batch_size < 1 || e->bottleneck_k < 1 || e->epochs < 1)
-		return cli_fail("search: --epochs, --batch-size and --k must be at least 1");
-	for (i = 0; i < a->n_budgets; i++)
-		if (apply_budget(e, reg, a->budgets[i]))
-			return 1;
-	for (i = 0; i < e->n_budgets; i++)
-		if (e->budgets[i].constraint->needs_device && !dca_registry_device(reg, e->device, NULL))
-			return cli_fail("search: budget '%s' needs a device, and '%s' is "
-					"not one (see `dcanas devices`; --device NAME)",
-					e->budgets[i].name, e->device);
-	return 0;
+	json_decref(j);
 }
 
 int cmd_search(int argc, char **argv)
@@ -228,37 +196,36 @@ int cmd_search(int argc, char **argv)
 	dca_search *s = NULL;
 	dca_error err = { 0 };
 	char out[1024], cfg[1100];
-	int rc = parse(argc, argv, &a);
+	int ran = 0, rc = parse(argc, argv, &a);
 
-	if (rc >= 0)
+	if (rc >= 0) {
+		dca_experiment_overrides_free(a.ov);
 		return rc;
-	if (!(reg = cli_registry()))
+	}
+	if (!(reg = cli_registry())) {
+		dca_experiment_overrides_free(a.ov);
 		return 1;
+	}
+	/* one parse: the file (or the run's config.json), the flags merged in */
 	if (a.resume) {
 		snprintf(cfg, sizeof cfg, "%s/config.json", a.resume);
 		if (access(cfg, R_OK) != 0) {
 			dca_registry_free(reg);
+			dca_experiment_overrides_free(a.ov);
 			return cli_fail("search --resume: %s: no config.json there; is "
 					"it a search run directory?", a.resume);
 		}
 		rc = dca_experiment_load(&exp, cfg, reg, &err);
 	} else if (a.config) {
-		rc = dca_experiment_load(&exp, a.config, reg, &err);
+		rc = dca_experiment_load_with_overrides(&exp, a.config, a.ov, reg, &err);
 	} else {
-		char text[256];
-		snprintf(text, sizeof text, "{\"space\": \"%s\"}", a.space);
-		rc = dca_experiment_parse(&exp, text, "(command line)", reg, &err);
+		rc = dca_experiment_parse_with_overrides(&exp, NULL, "(command line)",
+							 a.ov, reg, &err);
 	}
-	if (!rc && a.space && a.config && strcmp(a.space, exp.space) != 0)
-		rc = dca_error_set(&err, DCA_ERR_INVALID, "--space %s differs from "
-				   "the experiment's space '%s'", a.space, exp.space);
+	dca_experiment_overrides_free(a.ov);
 	if (rc) {
 		dca_registry_free(reg);
 		return cli_fail("%s", err.msg);
-	}
-	if (!a.resume && apply_overrides(&exp, reg, &a)) {
-		dca_registry_free(reg);
-		return 1;
 	}
 	if (a.resume) {
 		snprintf(out, sizeof out, "%s", a.resume);
@@ -286,9 +253,13 @@ int cmd_search(int argc, char **argv)
 				"images), run directory %s\n", exp.optimizer, exp.space,
 				dca_search_train_set(s)->n, dca_search_val_set(s)->n, out);
 		rc = dca_search_run(s, &err);
+		ran = 1;
 	}
 	dca_search_close(s);
 	dca_registry_free(reg);
+	/* arch.json is written (also when the result breaks a budget) */
+	if (ran && (rc == 0 || rc == DCA_ERR_INFEASIBLE))
+		draw_svg(out);
 	if (rc == 1) {
 		fprintf(stderr, "search: stopped early; continue with `dcanas search "
 			"--resume %s`\n", out);

@@ -1,16 +1,25 @@
-/* dcanas — experiment configuration: parse, validate, resolve units.
+/* dcanas — experiment configuration: parse, validate, resolve units and
+ * plugin names, once.
  *
  * Jansson reports positions only for syntax errors, so for a semantic error
  * (wrong type, unknown key, bad unit) the offending JSON path is located in
- * the source text again by json_position() to give a line and column. */
+ * the source text again by json_position() to give a line and column.
+ *
+ * Overrides (command-line flags) are merged into the file's JSON before
+ * that one parse, as strings: a value from a flag goes through the same
+ * checks as the same value in the file, read as the type its key expects,
+ * and an error about it names the flag instead of a place in the file. */
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dcanas/data.h>
 #include <dcanas/experiment.h>
 #include <dcanas/plugin.h>
 
@@ -131,12 +140,182 @@ static void json_position(const char *text, const char *path, int *line, int *co
 	}
 }
 
+/* ---- the keys an experiment has --------------------------------------------- */
+
+static const char *const top_keys[] = { "space", "optimizer", "data", "device",
+	"constraints", NULL };
+static const char *const space_keys[] = { "name", "width", "cells", "input",
+	"classes", "auxiliary", "search_width", "search_cells", NULL };
+static const char *const optimizer_keys[] = { "name", "epochs", "batch_size",
+	"warmup_epochs", "bottleneck_k", "lr", "arch_lr", "lambda_lr", "seed",
+	"time_limit", "candidate_epochs", "select", "select_k", NULL };
+static const char *const data_keys[] = { "dataset", "path", "val_fraction",
+	"per_class", NULL };
+/* max_value and unit: what dca_experiment_to_json adds for readers (a
+ * resolved config.json is read back on --resume); max rules */
+static const char *const budget_keys[] = { "name", "max", "max_value", "unit", NULL };
+
+#define DEFAULT_OPTIMIZER "dcanas"
+
+static int in_list(const char *const *list, const char *key)
+{
+	for (; *list; list++)
+		if (strcmp(*list, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- overrides ---------------------------------------------------------------- */
+
+typedef struct override {
+	int budget;          /* 1: path is a budget's constraint name */
+	char path[64];       /* "optimizer.epochs", "device"; or the budget name */
+	char *text;          /* the value as given (owned) */
+	char *what;          /* "--epochs ten": how messages name it (owned) */
+} override;
+
+struct dca_experiment_overrides {
+	int n, cap;
+	override *v;
+};
+
+dca_experiment_overrides *dca_experiment_overrides_new(void)
+{
+	return calloc(1, sizeof(dca_experiment_overrides));
+}
+
+void dca_experiment_overrides_free(dca_experiment_overrides *ov)
+{
+	int i;
+
+	if (!ov)
+		return;
+	for (i = 0; i < ov->n; i++) {
+		free(ov->v[i].text);
+		free(ov->v[i].what);
+	}
+	free(ov->v);
+	free(ov);
+}
+
+/* Append one (when merged, a later one of the same path replaces an
+ * earlier, as a later flag does). what: how messages name it. */
+static int add_override(dca_experiment_overrides *ov, int budget, const char *path,
+			const char *text, const char *what, dca_error *err)
+{
+	override *o;
+
+	if (ov->n == ov->cap) {
+		int cap = ov->cap ? 2 * ov->cap : 16;
+		override *v = realloc(ov->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		ov->v = v;
+		ov->cap = cap;
+	}
+	o = &ov->v[ov->n];
+	memset(o, 0, sizeof *o);
+	o->budget = budget;
+	snprintf(o->path, sizeof o->path, "%s", path);
+	o->text = strdup(text);
+	o->what = strdup(what);
+	if (!o->text || !o->what) {
+		free(o->text);
+		free(o->what);
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	}
+	ov->n++;
+	return 0;
+}
+
+int dca_experiment_override(dca_experiment_overrides *ov, const char *path,
+			    const char *text, const char *origin, dca_error *err)
+{
+	const char *dot = strchr(path, '.'), *key = dot ? dot + 1 : path;
+	const char *const *keys = NULL;
+	char section[16], what[320];
+
+	snprintf(section, sizeof section, "%.*s", dot ? (int)(dot - path) : 0, path);
+	if (!dot)
+		keys = strcmp(path, "device") == 0 ? top_keys : NULL;
+	else if (strcmp(section, "space") == 0)
+		keys = space_keys;
+	else if (strcmp(section, "optimizer") == 0)
+		keys = optimizer_keys;
+	else if (strcmp(section, "data") == 0)
+		keys = data_keys;
+	/* space.input and constraints are not one scalar: no text sets them */
+	if (!keys || !in_list(keys, key) || strcmp(path, "space.input") == 0 ||
+	    strlen(path) >= sizeof ((override *)0)->path)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: '%s' is not a setting "
+				     "an override can give; one of: device, space.KEY, "
+				     "optimizer.KEY, data.KEY (budgets: "
+				     "dca_experiment_override_budget)",
+				     origin ? origin : path, path);
+	snprintf(what, sizeof what, "%s %s", origin ? origin : path, text);
+	return add_override(ov, 0, path, text, what, err);
+}
+
+int dca_experiment_override_budget(dca_experiment_overrides *ov, const char *spec,
+				   const char *origin, dca_error *err)
+{
+	const char *eq = strchr(spec, '=');
+	char name[64], what[320];
+
+	snprintf(what, sizeof what, "%s %s", origin ? origin : "budget", spec);
+	if (!eq || eq == spec || !eq[1] || (size_t)(eq - spec) >= sizeof name)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: expects NAME=MAX, "
+				     "e.g. params=2M or latency=20ms", what);
+	snprintf(name, sizeof name, "%.*s", (int)(eq - spec), spec);
+	return add_override(ov, 1, name, eq + 1, what, err);
+}
+
+int dca_experiment_override_data(dca_experiment_overrides *ov, const char *spec,
+				 const char *origin, dca_error *err)
+{
+	const char *colon = strchr(spec, ':');
+	char kind[64], what[1100];
+	int rc;
+
+	snprintf(what, sizeof what, "%s %s", origin ? origin : "data", spec);
+	if (!colon || colon == spec || !colon[1] || (size_t)(colon - spec) >= sizeof kind)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: expects KIND:PATH, "
+				     "e.g. cifar10:DIR or digits8x8:DIR", what);
+	snprintf(kind, sizeof kind, "%.*s", (int)(colon - spec), spec);
+	if ((rc = add_override(ov, 0, "data.dataset", kind, what, err)))
+		return rc;
+	return add_override(ov, 0, "data.path", colon + 1, what, err);
+}
+
 /* ---- validation ------------------------------------------------------------ */
+
+/* where a value came from when not from the file: a JSON path of the
+ * merged experiment and the override that put it there */
+typedef struct origin {
+	char path[64];
+	const char *what;    /* borrowed from the override */
+} origin;
 
 struct ctx {
 	const char *text, *source;
 	dca_error *err;
+	int n_origins;
+	origin origins[64];
 };
+
+/* The override that gave path (or a value above it), or NULL. */
+static const char *origin_of(const struct ctx *c, const char *path)
+{
+	int i;
+
+	for (i = c->n_origins - 1; i >= 0; i--) {
+		size_t n = strlen(c->origins[i].path);
+		if (strncmp(path, c->origins[i].path, n) == 0 &&
+		    (path[n] == '\0' || path[n] == '.' || path[n] == '['))
+			return c->origins[i].what;
+	}
+	return NULL;
+}
 
 static int fail(struct ctx *c, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -147,10 +326,25 @@ static int fail(struct ctx *c, const char *path, const char *fmt, ...)
 	va_list ap;
 	int line, col;
 
+	const char *what = origin_of(c, path);
+	char near[256];
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	json_position(c->text, path, &line, &col);
+	if (what)      /* a flag: name it, not a place in the file */
+		return dca_error_set(c->err, DCA_ERR_INVALID, "%s: %s: %s", what,
+				     path, msg);
+	/* the path, else the nearest value above it the file has (an
+	 * override may have turned "space": "x" into an object) */
+	snprintf(near, sizeof near, "%s", path);
+	for (;;) {
+		char *cut;
+		json_position(c->text, near, &line, &col);
+		if (line || !(cut = strrchr(near, '.')))
+			break;
+		*cut = '\0';
+	}
 	if (line)
 		return dca_error_set(c->err, DCA_ERR_INVALID, "%s:%d:%d: %s: %s",
 				     c->source, line, col, path, msg);
@@ -204,21 +398,75 @@ static int get_string(struct ctx *c, json_t *obj, const char *path,
 	return 0;
 }
 
+/* A whole number at path p: an integer in the file, or the text of an
+ * override (flags are text; read here as the key's type). 0, or -1 when v
+ * is neither. */
+static int int_value(const struct ctx *c, json_t *v, const char *p, json_int_t *out)
+{
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && origin_of(c, p)) {
+		const char *t = json_string_value(v);
+		char *end;
+		long long x;
+
+		errno = 0;
+		x = strtoll(t, &end, 10);
+		if (end != t && !*end && errno == 0) {
+			*out = (json_int_t)x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A number at path p, as int_value. */
+static int real_value(const struct ctx *c, json_t *v, const char *p, double *out)
+{
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && origin_of(c, p)) {
+		const char *t = json_string_value(v);
+		char *end;
+		double x = strtod(t, &end);
+
+		if (end != t && !*end && isfinite(x)) {
+			*out = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* what a message quotes of a value that has the wrong type: the text of
+ * an override (the file's is located by line and column) */
+static const char *given(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
 static int get_int(struct ctx *c, json_t *obj, const char *path,
 		   const char *key, int *out, int min, int max)
 {
 	json_t *v = json_object_get(obj, key);
+	json_int_t x;
 	char p[256];
 
 	if (!v)
 		return 0;
 	snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
-	if (!json_is_integer(v))
-		return fail(c, p, "expects a whole number");
-	if (json_integer_value(v) < min || json_integer_value(v) > max)
+	if (int_value(c, v, p, &x))
+		return origin_of(c, p) && given(v)
+		       ? fail(c, p, "expects a whole number, got '%s'", given(v))
+		       : fail(c, p, "expects a whole number");
+	if (x < min || x > max)
 		return fail(c, p, "must be between %d and %d, got %lld", min, max,
-			    (long long)json_integer_value(v));
-	*out = (int)json_integer_value(v);
+			    (long long)x);
+	*out = (int)x;
 	return 0;
 }
 
@@ -226,25 +474,26 @@ static int get_real(struct ctx *c, json_t *obj, const char *path,
 		    const char *key, double *out, double min, double max)
 {
 	json_t *v = json_object_get(obj, key);
+	double x;
 	char p[256];
 
 	if (!v)
 		return 0;
 	snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
-	if (!json_is_number(v))
-		return fail(c, p, "expects a number");
-	if (json_number_value(v) < min || json_number_value(v) > max)
-		return fail(c, p, "must be between %g and %g, got %g", min, max,
-			    json_number_value(v));
-	*out = json_number_value(v);
+	if (real_value(c, v, p, &x))
+		return origin_of(c, p) && given(v)
+		       ? fail(c, p, "expects a number, got '%s'", given(v))
+		       : fail(c, p, "expects a number");
+	if (x < min || x > max)
+		return fail(c, p, "must be between %g and %g, got %g", min, max, x);
+	*out = x;
 	return 0;
 }
 
 static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
 		       struct dca_registry *reg)
 {
-	static const char *const keys[] = { "name", "width", "cells", "input",
-		"classes", "auxiliary", "search_width", "search_cells", NULL };
+	const char *const *keys = space_keys;
 	json_t *in;
 	int rc, aux = 0;
 
@@ -276,9 +525,13 @@ static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
 			e->input_given = 1;
 		}
 		if ((in = json_object_get(v, "auxiliary"))) {
-			if (!json_is_boolean(in))
+			const char *t = origin_of(c, "space.auxiliary") ? given(in) : NULL;
+			if (t && (strcmp(t, "true") == 0 || strcmp(t, "false") == 0))
+				aux = strcmp(t, "true") == 0;
+			else if (json_is_boolean(in))
+				aux = json_is_true(in);
+			else
 				return fail(c, "space.auxiliary", "expects true or false");
-			aux = json_is_true(in);
 		}
 		e->shape.auxiliary = aux;
 	} else {
@@ -286,21 +539,18 @@ static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
 	}
 	if (reg) {
 		dca_error lerr = { 0 };
-		const dca_space *s = dca_registry_space(reg, e->space, &lerr);
-		if (!s)
+		if (!(e->resolved.space = dca_registry_space(reg, e->space, &lerr)))
 			return fail(c, json_is_object(v) ? "space.name" : "space", "%s",
 				    lerr.msg);
-		dca_space_resolve_shape(s, &e->shape);
 	}
 	return 0;
 }
 
 static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 {
-	static const char *const keys[] = { "name", "epochs", "batch_size",
-		"warmup_epochs", "bottleneck_k", "lr", "arch_lr", "lambda_lr",
-		"seed", "time_limit", "candidate_epochs", "select", "select_k", NULL };
+	const char *const *keys = optimizer_keys;
 	json_t *seed;
+	json_int_t x;
 	int rc;
 
 	if (json_is_string(v)) {
@@ -311,7 +561,7 @@ static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 		return fail(c, "optimizer", "expects a name or an object with \"name\"");
 	if ((rc = only_keys(c, v, "optimizer", keys)) ||
 	    (rc = get_string(c, v, "optimizer", "name", e->optimizer, sizeof e->optimizer, 1)) ||
-	    (rc = get_int(c, v, "optimizer", "epochs", &e->epochs, 0, 100000)) ||
+	    (rc = get_int(c, v, "optimizer", "epochs", &e->epochs, 1, 100000)) ||
 	    (rc = get_int(c, v, "optimizer", "batch_size", &e->batch_size, 1, 1 << 20)) ||
 	    (rc = get_int(c, v, "optimizer", "warmup_epochs", &e->warmup_epochs, 0, 100000)) ||
 	    (rc = get_int(c, v, "optimizer", "bottleneck_k", &e->bottleneck_k, 1, 64)) ||
@@ -327,43 +577,60 @@ static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 		return fail(c, "optimizer.select", "is '%s'; expected one of "
 			    "\"proxy\", \"likely\", \"repair\"", e->select);
 	if ((seed = json_object_get(v, "seed"))) {
-		if (!json_is_integer(seed))
+		if (int_value(c, seed, "optimizer.seed", &x))
 			return fail(c, "optimizer.seed", "expects a whole number");
-		e->seed = (long)json_integer_value(seed);
+		e->seed = (long)x;
 	}
 	return 0;
 }
 
 static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 {
-	static const char *const keys[] = { "dataset", "path", "val_fraction",
-		"per_class", NULL };
-	static const char *const datasets[] = { "cifar10", "cifar100", "mnist",
-		"fashion-mnist", "digits8x8", NULL };
-	const char *const *d;
+	const char *const *keys = data_keys;
+	dca_error lerr = { 0 };
 	int rc;
 
 	if (!json_is_object(v))
 		return fail(c, "data", "expects an object with \"dataset\" and \"path\"");
-	if ((rc = only_keys(c, v, "data", keys)) ||
-	    (rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
+	if ((rc = only_keys(c, v, "data", keys)))
+		return rc;
+	if (!json_object_get(v, "dataset"))
+		return fail(c, "data", "missing required key 'dataset': give \"data\": "
+			    "{\"dataset\": KIND, \"path\": DIR} (or --data KIND:DIR)");
+	if ((rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
 	    (rc = get_string(c, v, "data", "path", e->data_path, sizeof e->data_path, 0)) ||
 	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 0.0, 0.99)) ||
 	    (rc = get_int(c, v, "data", "per_class", &e->per_class, 0, 1 << 30)))
 		return rc;
-	for (d = datasets; *d; d++)
-		if (strcmp(*d, e->dataset) == 0)
-			return 0;
-	return fail(c, "data.dataset", "unknown dataset '%s'; known: cifar10, "
-		    "cifar100, mnist, fashion-mnist, digits8x8", e->dataset);
+	if (dca_dataset_kind_shape(e->dataset, NULL, NULL, NULL, NULL, &lerr))
+		return fail(c, "data.dataset", "%s", lerr.msg);
+	return 0;
+}
+
+/* The deployed network's input and classes: as given, else the dataset
+ * kind's (known without reading it), else the space's defaults. */
+static void resolve_shape(dca_experiment *e)
+{
+	dca_net_shape kind = { 0 };
+
+	if (e->dataset[0] && dca_dataset_kind_shape(e->dataset, &kind.in_c, &kind.in_h,
+						    &kind.in_w, &kind.classes, NULL) == 0) {
+		if (!e->input_given) {
+			e->shape.in_c = kind.in_c;
+			e->shape.in_h = kind.in_h;
+			e->shape.in_w = kind.in_w;
+		}
+		if (!e->classes_given)
+			e->shape.classes = kind.classes;
+	}
+	if (e->resolved.space)
+		dca_space_resolve_shape(e->resolved.space, &e->shape);
 }
 
 static int parse_constraints(struct ctx *c, json_t *v, dca_experiment *e,
 			     struct dca_registry *reg)
 {
-	/* max_value and unit: what dca_experiment_to_json adds for readers
-	 * (a resolved config.json is read back on --resume); max rules */
-	static const char *const keys[] = { "name", "max", "max_value", "unit", NULL };
+	const char *const *keys = budget_keys;
 	size_t i;
 	json_t *item;
 	char path[64], mpath[80];
@@ -419,7 +686,7 @@ static int parse_constraints(struct ctx *c, json_t *v, dca_experiment *e,
 static void defaults(dca_experiment *e)
 {
 	memset(e, 0, sizeof *e);
-	snprintf(e->optimizer, sizeof e->optimizer, "dcanas");
+	snprintf(e->optimizer, sizeof e->optimizer, DEFAULT_OPTIMIZER);
 	e->epochs = 50;
 	e->batch_size = 64;
 	e->warmup_epochs = 15;
@@ -447,16 +714,126 @@ int dca_select_mode_from_name(const char *name)
 	return -1;
 }
 
-int dca_experiment_parse(dca_experiment *e, const char *text, const char *source,
-			 struct dca_registry *reg, dca_error *err)
+/* ---- merging overrides into the file's JSON --------------------------------- */
+
+static int record(struct ctx *c, const char *path, const char *what)
 {
-	static const char *const keys[] = { "space", "optimizer", "data", "device",
-		"constraints", NULL };
-	struct ctx c = { text, source, err };
+	if (c->n_origins == (int)(sizeof c->origins / sizeof c->origins[0]))
+		return dca_error_set(c->err, DCA_ERR_INVALID, "%s: more than %d "
+				     "overrides", what, c->n_origins);
+	snprintf(c->origins[c->n_origins].path, sizeof c->origins[0].path, "%s", path);
+	c->origins[c->n_origins++].what = what;
+	return 0;
+}
+
+/* The object of section name in root, to set a key of: made from the
+ * name form ("space": "nb201" becomes {"name": "nb201"}), or created (an
+ * optimizer with the default's name); NULL when the file holds something
+ * else there, which the parse then reports. */
+static json_t *section(json_t *root, const char *name)
+{
+	json_t *v = json_object_get(root, name), *o;
+
+	if (json_is_object(v))
+		return v;
+	if (!v) {
+		o = strcmp(name, "optimizer") == 0
+		    ? json_pack("{s:s}", "name", DEFAULT_OPTIMIZER) : json_object();
+	} else if (json_is_string(v) && strcmp(name, "data") != 0) {
+		o = json_pack("{s:O}", "name", v);
+	} else {
+		return NULL;
+	}
+	if (!o || json_object_set_new(root, name, o))
+		return NULL;
+	return o;
+}
+
+/* A budget override: the file's budget of that name gets its max, or a
+ * budget is appended. */
+static int merge_budget(struct ctx *c, json_t *root, const override *o)
+{
+	json_t *cons = json_object_get(root, "constraints"), *item;
+	char path[64];
+	size_t i;
+
+	if (!cons) {
+		cons = json_array();
+		json_object_set_new(root, "constraints", cons);
+	}
+	if (!json_is_array(cons))
+		return 0;    /* the file's own error, reported by the parse */
+	json_array_foreach(cons, i, item) {
+		json_t *name = json_object_get(item, "name");
+		if (json_is_string(name) && strcmp(json_string_value(name), o->path) == 0) {
+			json_object_set_new(item, "max", json_string(o->text));
+			/* what to_json adds for readers: the flag's max rules */
+			json_object_del(item, "max_value");
+			json_object_del(item, "unit");
+			snprintf(path, sizeof path, "constraints[%zu].max", i);
+			return record(c, path, o->what);
+		}
+	}
+	json_array_append_new(cons, json_pack("{s:s, s:s}", "name", o->path,
+					      "max", o->text));
+	snprintf(path, sizeof path, "constraints[%zu]", json_array_size(cons) - 1);
+	return record(c, path, o->what);
+}
+
+static int merge(struct ctx *c, json_t *root, const dca_experiment_overrides *ov)
+{
+	int i, rc;
+
+	for (i = 0; ov && i < ov->n; i++) {
+		const override *o = &ov->v[i];
+		const char *dot = strchr(o->path, '.');
+		char sec[16];
+		json_t *obj, *cur;
+
+		if (o->budget) {
+			if ((rc = merge_budget(c, root, o)))
+				return rc;
+			continue;
+		}
+		if (!dot) {
+			json_object_set_new(root, o->path, json_string(o->text));
+			if ((rc = record(c, o->path, o->what)))
+				return rc;
+			continue;
+		}
+		snprintf(sec, sizeof sec, "%.*s", (int)(dot - o->path), o->path);
+		if (!(obj = section(root, sec)))
+			continue;    /* the file's own error, reported by the parse */
+		/* the file's width, cells and budgets are for its space */
+		cur = json_object_get(obj, "name");
+		if (strcmp(o->path, "space.name") == 0 && json_is_string(cur) &&
+		    !origin_of(c, "space.name") &&
+		    strcmp(json_string_value(cur), o->text) != 0)
+			return dca_error_set(c->err, DCA_ERR_INVALID, "%s: differs from "
+					     "the experiment's space '%s' (%s); drop it "
+					     "or make them agree", o->what,
+					     json_string_value(cur), c->source);
+		json_object_set_new(obj, dot + 1, json_string(o->text));
+		if ((rc = record(c, o->path, o->what)))
+			return rc;
+	}
+	return 0;
+}
+
+int dca_experiment_parse_with_overrides(dca_experiment *e, const char *text,
+					const char *source,
+					const dca_experiment_overrides *ov,
+					struct dca_registry *reg, dca_error *err)
+{
+	const char *const *keys = top_keys;
+	struct ctx c = { 0 };
 	json_error_t jerr;
 	json_t *root, *v;
-	int rc = 0, needs_device = 0, i;
+	int rc = 0, needs_device = -1, i;   /* the first budget needing a device */
 
+	c.text = text = text ? text : "{}";   /* no file: the overrides alone */
+	c.source = source;
+	c.err = err;
 	defaults(e);
 	snprintf(e->source, sizeof e->source, "%s", source);
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -469,6 +846,8 @@ int dca_experiment_parse(dca_experiment *e, const char *text, const char *source
 				   source);
 		goto out;
 	}
+	if ((rc = merge(&c, root, ov)))
+		goto out;
 	if ((rc = only_keys(&c, root, "", keys)))
 		goto out;
 	if (!(v = json_object_get(root, "space"))) {
@@ -485,26 +864,46 @@ int dca_experiment_parse(dca_experiment *e, const char *text, const char *source
 	if ((v = json_object_get(root, "constraints")) &&
 	    (rc = parse_constraints(&c, v, e, reg)))
 		goto out;
+	resolve_shape(e);
+	if (reg) {
+		dca_error lerr = { 0 };
+		v = json_object_get(root, "optimizer");
+		if (!(e->resolved.optimizer = dca_registry_optimizer(reg, e->optimizer, &lerr))) {
+			rc = fail(&c, json_is_object(v) ? "optimizer.name" : "optimizer",
+				  "%s%s", lerr.msg, v ? "" : " (the default optimizer)");
+			goto out;
+		}
+	}
 	for (i = 0; i < e->n_budgets; i++)
-		if (e->budgets[i].constraint && e->budgets[i].constraint->needs_device)
-			needs_device = 1;
+		if (e->budgets[i].constraint && e->budgets[i].constraint->needs_device &&
+		    needs_device < 0)
+			needs_device = i;
 	if ((v = json_object_get(root, "device"))) {
 		if (!json_is_string(v)) {
 			rc = fail(&c, "device", "expects a device name, e.g. \"raspi4\"");
 			goto out;
 		}
 		snprintf(e->device, sizeof e->device, "%s", json_string_value(v));
-		needs_device = 1;
-	} else if (needs_device) {
+	} else if (needs_device >= 0) {
+		char path[64];
+
 		e->device[0] = '\0';
-		rc = fail(&c, "constraints", "a latency or energy budget needs a "
-			  "\"device\" (see `dcanas devices`)");
+		snprintf(path, sizeof path, "constraints[%d]", needs_device);
+		rc = fail(&c, path, "a latency or energy budget needs a \"device\" "
+			  "(see `dcanas devices`)");
 		goto out;
 	}
-	if (reg && needs_device) {
+	if (reg && e->device[0]) {
 		dca_error lerr = { 0 };
-		if (!dca_registry_device(reg, e->device, &lerr)) {
-			rc = fail(&c, "device", "%s", lerr.msg);
+		/* the default device ("host") only reports a latency: quietly
+		 * absent when not loaded */
+		e->resolved.device = dca_registry_device(reg, e->device, &lerr);
+		if (!e->resolved.device && v) {
+			if (needs_device >= 0)
+				rc = fail(&c, "device", "%s (budget '%s' needs a device)",
+					  lerr.msg, e->budgets[needs_device].name);
+			else
+				rc = fail(&c, "device", "%s", lerr.msg);
 			goto out;
 		}
 	}
@@ -513,8 +912,15 @@ out:
 	return rc;
 }
 
-int dca_experiment_load(dca_experiment *e, const char *path,
-			struct dca_registry *reg, dca_error *err)
+int dca_experiment_parse(dca_experiment *e, const char *text, const char *source,
+			 struct dca_registry *reg, dca_error *err)
+{
+	return dca_experiment_parse_with_overrides(e, text, source, NULL, reg, err);
+}
+
+int dca_experiment_load_with_overrides(dca_experiment *e, const char *path,
+				       const dca_experiment_overrides *ov,
+				       struct dca_registry *reg, dca_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *text;
@@ -541,9 +947,15 @@ int dca_experiment_load(dca_experiment *e, const char *path,
 	}
 	fclose(f);
 	text[n] = '\0';
-	rc = dca_experiment_parse(e, text, path, reg, err);
+	rc = dca_experiment_parse_with_overrides(e, text, path, ov, reg, err);
 	free(text);
 	return rc;
+}
+
+int dca_experiment_load(dca_experiment *e, const char *path,
+			struct dca_registry *reg, dca_error *err)
+{
+	return dca_experiment_load_with_overrides(e, path, NULL, reg, err);
 }
 
 json_t *dca_experiment_to_json(const dca_experiment *e)

@@ -232,6 +232,7 @@ int dca_op_table_net_cost(dca_op_table *t, const dca_net *net, double *ms,
 }
 
 const char *dca_op_table_path(const dca_op_table *t) { return t->path; }
+const dca_timing_opts *dca_op_table_timing(const dca_op_table *t) { return &t->opts; }
 size_t dca_op_table_count(const dca_op_table *t) { return json_object_size(t->entries); }
 json_t *dca_op_table_quality(dca_op_table *t) { t->unsaved++; return t->quality; }
 

@@ -6,6 +6,7 @@ DCANAS="$DCANAS_BUILDDIR/dcanas"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
+skipped=0
 pass() { echo "ok - $1"; }
 fail() { echo "not ok - $1"; fails=$((fails + 1)); }
 # expect_ok NAME PATTERN CMD...: exit 0 and stdout matches PATTERN
@@ -38,6 +39,23 @@ expect_ok "cost nb201 raspi4 latency" '^latency +10\.48ms' "$DCANAS" cost --spac
 expect_ok "cost nb201 model estimate" 'estimate +[0-9.]+ms' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4
 expect_ok "cost --json" '"latency": 10\.48' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4 --json
 expect_ok "cost darts v2" '^params +3\.34934M \(3349342\)' "$DCANAS" cost --space darts --genotype "$V2"
+# --json: full precision (a table's value reads back as itself), counts and bytes as integers
+v=$(zcat "$DCANAS_SRCDIR/devices/profiles/raspi4.json.gz" | grep -o "\"$ARCH0\": *[0-9.e+-]*" | sed 's/.*: *//; s/\./\\./g')
+expect_ok "cost --json: the table's latency to the last digit" "\"latency\": $v,?\$" \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4 --json
+expect_ok "cost --json: counts are integers" '"params": 3349342,$' "$DCANAS" cost --space darts --genotype "$V2" --json
+grep -qE '"(params|flops|peak_memory)": [0-9]+\.' "$tmp/out" && fail "cost --json: no count printed as a real" \
+	|| pass "cost --json: no count printed as a real"
+# a constraint from a module shows up, with its unit; one that needs a device only with one
+G="$DCANAS_PLUGIN_PATH:$DCANAS_TEST_MODULES/good"
+DCANAS_PLUGIN_PATH="$G" expect_ok "cost: a module's constraint" '^conv_count +37 \(37\)$' \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0"
+grep -q '^latency_p99' "$tmp/out" && fail "cost: a device constraint needs --device" \
+	|| pass "cost: a device constraint needs --device"
+DCANAS_PLUGIN_PATH="$G" expect_ok "cost: a module's device constraint, in ms" '^latency_p99 +13\.1ms' \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4
+DCANAS_PLUGIN_PATH="$G" expect_ok "cost --json: a module's constraint" '"conv_count": 37,' \
+	"$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4 --json
 expect_err "cost: unknown space" "unknown space 'resnet'" "$DCANAS" cost --space resnet --arch x
 expect_err "cost: bad arch" "unknown op 'conv_9x9'" "$DCANAS" cost --space nb201 --arch '|conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|'
 expect_err "cost: unknown device" "unknown device 'toaster'" "$DCANAS" cost --space nb201 --arch "$ARCH0" --device toaster
@@ -57,6 +75,29 @@ cat >"$tmp/bad.json" <<'JSON'
 JSON
 expect_err "check-config: bad unit with line:col" 'bad\.json:2:37: constraints\[0\]\.max' "$DCANAS" check-config "$tmp/bad.json"
 expect_err "check-config: missing file" "cannot open" "$DCANAS" check-config "$tmp/nope.json"
+cat >"$tmp/digits.json" <<'JSON'
+{"space": {"name": "nb201", "width": 8, "cells": 1}, "data": {"dataset": "digits8x8", "path": "/nowhere"},
+ "constraints": [{"name": "flops", "max": "1M"}]}
+JSON
+# what a search refuses at once, without its data, check-config refuses too
+echo '{"space": "nb201", "constraints": [{"name": "params", "max": "1K"}]}' >"$tmp/small.json"
+expect_err "check-config: a budget no architecture meets" \
+	"budget params <= 1K cannot be met: the smallest params of any 'nb201' architecture .* is 73\.306K" \
+	"$DCANAS" check-config "$tmp/small.json"
+echo '{"space": "darts", "device": "raspi4", "constraints": [{"name": "latency", "max": "5ms"}]}' >"$tmp/notable.json"
+expect_err "check-config: a device with nothing for the space" \
+	"budget 'latency' cannot be checked on a 'darts' architecture: device raspi4 has no per-op latency table" \
+	"$DCANAS" check-config "$tmp/notable.json"
+expect_ok "check-config: the dataset kind gives the input" '"input": \[ *1, *8, *8 *\]' \
+	sh -c "\"$DCANAS\" check-config \"$tmp/digits.json\" | tr -d '\n'" 2>/dev/null
+grep -q "names no data: its budgets were checked at input 3x32x32" "$tmp/err" \
+	&& fail "check-config: no note when the data says the input" \
+	|| pass "check-config: no note when the data says the input"
+expect_ok "check-config: says when the input is the space's default" '"max_value"' \
+	"$DCANAS" check-config "$tmp/good.json"
+grep -q "names no data: its budgets were checked at input 3x32x32, 10 classes" "$tmp/err" \
+	&& pass "check-config: the default input is stated" \
+	|| { fail "check-config: the default input is stated"; sed 's/^/# /' "$tmp/err"; }
 
 expect_ok "devices lists raspi4" '^raspi4 ' "$DCANAS" devices
 expect_ok "devices show raspi4 fit" 'R.?2' "$DCANAS" devices show raspi4
@@ -91,6 +132,15 @@ expect_err "search: bad budget unit" "params=2 apples" \
 	"$DCANAS" search --space nb201 --budget 'params=2 apples' --data digits8x8:/nowhere
 expect_err "search: latency without a device" "needs a device" \
 	"$DCANAS" search --space nb201 --budget latency=5ms --device toaster --data digits8x8:/nowhere
+# flags go through the experiment's one parse: errors name the flag
+expect_err "search: a bad number names the flag" "--epochs ten: optimizer\.epochs: expects a whole number" \
+	"$DCANAS" search --space nb201 --epochs ten --data digits8x8:/nowhere
+expect_err "search: --space escaped, checked as a name" "--space nb\"201: space\.name: unknown space 'nb\"201'" \
+	"$DCANAS" search --space 'nb"201' --data digits8x8:/nowhere
+expect_err "search: --data KIND:PATH" "--data digits8x8: expects KIND:PATH" \
+	"$DCANAS" search --space nb201 --data digits8x8
+expect_err "search: --space differs from the file's" "--space darts: differs from the experiment's space 'nb201'" \
+	"$DCANAS" search "$tmp/good.json" --space darts --data digits8x8:/nowhere
 expect_err "search: resume a non-run" "no config.json" "$DCANAS" search --resume "$tmp"
 expect_err "search: resume takes no settings" "takes no CONFIG" "$DCANAS" search --resume "$tmp" --epochs 3
 DIGITS="${DCANAS_DATA_DIR:-}/digits8x8"
@@ -101,10 +151,20 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		"$DCANAS" search $S --budget params=10K --out "$tmp/r1"
 	[ ! -e "$tmp/r1/arch.json" ] && pass "search: nothing written for an infeasible budget" \
 		|| fail "search: nothing written for an infeasible budget"
-	expect_ok "search: runs and meets its budgets" 'arch\.json' \
+	# stand-ins for Graphviz's dot: one that draws, one that fails
+	mkdir -p "$tmp/dot-ok" "$tmp/dot-fails"
+	printf '#!/bin/sh\n[ "$1" = -Tsvg ] && [ "$2" = -o ] && [ -r "$4" ] && echo "<svg/>" >"$3"\n' \
+		>"$tmp/dot-ok/dot"
+	printf '#!/bin/sh\nexit 1\n' >"$tmp/dot-fails/dot"
+	chmod +x "$tmp/dot-ok/dot" "$tmp/dot-fails/dot"
+	PATH="$tmp/dot-ok:$PATH" expect_ok "search: runs and meets its budgets" 'arch\.json' \
 		"$DCANAS" search $S --budget params=40K --budget flops=1M --epochs 2 --warmup 1 --out "$tmp/r2"
 	grep -q '"all_met": true' "$tmp/r2/arch.json" && pass "search: arch.json says all budgets met" \
 		|| fail "search: arch.json says all budgets met"
+	grep -q '"drawing": "cells.dot"' "$tmp/r2/arch.json" && grep -q '"drawing_svg": "cells.svg"' \
+		"$tmp/r2/arch.json" && [ -s "$tmp/r2/cells.svg" ] && grep -q digraph "$tmp/r2/cells.dot" \
+		&& pass "search: the program draws cells.svg with dot and arch.json names it" \
+		|| { fail "search: the program draws cells.svg with dot and arch.json names it"; ls "$tmp/r2"; }
 	if "$DCANAS" search $S --budget params=40K --epochs 2 --warmup 1 --stop-after 1 \
 		--out "$tmp/r4" >/dev/null 2>"$tmp/err" && grep -q "resume" "$tmp/err" &&
 		[ ! -e "$tmp/r4/arch.json" ]; then pass "search: stops early when asked"
@@ -114,10 +174,31 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		|| fail "search: resumed run meets its budgets"
 	expect_err "search: a used run directory is refused" "not empty.*--resume" \
 		"$DCANAS" search $S --budget params=40K --out "$tmp/r2"
+	# a file's budget replaced by --budget, its latency budget's device from --device
+	cat >"$tmp/flags.json" <<'JSON'
+{"space": {"name": "nb201", "width": 8, "cells": 1},
+ "constraints": [{"name": "params", "max": "10K"}, {"name": "latency", "max": "50ms"}]}
+JSON
+	PATH="$tmp/dot-fails:$PATH" expect_ok "search: flags override the file's budget and give its device" 'arch\.json' \
+		"$DCANAS" search "$tmp/flags.json" --data "digits8x8:$DIGITS" --per-class 40 \
+		--batch-size 32 --k 2 --select-k 16 --quiet --epochs 1 --warmup 0 \
+		--budget params=40K --device fpga --out "$tmp/r5"
+	grep -q '"budget": 40000' "$tmp/r5/arch.json" && grep -q '"device": "fpga"' "$tmp/r5/arch.json" \
+		&& grep -q '"max": "40K"' "$tmp/r5/config.json" \
+		&& pass "search: arch.json and config.json record the flags' values" \
+		|| { fail "search: arch.json and config.json record the flags' values"; sed 's/^/# /' "$tmp/r5/arch.json"; }
+	grep -q '"drawing": "cells.dot"' "$tmp/r5/arch.json" && ! grep -q drawing_svg "$tmp/r5/arch.json" \
+		&& [ ! -e "$tmp/r5/cells.svg" ] && pass "search: when dot fails, arch.json names only cells.dot" \
+		|| fail "search: when dot fails, arch.json names only cells.dot"
 	expect_ok "train --arch-json trains the result" 'test acc' \
 		"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$DIGITS" --epochs 1
 else
-	echo "# SKIP search runs: no digits8x8 under DCANAS_DATA_DIR"
+	if [ "${DCANAS_REQUIRE_DATA:-}" = 1 ]; then
+		fail "search runs: DCANAS_REQUIRE_DATA=1 but no digits8x8 under DCANAS_DATA_DIR"
+	else
+		echo "# SKIP search runs: no digits8x8 under DCANAS_DATA_DIR"
+		skipped=1
+	fi
 fi
 
 # --- profile and the host device ---
@@ -150,4 +231,6 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 fi
 
 [ "$fails" -eq 0 ] || { echo "$fails CLI checks failed"; exit 1; }
+# the search checks need the shared data: without it, a skip (exit 77), not a pass
+[ "$skipped" -eq 0 ] || { echo "CLI checks passed, search checks skipped"; exit 77; }
 echo "all CLI checks passed"

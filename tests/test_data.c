@@ -1,5 +1,6 @@
 /* Data: CIFAR and IDX readers, splits, stats, the batch loader. */
 #include "config.h"
+#include "check_main.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -96,27 +97,21 @@ static void count_classes(const dca_dataset *d, int *cnt)
 	ck_assert_int_eq(bad, 0);
 }
 
-static int load_mini(dca_dataset *d, const char *rel)
+static void load_mini(dca_dataset *d, const char *rel)
 {
 	char buf[1024];
 	const char *p = test_data_file(rel, buf, sizeof buf);
 	dca_error err = { 0 };
-	if (!p)
-		return 0;
 	ck_assert_msg(dca_cifar_load(d, &p, 1, 0, &err) == 0, "%s", err.msg);
-	return 1;
 }
 
-static int load_digits(dca_dataset *d)
+static void load_digits(dca_dataset *d)
 {
 	char a[1024], b[1024];
 	const char *pi = test_data_file(DIGITS_IMG, a, sizeof a);
-	const char *pl = pi ? test_data_file(DIGITS_LAB, b, sizeof b) : NULL;
+	const char *pl = test_data_file(DIGITS_LAB, b, sizeof b);
 	dca_error err = { 0 };
-	if (!pi || !pl)
-		return 0;
 	ck_assert_msg(dca_idx_load(d, pi, pl, &err) == 0, "%s", err.msg);
-	return 1;
 }
 
 /* ---- readers ---- */
@@ -127,8 +122,7 @@ START_TEST(cifar_mini)
 	int cnt[10], k;
 	const size_t last = (size_t)999 * 3072;
 
-	if (!load_mini(&d, MINI_TRAIN))
-		return;
+	load_mini(&d, MINI_TRAIN);
 	ck_assert_int_eq(d.n, 1000);
 	ck_assert_int_eq(d.c, 3);
 	ck_assert_int_eq(d.h, 32);
@@ -154,8 +148,7 @@ START_TEST(cifar_mini)
 	dca_dataset_free(&d);
 	ck_assert_ptr_null(d.images);
 
-	if (!load_mini(&d, MINI_TEST))
-		return;
+	load_mini(&d, MINI_TEST);
 	ck_assert_int_eq(d.n, 200);
 	count_classes(&d, cnt);
 	for (k = 0; k < 10; k++)
@@ -178,8 +171,7 @@ START_TEST(cifar_dirs)
 	dca_error err = { 0 };
 	int cnt[10], k;
 
-	if (!test_data_file("cifar10-mini", buf, sizeof buf))
-		return;
+	test_data_file("cifar10-mini", buf, sizeof buf);
 	ck_assert_msg(dca_cifar10_load_dir(&d, buf, 1, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(d.n, 1000);
 	dca_dataset_free(&d);
@@ -219,8 +211,7 @@ START_TEST(cifar_bad_files)
 	dca_error err = { 0 };
 	FILE *f;
 
-	if (!test_data_file(MINI_TRAIN, src, sizeof src))
-		return;
+	test_data_file(MINI_TRAIN, src, sizeof src);
 	raw = slurp(src, &len);
 	ck_assert_uint_eq(len, 3073000);
 
@@ -298,8 +289,7 @@ START_TEST(digits)
 	static const int want[10] = { 178, 182, 177, 183, 181, 182, 181, 179, 174, 180 };
 	int cnt[10], k;
 
-	if (!load_digits(&d))
-		return;
+	load_digits(&d);
 	ck_assert_int_eq(d.n, 1797);
 	ck_assert_int_eq(d.c, 1);
 	ck_assert_int_eq(d.h, 8);
@@ -328,9 +318,8 @@ START_TEST(idx_bad_files)
 	dca_dataset d;
 	dca_error err = { 0 };
 
-	if (!test_data_file(DIGITS_IMG, si, sizeof si) ||
-	    !test_data_file(DIGITS_LAB, sl, sizeof sl))
-		return;
+	test_data_file(DIGITS_IMG, si, sizeof si);
+	test_data_file(DIGITS_LAB, sl, sizeof sl);
 	img = slurp(si, &ilen);
 	lab = slurp(sl, &llen);
 	ck_assert_uint_eq(ilen, 16 + 1797 * 64);
@@ -392,18 +381,24 @@ START_TEST(idx_bad_files)
 }
 END_TEST
 
+/* Debian's dataset-fashion-mnist, when installed; 0 (and a message) when
+ * not */
+static int have_fashion(void)
+{
+	if (access(FASHION "train-images-idx3-ubyte.gz", R_OK) == 0 &&
+	    access(FASHION "train-labels-idx1-ubyte.gz", R_OK) == 0)
+		return 1;
+	fprintf(stderr, "SKIP: Fashion-MNIST not installed in " FASHION
+		" (apt-get install dataset-fashion-mnist)\n");
+	return 0;
+}
+
 START_TEST(fashion_mnist)
 {
 	dca_dataset d;
 	dca_error err = { 0 };
 	int cnt[10], k;
 
-	if (access(FASHION "train-images-idx3-ubyte.gz", R_OK) != 0 ||
-	    access(FASHION "train-labels-idx1-ubyte.gz", R_OK) != 0) {
-		fprintf(stderr, "SKIP: Fashion-MNIST not installed in " FASHION
-			" (apt-get install dataset-fashion-mnist)\n");
-		return;
-	}
 	ck_assert_msg(dca_idx_load(&d, FASHION "train-images-idx3-ubyte.gz",
 				   FASHION "train-labels-idx1-ubyte.gz", &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(d.n, 60000);
@@ -498,11 +493,18 @@ START_TEST(split_fraction)
 	ck_assert_float_eq(va.max_value, 255.0f);
 	dca_dataset_free(&tr);
 	dca_dataset_free(&va);
-
-	/* Real data: digits, 10% per class. */
 	dca_dataset_free(&d);
-	if (!load_digits(&d))
-		return;
+}
+END_TEST
+
+/* Real data: digits, 10% per class. */
+START_TEST(split_fraction_digits)
+{
+	dca_dataset d, tr, va;
+	dca_error err = { 0 };
+	int cnt[10];
+
+	load_digits(&d);
 	ck_assert_msg(dca_dataset_split(&d, 0.1f, 0, 1, &tr, &va, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(va.n, 179);  /* 18 x 9 + round(17.4) = 17 */
 	ck_assert_int_eq(tr.n, 1797 - 179);
@@ -584,8 +586,7 @@ START_TEST(subset_and_stats)
 	dca_augment aug;
 	int cnt[10], k;
 
-	if (!load_mini(&d, MINI_TRAIN))
-		return;
+	load_mini(&d, MINI_TRAIN);
 	ck_assert_msg(dca_dataset_subset(&d, 7, &s, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(s.n, 70);
 	count_classes(&s, cnt);
@@ -624,8 +625,7 @@ START_TEST(loader_batches)
 	int *lab, b, nb = 0, seen = 0;
 	float want;
 
-	if (!load_mini(&d, MINI_TRAIN))
-		return;
+	load_mini(&d, MINI_TRAIN);
 	dca_dataset_stats(&d, &aug);
 	ck_assert_int_eq(dca_loader_init(&l, &d, 64, 0, &aug, 1), 0);
 	ck_assert_int_eq(dca_loader_batches(&l), 16);
@@ -690,8 +690,7 @@ START_TEST(loader_flip_crop)
 	int *lab, b, i, c, y, xx, flipped = 0, cropped = 0, cnt[10] = { 0 };
 	float ref[3072];
 
-	if (!load_mini(&d, MINI_TRAIN))
-		return;
+	load_mini(&d, MINI_TRAIN);
 	dca_dataset_stats(&d, &aug);
 	g = dca_graph_new();
 
@@ -806,8 +805,7 @@ START_TEST(loader_determinism)
 	int *la, *lb, *lc;
 	size_t bytes;
 
-	if (!load_mini(&d, MINI_TRAIN))
-		return;
+	load_mini(&d, MINI_TRAIN);
 	ck_assert_int_eq(dca_dataset_subset(&d, 20, &s, &err), 0);
 	dca_dataset_stats(&s, &aug);
 	a = run_epochs(&s, &aug, 11, &la);
@@ -921,7 +919,7 @@ int main(void)
 	TCase *sp = tcase_create("splits");
 	TCase *ld = tcase_create("loader");
 	SRunner *sr;
-	int failed;
+	int failed, skipped = 0;
 
 	/* The full CIFAR test batch and Fashion-MNIST take a while under valgrind. */
 	if (!tmp_init()) {
@@ -930,20 +928,29 @@ int main(void)
 	}
 	tcase_set_timeout(rd, 600);
 	tcase_set_timeout(ld, 300);
-	tcase_add_test(rd, cifar_mini);
-	tcase_add_test(rd, cifar_dirs);
-	tcase_add_test(rd, cifar_bad_files);
-	tcase_add_test(rd, digits);
-	tcase_add_test(rd, idx_bad_files);
-	tcase_add_test(rd, fashion_mnist);
 	tcase_add_test(sp, split_fraction);
 	tcase_add_test(sp, split_count);
 	tcase_add_test(sp, split_seeded);
-	tcase_add_test(sp, subset_and_stats);
-	tcase_add_test(ld, loader_batches);
-	tcase_add_test(ld, loader_flip_crop);
-	tcase_add_test(ld, loader_determinism);
 	tcase_add_test(ld, loader_cutout);
+	/* the rest read the shared data: left out, and the run a skip, without it */
+	if (test_skip_without_data()) {
+		skipped = 1;
+	} else {
+		tcase_add_test(rd, cifar_mini);
+		tcase_add_test(rd, cifar_dirs);
+		tcase_add_test(rd, cifar_bad_files);
+		tcase_add_test(rd, digits);
+		tcase_add_test(rd, idx_bad_files);
+		tcase_add_test(sp, split_fraction_digits);
+		tcase_add_test(sp, subset_and_stats);
+		tcase_add_test(ld, loader_batches);
+		tcase_add_test(ld, loader_flip_crop);
+		tcase_add_test(ld, loader_determinism);
+	}
+	if (have_fashion())
+		tcase_add_test(rd, fashion_mnist);
+	else
+		skipped = 1;
 	suite_add_tcase(s, rd);
 	suite_add_tcase(s, sp);
 	suite_add_tcase(s, ld);
@@ -952,5 +959,5 @@ int main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	tmp_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed ? EXIT_FAILURE : skipped ? TEST_EXIT_SKIP : EXIT_SUCCESS;
 }

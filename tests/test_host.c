@@ -127,6 +127,105 @@ START_TEST(test_host_device)
 }
 END_TEST
 
+/* ---- profiling a space, through the library (dcanas profile's work) ---- */
+
+static char *fresh_path(char *path)
+{
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(path);
+	return path;
+}
+
+/* the overhead fit and the scores on points with a known answer */
+START_TEST(test_overhead_fit_and_score)
+{
+	char path[] = "/tmp/dcanas-host-XXXXXX";
+	dca_timing_opts o;
+	dca_op_table *t;
+	dca_error err = { 0 };
+	double per_net, per_op;
+	json_t *q;
+
+	dca_timing_opts_default(&o);
+	t = dca_op_table_open(fresh_path(path), &o, &err);
+	ck_assert_msg(t != NULL, "%s", err.msg);
+	/* measured - Σ ops = 1 + 0.1 n exactly: (Σ ops, n_ops, measured) */
+	q = json_pack("{s:s, s:[[f,i,f],[f,i,f],[f,i,f],[f,i,f]]}", "shape", "test",
+		      "points", 1.0, 10, 3.0, 2.0, 20, 5.0, 3.0, 30, 7.0, 0.5, 40, 5.5);
+	ck_assert_ptr_nonnull(q);
+	json_object_set_new(dca_op_table_quality(t), "toy", q);
+	dca_op_table_fit_overhead(t);
+	dca_op_table_get_overhead(t, &per_net, &per_op);
+	ck_assert_double_eq_tol(per_net, 1.0, 1e-9);
+	ck_assert_double_eq_tol(per_op, 0.1, 1e-9);
+	ck_assert_int_eq(dca_op_table_score(t, &err), 0);
+	ck_assert_double_eq_tol(json_number_value(json_object_get(q, "kendall_tau")), 1.0, 1e-12);
+	ck_assert_double_eq_tol(json_number_value(json_object_get(q, "median_rel_err")), 0, 1e-9);
+	ck_assert_int_eq(json_integer_value(json_object_get(q, "archs")), 4);
+	dca_op_table_free(t);
+	unlink(path);
+}
+END_TEST
+
+/* measure a small NB201 network's ops, validate on three random networks,
+ * then again: nothing measured twice; a stop request stops */
+START_TEST(test_profile_space)
+{
+	char path[] = "/tmp/dcanas-host-XXXXXX", *log = NULL;
+	dca_registry *reg = test_registry();
+	const dca_space *sp = dca_registry_space(reg, "nb201", NULL);
+	dca_net_shape sh = { .width = 4, .cells = 1 };
+	dca_timing_opts o;
+	dca_op_table *t;
+	dca_error err = { 0 };
+	volatile sig_atomic_t stop = 0;
+	dca_profile_ctl ctl = { NULL, &stop };
+	size_t n_ops, len = 0;
+	json_t *q;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(sp);
+	dca_space_resolve_shape(sp, &sh);
+	dca_timing_opts_default(&o);
+	o.runs = 2;
+	o.warmup = 0;
+	t = dca_op_table_open(fresh_path(path), &o, &err);
+	ck_assert_msg(t != NULL, "%s", err.msg);
+	ck_assert_int_eq(dca_op_table_timing(t)->runs, 2);
+	ck_assert_msg(dca_profile_space(t, sp, &sh, 3, 1, NULL, &ctl, &err) == 0, "%s", err.msg);
+	n_ops = dca_op_table_count(t);
+	ck_assert_uint_gt(n_ops, 5);
+	q = json_object_get(dca_op_table_quality(t), "nb201");
+	ck_assert_int_eq(json_array_size(json_object_get(q, "points")), 3);
+	ck_assert(json_is_number(json_object_get(q, "kendall_tau")));
+	ck_assert_int_eq(json_integer_value(json_object_get(q, "archs")), 3);
+
+	/* again: every op is in the table already */
+	f = open_memstream(&log, &len);
+	ctl.progress = f;
+	ck_assert_msg(dca_profile_space(t, sp, &sh, 0, 1, NULL, &ctl, &err) == 0, "%s", err.msg);
+	fclose(f);
+	ck_assert_msg(strstr(log, "(0 measured now"), "%s", log);
+	ck_assert_uint_eq(dca_op_table_count(t), n_ops);
+	free(log);
+	dca_op_table_free(t);
+	unlink(path);
+
+	/* a stop request: an error that says so, what was measured kept */
+	t = dca_op_table_open(path, &o, &err);
+	ctl.progress = NULL;
+	stop = 1;
+	ck_assert_int_eq(dca_profile_space(t, sp, &sh, 2, 1, NULL, &ctl, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, "interrupted"), "%s", err.msg);
+	dca_op_table_free(t);
+	unlink(path);
+	dca_registry_free(reg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("host");
@@ -138,6 +237,8 @@ int main(void)
 	tcase_add_test(tc, test_kendall);
 	tcase_add_test(tc, test_op_table_cache);
 	tcase_add_test(tc, test_host_device);
+	tcase_add_test(tc, test_overhead_fit_and_score);
+	tcase_add_test(tc, test_profile_space);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }

@@ -65,6 +65,7 @@ run "$DCANAS" cost --space abi10 --arch 8 --device abi10_board
 ok_status "cost with a 1.0 module's space and device"
 check "1.0 space: params of its network" out '^params +306 \(306\)'
 check "1.0 device: 1 ms per op" out '^latency +3ms'
+check "cost shows the 1.0 module's own constraint" out '^abi10_ops +3 \(3\)'
 check_not "1.0 device: its 1.0 arch_cost is not called" out '^latency +42ms'
 check_not "1.0 device: no call through a 1.0 slot with another signature" err 'another signature'
 

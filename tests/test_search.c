@@ -385,17 +385,35 @@ START_TEST(test_derive_nb201)
 }
 END_TEST
 
+/* A search takes what the experiment's parse resolved: one parsed
+ * without a registry is refused before any data is read. */
+START_TEST(test_open_needs_resolved)
+{
+	dca_experiment e;
+	dca_error err = { 0 };
+	dca_search_opts o = { 0 };
+	dca_search *s = (dca_search *)&e;
+
+	ck_assert_int_eq(dca_experiment_parse(&e, "{\"space\": \"nb201\", \"data\": "
+			 "{\"dataset\": \"digits8x8\", \"path\": \"/nowhere\"}}",
+			 "exp.json", NULL, &err), 0);
+	ck_assert_int_eq(dca_search_open(&s, &e, reg, &o, &err), DCA_ERR_INVALID);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err.msg, "exp.json") && strstr(err.msg, "without a registry"),
+		      "%s", err.msg);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Searches on digits8x8 (need the shared data)                        */
 
-static int have_digits(char *dir, size_t n)
+/* the digits folder in dir (the test fails when it is missing) */
+static void digits_dir(char *dir, size_t n)
 {
 	char f[1024];
 
-	if (!test_data_file("digits8x8/digits8x8-images-idx3-ubyte.gz", f, sizeof f))
-		return 0;
+	test_data_file("digits8x8/digits8x8-images-idx3-ubyte.gz", f, sizeof f);
 	snprintf(dir, n, "%s/digits8x8", test_data_dir());
-	return 1;
 }
 
 static char *tmpdir(void)
@@ -463,22 +481,40 @@ static void assert_all_met(json_t *arch)
 
 START_TEST(test_search_mixed_budgets)
 {
-	char dir[1024], fmt[2048];
+	char dir[1024], fmt[2048], path[2200];
+	FILE *f;
 	dca_experiment e;
 	dca_error err = { 0 };
 	char *run;
 	json_t *arch;
 	int rc;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	/* tight: the skeleton alone has 18.6K params; a 3x3 edge adds 12.2K */
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "25K", "500K", "3.725ms");
 	experiment(&e, fmt, dir);
 	run = tmpdir();
-	arch = run_search(&e, run, 0, 0, &rc, &err);
+	/* a dot on PATH that would draw: the library must not run it */
+	snprintf(path, sizeof path, "%s/bin", run);
+	ck_assert_int_eq(mkdir(path, 0777), 0);
+	snprintf(path, sizeof path, "%s/bin/dot", run);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\necho '<svg/>' >\"$3\"\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/bin:%s", run, getenv("PATH") ? getenv("PATH") : "/bin");
+	setenv("PATH", path, 1);
+	snprintf(path, sizeof path, "%s/out", run);
+	arch = run_search(&e, path, 0, 0, &rc, &err);
 	ck_assert_msg(rc == 0, "%s", err.msg);
 	assert_all_met(arch);
+	ck_assert_str_eq(json_string_value(json_object_get(arch, "drawing")), "cells.dot");
+	ck_assert_ptr_null(json_object_get(arch, "drawing_svg"));
+	snprintf(path, sizeof path, "%s/out/cells.dot", run);
+	ck_assert_int_eq(access(path, R_OK), 0);
+	snprintf(path, sizeof path, "%s/out/cells.svg", run);
+	ck_assert_int_ne(access(path, F_OK), 0);
 	ck_assert_ptr_nonnull(json_object_get(arch, "benchmark"));
 	ck_assert(json_is_number(json_object_get(arch, "device_latency_ms")));
 	json_decref(arch);
@@ -496,8 +532,7 @@ START_TEST(test_search_resume)
 	json_t *a1, *a2;
 	int rc, i;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "40K", "2M", "20ms");
 	experiment(&e, fmt, dir);
 	r1 = tmpdir();
@@ -558,8 +593,7 @@ START_TEST(test_search_random_and_darts)
 	json_t *arch;
 	int rc;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "random", "25K", "500K", "3.725ms");
 	experiment(&e, fmt, dir);
 	e.epochs = 2;     /* samples */
@@ -595,8 +629,7 @@ START_TEST(test_search_darts_space)
 	dca_arch *a;
 	int rc;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	experiment(&e, "{\"space\": {\"name\": \"darts\", \"width\": 8, \"cells\": 5,"
 		   " \"search_width\": 4, \"search_cells\": 3},"
 		   " \"optimizer\": {\"name\": \"dcanas\", \"epochs\": 2, \"warmup_epochs\": 1,"
@@ -624,8 +657,7 @@ START_TEST(test_search_infeasible)
 	dca_search_opts o = { 0 };
 	dca_search *s = NULL;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	/* below the stem and classifier alone */
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "100", "500K", "20ms");
 	experiment(&e, fmt, dir);
@@ -669,8 +701,7 @@ START_TEST(test_repair)
 	json_t *arch, *rep, *step;
 	int rc;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	ck_assert_int_eq(dca_registry_add_optimizer(reg, &fixed_opt, &err), 0);
 	/* the budget leaves room for all 3x3 but one, which must become a 1x1 */
 	experiment(&e, "{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1},"
@@ -778,8 +809,7 @@ START_TEST(test_select_never_constant)
 	int m, rc;
 	double prev = INFINITY;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	ck_assert_int_eq(dca_registry_add_optimizer(reg, &none_opt, &err), 0);
 	for (m = 0; m < 3; m++) {
 		const char *a;
@@ -837,8 +867,7 @@ START_TEST(test_search_cifar_not_parameter_free)
 	char *run;
 	int rc;
 
-	if (!test_data_file("cifar10-mini/train_1000.bin.gz", f, sizeof f))
-		return;
+	test_data_file("cifar10-mini/train_1000.bin.gz", f, sizeof f);
 	snprintf(dir, sizeof dir, "%s/cifar10-mini", test_data_dir());
 	snprintf(text, sizeof text,
 		 "{\"space\": {\"name\": \"nb201\", \"search_width\": 4, \"search_cells\": 1},"
@@ -876,8 +905,7 @@ START_TEST(test_search_time_limit_plan)
 	int rc, steps = 0, epochs = 0;
 	double lr = 0;
 
-	if (!have_digits(dir, sizeof dir))
-		return;
+	digits_dir(dir, sizeof dir);
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "40K", "500K", "3.725ms");
 	experiment(&e, fmt, dir);
 	e.epochs = 400;            /* 400 epochs of 9 batches: minutes */
@@ -912,7 +940,7 @@ START_TEST(test_search_time_limit_plan)
 }
 END_TEST
 
-static Suite *search_suite(void)
+static Suite *search_suite(int *skipped)
 {
 	Suite *s = suite_create("search");
 	TCase *tc = tcase_create("estimate");
@@ -929,7 +957,12 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, test_lambda_update);
 	tcase_add_test(tc, test_derive_darts);
 	tcase_add_test(tc, test_derive_nb201);
+	tcase_add_test(tc, test_open_needs_resolved);
 	suite_add_tcase(s, tc);
+	/* the searches read the shared data: left out, and the run a skip,
+	 * without it */
+	if ((*skipped = test_skip_without_data()))
+		return s;
 	tc = tcase_create("runs");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
@@ -948,6 +981,10 @@ static Suite *search_suite(void)
 
 int main(void)
 {
+	Suite *s;
+	int skipped;
+
 	dca_engine_init(0);
-	return test_run(search_suite());
+	s = search_suite(&skipped);
+	return test_run_skipped(s, skipped);
 }

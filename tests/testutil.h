@@ -13,8 +13,7 @@
 
 /* The one configurable path to ../shared/data: DCANAS_DATA_DIR, set by
  * tests/Makefile (default $(top_srcdir)/../shared/data). Returns NULL when
- * absent; callers then skip with a message. When DCANAS_REQUIRE_DATA=1 (CI),
- * absence is a failure. */
+ * absent. */
 static inline const char *test_data_dir(void)
 {
 	const char *d = getenv("DCANAS_DATA_DIR");
@@ -23,30 +22,11 @@ static inline const char *test_data_dir(void)
 	return NULL;
 }
 
-/* Path of a file under the data dir, or NULL (and a skip message). */
-static inline const char *test_data_file(const char *rel, char *buf, size_t n)
-{
-	const char *d = test_data_dir();
-	if (!d) {
-		const char *req = getenv("DCANAS_REQUIRE_DATA");
-		if (req && strcmp(req, "1") == 0)
-			ck_abort_msg("DCANAS_DATA_DIR (%s) missing but DCANAS_REQUIRE_DATA=1",
-				     getenv("DCANAS_DATA_DIR") ? getenv("DCANAS_DATA_DIR") : "unset");
-		fprintf(stderr, "SKIP: shared data not found (set DCANAS_DATA_DIR to "
-			"the shared/data folder); skipping %s\n", rel);
-		return NULL;
-	}
-	snprintf(buf, n, "%s/%s", d, rel);
-	if (access(buf, R_OK) != 0) {
-		ck_abort_msg("data file %s missing from DCANAS_DATA_DIR", buf);
-		return NULL;
-	}
-	return buf;
-}
-
-/* For a suite whose tests all need the shared data: 1 when the data is
- * absent and the suite should exit 77 (automake's SKIP), after a message;
- * 0 when present. In CI (DCANAS_REQUIRE_DATA=1) absence is never a skip. */
+/* For the tests that need the shared data: 1 when the data is absent and
+ * they should be left out of the suite, which then exits 77 (automake's
+ * SKIP: test_run_skipped in check_main.h), after a message; 0 when present.
+ * In CI (DCANAS_REQUIRE_DATA=1) absence is never a skip: the tests run and
+ * fail naming the path. */
 static inline int test_skip_without_data(void)
 {
 	const char *req = getenv("DCANAS_REQUIRE_DATA");
@@ -58,6 +38,23 @@ static inline int test_skip_without_data(void)
 		"set DCANAS_DATA_DIR to the shared/data folder to run these tests\n",
 		getenv("DCANAS_DATA_DIR") ? getenv("DCANAS_DATA_DIR") : "(unset)");
 	return 1;
+}
+
+/* Path of a file under the data dir in buf. Only tests added after
+ * test_skip_without_data() said 0 call it, so a missing file fails the
+ * test (it never passes without having looked at the data). */
+static inline const char *test_data_file(const char *rel, char *buf, size_t n)
+{
+	const char *d = test_data_dir();
+	if (!d)
+		ck_abort_msg("DCANAS_DATA_DIR (%s) not found, needed for %s; set it "
+			     "to the shared/data folder",
+			     getenv("DCANAS_DATA_DIR") ? getenv("DCANAS_DATA_DIR") : "unset",
+			     rel);
+	snprintf(buf, n, "%s/%s", d, rel);
+	if (access(buf, R_OK) != 0)
+		ck_abort_msg("data file %s missing from DCANAS_DATA_DIR", buf);
+	return buf;
 }
 
 /* A registry with the build tree's modules (DCANAS_PLUGIN_PATH is set by

@@ -8,6 +8,40 @@
 
 #include <dcanas/data.h>
 
+/* the kinds dca_dataset_load reads, and their images */
+static const struct kind {
+	const char *name;
+	int c, h, w, classes;
+} kinds[] = {
+	{ "cifar10", 3, 32, 32, 10 },
+	{ "cifar100", 3, 32, 32, 100 },
+	{ "mnist", 1, 28, 28, 10 },
+	{ "fashion-mnist", 1, 28, 28, 10 },
+	{ "digits8x8", 1, 8, 8, 10 },
+};
+
+int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
+			   int *classes, dca_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].name, kind) == 0) {
+			if (c)
+				*c = kinds[i].c;
+			if (h)
+				*h = kinds[i].h;
+			if (w)
+				*w = kinds[i].w;
+			if (classes)
+				*classes = kinds[i].classes;
+			return 0;
+		}
+	return dca_error_set(err, DCA_ERR_INVALID, "unknown dataset kind '%s'; "
+			     "known: cifar10, cifar100, mnist, fashion-mnist, "
+			     "digits8x8", kind);
+}
+
 /* path/name, or path/name.gz when only that exists */
 static void pick(char *buf, size_t n, const char *dir, const char *name)
 {
@@ -61,9 +95,11 @@ int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
 			dca_dataset_free(&all);
 		}
 	} else {
-		return dca_error_set(err, DCA_ERR_INVALID, "unknown dataset kind '%s'; "
-				     "known: cifar10, cifar100, fashion-mnist, mnist, "
-				     "digits8x8", kind);
+		/* the kinds are listed once, with their shapes */
+		if (dca_dataset_kind_shape(kind, NULL, NULL, NULL, NULL, err) == 0)
+			return dca_error_set(err, DCA_ERR_UNSUPPORTED, "dataset kind "
+					     "'%s' has no reader", kind);
+		return DCA_ERR_INVALID;
 	}
 	if (rc) {
 		dca_dataset_free(train);

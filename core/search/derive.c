@@ -1,6 +1,6 @@
 /* dcanas — from a search's result to a deployable architecture that meets
  * every budget: derivation, the exact check, repair, and the report
- * (arch.json and the cell drawings).
+ * (arch.json and cells.dot, the cells' drawing in Graphviz's language).
  *
  * Moves. An architecture is a choice per edge (the op kept, or -1 where
  * the edge is not kept). A move changes the op of one kept edge, or moves
@@ -10,22 +10,15 @@
  * removed, until every budget holds. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <dcanas/jsonfile.h>
 #include <dcanas/search.h>
 
 #include "search_internal.h"
-
-extern char **environ;
 
 static double table_cost(const dca_space *sp, const dca_cost_model *cm, const int *choice)
 {
@@ -130,12 +123,60 @@ static int table_min(dca_search *s, const dca_cost_model *cm, double *min,
 	return 0;
 }
 
+/* Each budget priced exactly on one architecture (the derivation of a
+ * uniform α), so that a budget no architecture of the space can be priced
+ * for (a device without a table or per-op costs for this space) fails at
+ * the start, naming the budget, and not after the search. */
+static int price_reference(dca_search *s, dca_error *err)
+{
+	const dca_space *sp = s->space;
+	int E = sp->n_edges, *choice = calloc((size_t)E, sizeof *choice), i, rc = 0;
+	float *za = calloc((size_t)E * sp->n_ops, sizeof *za);
+	float *zb = calloc((size_t)E, sizeof *zb);
+	dca_arch *arch = NULL;
+	dca_net net;
+
+	dca_net_init(&net);
+	if (!choice || !za || !zb) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	sp->derive(za, zb, choice);
+	if (!(arch = sp->arch_from_choices(choice, err)) ||
+	    sp->build_net(arch, &s->final, &net, err)) {
+		rc = err && err->code ? err->code : DCA_ERR_INVALID;
+		goto out;
+	}
+	for (i = 0; i < s->n_costs && !rc; i++) {
+		const dca_budget *b = &s->exp.budgets[i];
+		const dca_constraint *c = b->constraint;
+		dca_error lerr = { 0 };
+		double v;
+
+		if (c->exact(&net, sp, arch, c->needs_device ? s->dev : NULL, &v, &lerr))
+			rc = dca_error_set(err, lerr.code ? lerr.code : DCA_ERR_UNSUPPORTED,
+					   "%s: budget '%s' cannot be checked on a '%s' "
+					   "architecture: %s", s->exp.source, b->name,
+					   sp->name, lerr.msg);
+	}
+out:
+	dca_net_free(&net);
+	if (arch)
+		sp->arch_free(arch);
+	free(choice);
+	free(za);
+	free(zb);
+	return rc;
+}
+
 int dcap_search_check_feasible(dca_search *s, dca_error *err)
 {
 	double min[DCA_MAX_CONSTRAINTS];
 	int i, rc, joint = 1;
 	char b1[48];
 
+	if ((rc = price_reference(s, err)))
+		return rc;
 	if (dcap_space_size(s->space) <= DCAP_ENUMERATE_MAX) {
 		if ((rc = enumerate(s, min, &joint, err)))
 			return rc;
@@ -153,10 +194,11 @@ int dcap_search_check_feasible(dca_search *s, dca_error *err)
 		if (min[i] > b->max)
 			return dca_error_set(err, DCA_ERR_INFEASIBLE, "%s: budget %s <= %s "
 				"cannot be met: the smallest %s of any '%s' architecture "
-				"at width %d, %d cells is %s; raise the budget or shrink "
-				"the network (space.width, space.cells)", s->exp.source,
-				b->name, b->text, b->name, s->space->name, s->final.width,
-				s->final.cells,
+				"at width %d, %d cells, input %dx%dx%d is %s; raise the "
+				"budget or shrink the network (space.width, space.cells)",
+				s->exp.source, b->name, b->text, b->name, s->space->name,
+				s->final.width, s->final.cells, s->final.in_c,
+				s->final.in_h, s->final.in_w,
 				dca_unit_format(b->constraint->unit, min[i], b1, sizeof b1));
 	}
 	if (!joint)
@@ -277,38 +319,22 @@ static int repair(dca_search *s, int *choice, double *costs, json_t *log,
 /* ------------------------------------------------------------------ */
 /* Report                                                              */
 
-/* cells.dot, and cells.svg when Graphviz's dot is installed */
+/* cells.dot, named by arch.json's "drawing". Rendering it is the
+ * program's (dcanas search runs Graphviz when installed): the library
+ * spawns nothing. */
 static void draw(dca_search *s, const dca_arch *arch, json_t *report)
 {
 	char *dot = s->space->arch_dot ? s->space->arch_dot(arch) : NULL;
-	char *path = dca_search_path(s, "cells.dot"), *svg = dca_search_path(s, "cells.svg");
+	char *path = dca_search_path(s, "cells.dot");
 	FILE *f;
 
-	if (dot && path && svg && (f = fopen(path, "w"))) {
+	if (dot && path && (f = fopen(path, "w"))) {
 		fputs(dot, f);
-		if (fclose(f) == 0) {
-			/* Graphviz, when installed: dot -Tsvg -o cells.svg cells.dot */
-			char *argv[] = { "dot", "-Tsvg", "-o", svg, path, NULL };
-			posix_spawn_file_actions_t fa;
-			pid_t pid;
-			int status;
-
+		if (fclose(f) == 0)
 			json_object_set_new(report, "drawing", json_string("cells.dot"));
-			if (posix_spawn_file_actions_init(&fa) == 0) {
-				posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-				posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-				if (posix_spawnp(&pid, "dot", &fa, NULL, argv, environ) == 0 &&
-				    waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-				    WEXITSTATUS(status) == 0)
-					json_object_set_new(report, "drawing_svg",
-							    json_string("cells.svg"));
-				posix_spawn_file_actions_destroy(&fa);
-			}
-		}
 	}
 	free(dot);
 	free(path);
-	free(svg);
 }
 
 static void print_summary(dca_search *s, const char *text, const double *costs,

@@ -48,6 +48,23 @@ static int dir_holds_no_work(const char *path)
 	return empty;
 }
 
+/* The experiment as it runs, for config.json (what --resume reads back):
+ * the shapes resolved from the data and the space, which the experiment
+ * itself leaves as the user gave them. */
+static json_t *run_config(const dca_search *s)
+{
+	dca_experiment rec = s->exp;
+
+	rec.shape.in_c = s->final.in_c;
+	rec.shape.in_h = s->final.in_h;
+	rec.shape.in_w = s->final.in_w;
+	rec.shape.classes = s->final.classes;
+	rec.input_given = rec.classes_given = 1;
+	rec.search_shape.width = s->proxy.width;
+	rec.search_shape.cells = s->proxy.cells;
+	return dca_experiment_to_json(&rec);
+}
+
 static int open_run_dir(dca_search *s, dca_error *err)
 {
 	char *path;
@@ -66,7 +83,7 @@ static int open_run_dir(dca_search *s, dca_error *err)
 				     "--resume %s`, or name a new directory with --out",
 				     s->run_dir, s->run_dir);
 	path = dca_search_path(s, "config.json");
-	cfg = dca_experiment_to_json(&s->exp);
+	cfg = run_config(s);
 	rc = path && cfg ? dca_json_save_file(cfg, path, JSON_INDENT(2) | JSON_SORT_KEYS, err)
 			 : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	json_decref(cfg);
@@ -74,10 +91,11 @@ static int open_run_dir(dca_search *s, dca_error *err)
 	return rc;
 }
 
-/* the dataset, its train/validation split, and the shapes it implies */
+/* the dataset, its train/validation split, and the input and classes it
+ * gives the deployed network (into s->final) */
 static int open_data(dca_search *s, dca_error *err)
 {
-	dca_experiment *e = &s->exp;
+	const dca_experiment *e = &s->exp;
 	dca_dataset train, test, sub;
 	int rc;
 
@@ -105,17 +123,16 @@ static int open_data(dca_search *s, dca_error *err)
 				     e->shape.in_c, e->shape.in_h, e->shape.in_w,
 				     e->dataset, train.c, train.h, train.w);
 	}
-	e->shape.in_c = train.c;
-	e->shape.in_h = train.h;
-	e->shape.in_w = train.w;
 	if (e->classes_given && e->shape.classes != train.classes) {
 		dca_dataset_free(&train);
 		return dca_error_set(err, DCA_ERR_INVALID, "%s: space.classes is %d "
 				     "but %s has %d classes", e->source,
 				     e->shape.classes, e->dataset, train.classes);
 	}
-	e->shape.classes = train.classes;
-	e->input_given = e->classes_given = 1;
+	s->final.in_c = train.c;
+	s->final.in_h = train.h;
+	s->final.in_w = train.w;
+	s->final.classes = train.classes;
 	rc = dca_dataset_split(&train, (float)e->val_fraction, 0, (uint64_t)e->seed,
 			       &s->train, &s->val, err);
 	dca_dataset_free(&train);
@@ -127,11 +144,14 @@ static int open_data(dca_search *s, dca_error *err)
 	return rc;
 }
 
+/* The deployed network (width and cells as the experiment says; input
+ * and classes already in s->final) and the supernet. */
 static void resolve_shapes(dca_search *s)
 {
 	const dca_space *sp = s->space;
 
-	s->final = s->exp.shape;
+	s->final.width = s->exp.shape.width;
+	s->final.cells = s->exp.shape.cells;
 	s->final.auxiliary = 0;     /* budgets apply to the deployed network */
 	s->proxy = s->final;
 	/* the space's default supernet shape, never larger than the deployed
@@ -142,8 +162,80 @@ static void resolve_shapes(dca_search *s)
 	s->proxy.cells = s->exp.search_shape.cells ? s->exp.search_shape.cells
 		       : sp->search_shape.cells && sp->search_shape.cells < s->final.cells
 		       ? sp->search_shape.cells : s->final.cells;
-	s->exp.search_shape.width = s->proxy.width;
-	s->exp.search_shape.cells = s->proxy.cells;
+}
+
+/* The plugins the experiment resolved to (its parse did the lookups). */
+static int take_plugins(dca_search *s, dca_error *err)
+{
+	const dca_experiment *e = &s->exp;
+	int i, need_dev = 0;
+
+	if (!e->resolved.space || !e->resolved.optimizer)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: the experiment was "
+				     "read without a registry, so its space and "
+				     "optimizer are names only; read it with "
+				     "dca_experiment_load/parse given the registry",
+				     e->source);
+	s->space = e->resolved.space;
+	s->opt = e->resolved.optimizer;
+	s->dev = e->resolved.device;   /* may be NULL when no budget needs one */
+	if (!s->space->derive || !s->space->arch_from_choices ||
+	    !s->space->candidate_net || !s->space->estimate)
+		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' cannot be "
+				     "searched (it has no supernet or derivation rule)",
+				     s->space->name);
+	if (!s->space->build_model &&
+	    dca_select_mode_from_name(e->select) == DCA_SELECT_PROXY)
+		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' has no "
+				     "build_model, which selection 'proxy' (the default) "
+				     "needs to score candidates; select 'likely' or "
+				     "'repair' instead (--select)", s->space->name);
+	for (i = 0; i < e->n_budgets; i++) {
+		if (!e->budgets[i].constraint)
+			return dca_error_set(err, DCA_ERR_INVALID, "%s: budget '%s' "
+					     "is not resolved to a constraint",
+					     e->source, e->budgets[i].name);
+		need_dev |= e->budgets[i].constraint->needs_device;
+	}
+	if (need_dev && !s->dev)
+		return dca_error_set(err, DCA_ERR_NOTFOUND, "%s: a budget needs a "
+				     "device, and device '%s' is not loaded (see "
+				     "`dcanas devices`)", e->source, e->device);
+	return 0;
+}
+
+/* What needs no data: the shapes, a cost model per budget, and whether
+ * the budgets can be met at all. */
+static int prepare(dca_search *s, dca_error *err)
+{
+	int i, rc;
+
+	resolve_shapes(s);
+	for (i = 0; i < s->exp.n_budgets; i++) {
+		if ((rc = dca_cost_model_init(&s->costs[i], s->space, &s->final, s->dev,
+					      &s->exp.budgets[i], err)))
+			return rc;
+		s->n_costs = i + 1;
+	}
+	return dcap_search_check_feasible(s, err);
+}
+
+int dca_search_check(const dca_experiment *exp, dca_error *err)
+{
+	dca_search *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	s->exp = *exp;
+	/* the input and classes the parse resolved (given, the dataset
+	 * kind's, or the space's), where a search takes the data's */
+	s->final = exp->shape;
+	rc = take_plugins(s, err);
+	if (!rc)
+		rc = prepare(s, err);
+	dca_search_close(s);
+	return rc;
 }
 
 int dca_search_open(dca_search **out, const dca_experiment *exp,
@@ -151,52 +243,17 @@ int dca_search_open(dca_search **out, const dca_experiment *exp,
 		    dca_error *err)
 {
 	dca_search *s = calloc(1, sizeof *s);
-	int i, rc = 0, need_dev = 0;
+	int rc = 0;
 
+	(void)reg;   /* the experiment carries what its names resolved to */
 	*out = NULL;
 	if (!s)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	s->exp = *exp;
 	s->opts = *opts;
 	s->t0 = dca_seconds();
-	if (!(s->space = dca_registry_space(reg, exp->space, err)) ||
-	    !(s->opt = dca_registry_optimizer(reg, exp->optimizer, err))) {
-		rc = DCA_ERR_NOTFOUND;
-		goto fail;
-	}
-	if (!s->space->derive || !s->space->arch_from_choices ||
-	    !s->space->candidate_net || !s->space->estimate) {
-		rc = dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' cannot be "
-				   "searched (it has no supernet or derivation rule)",
-				   s->space->name);
-		goto fail;
-	}
-	if (!s->space->build_model &&
-	    dca_select_mode_from_name(exp->select) == DCA_SELECT_PROXY) {
-		rc = dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' has no "
-				   "build_model, which selection 'proxy' (the default) "
-				   "needs to score candidates; select 'likely' or "
-				   "'repair' instead (--select)", s->space->name);
-		goto fail;
-	}
-	for (i = 0; i < exp->n_budgets; i++)
-		need_dev |= exp->budgets[i].constraint->needs_device;
-	if (need_dev && !(s->dev = dca_registry_device(reg, exp->device, err))) {
-		rc = DCA_ERR_NOTFOUND;
-		goto fail;
-	}
-	if (!need_dev && exp->device[0])   /* only to report its latency */
-		s->dev = dca_registry_device(reg, exp->device, NULL);
-	if ((rc = open_data(s, err)))
-		goto fail;
-	resolve_shapes(s);
-	for (i = 0; i < exp->n_budgets; i++) {
-		if ((rc = dca_cost_model_init(&s->costs[i], s->space, &s->final, s->dev,
-					      &s->exp.budgets[i], err)))
-			goto fail;
-		s->n_costs = i + 1;
-	}
-	if ((rc = dcap_search_check_feasible(s, err)))
+	if ((rc = take_plugins(s, err)) || (rc = open_data(s, err)) ||
+	    (rc = prepare(s, err)))
 		goto fail;
 	if (opts->run_dir && (rc = open_run_dir(s, err)))
 		goto fail;

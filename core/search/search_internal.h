@@ -91,8 +91,10 @@ int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error
 
 /* derive.c: from the optimizer's result to arch.json */
 int dcap_search_finish(dca_search *s, dca_error *err);
-/* The smallest cost of each budget any arch can have; fails naming the
- * budget when it is below that. */
+/* Each budget priced on one arch (fails naming the budget when it cannot
+ * be: a device with nothing for this space), then the smallest cost of
+ * each budget any arch can have; fails naming the budget when it is below
+ * that. */
 int dcap_search_check_feasible(dca_search *s, dca_error *err);
 
 #endif

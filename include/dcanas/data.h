@@ -44,6 +44,12 @@ int dca_idx_load(dca_dataset *d, const char *images_path, const char *labels_pat
 struct dca_augment;
 int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
 		     dca_dataset *test, struct dca_augment *aug, dca_error *err);
+/* What a kind's images are (channels, height, width) and how many classes
+ * it has, known without reading it; c, h, w, classes may be NULL. 0, or
+ * DCA_ERR_INVALID for a kind dca_dataset_load does not read (err lists
+ * the kinds). */
+int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
+			   int *classes, dca_error *err);
 
 /* Class-balanced split: for each class, the first (1 - val) of its samples
  * in a seeded shuffle go to train, the rest to val. Give a fraction in (0,1)

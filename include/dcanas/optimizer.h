@@ -22,7 +22,7 @@
  * both versions named); fields are never added to them within a major,
  * except at the end of dca_experiment, which only the core allocates and
  * modules only read through the pointer dca_search_experiment returns (1.1
- * added select and select_k there). The same holds for the structs every
+ * added select, select_k and resolved there). The same holds for the structs every
  * kind of module shares: dca_op_desc, dca_net (net.h) and dca_error
  * (error.h). */
 #ifndef DCANAS_OPTIMIZER_H

@@ -22,8 +22,9 @@
  *        (a 1.0 device has no network tables) and
  *        dca_constraint.device_metric. dca_device's 1.0 arch_cost and
  *        edge_model stay in place, never called (arch_cost_1_0,
- *        edge_model_1_0). dca_experiment gains select and select_k at its
- *        end (modules only read it through a pointer). */
+ *        edge_model_1_0). dca_experiment gains select, select_k and
+ *        resolved (the plugins its names resolve to) at its end (modules
+ *        only read it through a pointer). */
 #ifndef DCANAS_PLUGIN_H
 #define DCANAS_PLUGIN_H
 

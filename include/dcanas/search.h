@@ -121,13 +121,30 @@ typedef struct dca_search_opts {
 	int threads;
 } dca_search_opts;
 
-/* Everything a search needs, resolved: space, device, budgets with their
- * estimates, data split into train and validation. On a budget that no
- * architecture can meet, fails with the smallest achievable cost stated. */
+/* Everything a search needs: the space, optimizer, device and constraints
+ * the experiment's parse resolved (exp must come from dca_experiment_load
+ * or _parse given a registry; it is copied, and the plugins it points to
+ * are borrowed from that registry, which must outlive the search), budgets
+ * with their estimates, data split into train and validation, the deployed
+ * network's input and classes from the data (checked against space.input
+ * and space.classes when given). On a budget that no architecture can
+ * meet, fails with the smallest achievable cost stated. reg is not read
+ * (nothing is looked up by name again); it may be NULL. */
 int dca_search_open(dca_search **out, const dca_experiment *exp,
 		    struct dca_registry *reg, const dca_search_opts *opts,
 		    dca_error *err);
 void dca_search_close(dca_search *s);
+
+/* The checks dca_search_open makes that need no data, for an experiment
+ * whose data is not read (`dcanas check-config`): its plugins resolved,
+ * the space searchable, a cost model for each budget (a device with no
+ * table and no per-op costs for the space fails here), and every budget
+ * within reach of some architecture (the smallest cost stated when not).
+ * At the deployed shape the experiment gives: input and classes as
+ * space.input/space.classes say, else as the dataset kind's images are,
+ * else the space's defaults; a search takes them from the data it reads
+ * and checks again. */
+int dca_search_check(const dca_experiment *exp, dca_error *err);
 
 /* Run the experiment's optimizer, then derive, check, repair and write
  * arch.json. */
