@@ -10,7 +10,7 @@
 #
 # Settings (environment):
 #   DEVICE          (default host: this machine, measured op by op)
-#   BUDGET          --budget flags (default "latency=12ms")
+#   BUDGET          --budget flags (default "latency=20ms")
 #   SEARCH_SECONDS  the search's time limit (default 600)
 #   SAMPLES         random architectures (default 10)
 #   TRAIN           the recipe, flags of dcanas train (default: 250 images a
@@ -22,7 +22,7 @@
 set -eu
 data=$1; out=$2
 cd "$(dirname "$0")/.."
-: "${DEVICE:=host}" "${BUDGET:=latency=12ms}" "${SEARCH_SECONDS:=600}"
+: "${DEVICE:=host}" "${BUDGET:=latency=20ms}" "${SEARCH_SECONDS:=600}"
 : "${SAMPLES:=10}" "${JOBS:=2}" "${DCANAS:=./dcanas}"
 : "${TRAIN:=--per-class 250 --epochs 10 --width 16 --cells 8 --lr 0.05}"
 : "${OPENBLAS_CORETYPE:=Haswell}" "${OMP_WAIT_POLICY:=passive}"
@@ -47,7 +47,7 @@ i=1
 while [ "$i" -le "$SAMPLES" ]; do
 	r="$out/random-$i"
 	[ -f "$r/arch.json" ] || { rm -rf "$r"; $DCANAS search $common --optimizer random \
-		--epochs 1 --per-class 10 --time-limit 0 --seed "$i" --out "$r" --quiet; }
+		--epochs 1 --per-class 10 --batch-size 8 --time-limit 0 --seed "$i" --out "$r" --quiet; }
 	i=$((i + 1))
 done
 # 3. every network trained alike, JOBS at a time

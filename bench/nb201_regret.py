@@ -112,7 +112,7 @@ def cmd_report(argv):
             print("| %s | %s %s ms | %s | %s | %.3f | %s | %.2f | %.2f | %.2f | %.0f | `%s` |" % (
                 r["dev"], r["q"], fmt_ms(r["budget"]), r["method"], r["seed"], r["lat"],
                 "yes" if r["met"] else "NO", r["acc"], r["oracle"], r["regret"],
-                r["wall"], r["arch"]))
+                r["wall"], r["arch"].replace("|", "\\|")))  # a bar ends a cell
     else:
         print("%-13s %-4s %-9s %-14s %-4s %-9s %-4s %-6s %-6s %-6s %-6s %s" % (
             "device", "q", "budget", "method", "seed", "latency", "met", "acc",
