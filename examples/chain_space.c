@@ -522,6 +522,7 @@ static double chain_estimate(const float *alpha, const float *beta,
 static const dca_space chain_space = {
 	DCA_SPACE_INIT,
 	.name = "chain",
+	.format_name = "chain arch string",
 	.summary = "example: a chain of 4 residual blocks x 4 ops (docs/spaces.md)",
 	.default_shape = { .in_c = 3, .in_h = 32, .in_w = 32, .classes = 10,
 			   .width = 16, .cells = 2 },

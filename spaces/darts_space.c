@@ -1027,6 +1027,7 @@ static char *darts_dot(const dca_arch *a)
 static const dca_space darts_space = {
 	DCA_SPACE_INIT,
 	.name = "darts",
+	.format_name = "DARTS genotype",
 	.summary = "DARTS cell space (normal + reduction cells, 8 ops); "
 		   "evaluation network NetworkCIFAR",
 	.default_shape = {

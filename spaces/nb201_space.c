@@ -355,6 +355,7 @@ static char *nb201_dot(const dca_arch *a)
 static const dca_space nb201_space = {
 	DCA_SPACE_INIT,
 	.name = "nb201",
+	.format_name = "NAS-Bench-201 arch string",
 	.summary = "NAS-Bench-201 cell space: 6 edges x 5 ops, C=16, N=5",
 	.default_shape = { .in_c = 3, .in_h = 32, .in_w = 32, .classes = 10,
 			   .width = 16, .cells = 5 },

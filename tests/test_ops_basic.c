@@ -129,6 +129,40 @@ START_TEST(test_add_scale)
 }
 END_TEST
 
+/* --- an op of more than DCA_NODE_MAX_IN inputs: none is dropped --- */
+
+static void sum6_backward(dca_graph *g, dca_node *nd)
+{
+	const float *go = dca_tensor_grad(g, nd->out);
+	int k;
+
+	for (k = 0; k < nd->n_many; k++)
+		dca_tensor_grad(g, nd->many[k])[0] += go[0];
+}
+
+START_TEST(test_many_inputs)
+{
+	static const float one[] = { 1 };
+	dca_graph *g = dca_graph_new();
+	dca_tensor *in[6], *out;
+	dca_node *nd;
+	int k;
+
+	for (k = 0; k < 6; k++)
+		in[k] = param_of(1, 1, 1, 1, one);
+	out = dca_tensor_new(g, 1, 1, 1, 1, 0);
+	out->data[0] = 6;
+	nd = dca_graph_record(g, out, sum6_backward, in, 6);
+	ck_assert_ptr_nonnull(nd);
+	ck_assert_int_eq(nd->n_many, 6);
+	ck_assert_int_eq(dca_backward(g, out), 0);
+	for (k = 0; k < 6; k++)
+		ck_assert_msg(in[k]->grad && in[k]->grad[0] == 1, "input %d has no gradient", k);
+	dca_graph_free(g);
+	free_all(in, 6);
+}
+END_TEST
+
 /* --- weighted sum, zero --- */
 
 static dca_tensor *f_wsum(dca_graph *g, dca_tensor **in, void *ctx)
@@ -660,6 +694,7 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, test_relu);
 	tcase_add_test(tc, test_add_scale);
 	tcase_add_test(tc, test_weighted_sum_zero);
+	tcase_add_test(tc, test_many_inputs);
 	tcase_add_test(tc, test_concat_slice);
 	tcase_add_test(tc, test_shuffle);
 	tcase_add_test(tc, test_softmax);

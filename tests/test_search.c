@@ -727,6 +727,9 @@ START_TEST(test_repair)
 	arch = run_search(&e, run, 0, 0, &rc, &err);
 	ck_assert_msg(rc == 0, "%s", err.msg);
 	assert_all_met(arch);
+	/* the space names its format (dca_space.format_name) */
+	ck_assert_str_eq(json_string_value(json_object_get(arch, "format")),
+			 "NAS-Bench-201 arch string");
 	ck_assert_str_eq(json_string_value(json_object_get(arch, "derived")),
 			 "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
 			 "|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|");

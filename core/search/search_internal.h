@@ -1,4 +1,15 @@
-/* dcanas — what the search files of the core share (private). */
+/* dcanas — what the search files of the core share (private).
+ *
+ * The search, file by file (each calls only those below it):
+ *   run.c       open (plugins, shapes, cost models, data), run, close
+ *   result.c    the optimizer's result to arch.json: choose, check, repair
+ *   select.c    the selection stage: candidates within budget, scored
+ *   repair.c    moves until every budget holds
+ *   feasible.c  exact costs, whether they fit, feasibility at the start
+ *   moves.c     architectures as choices, and the moves between them
+ *   rundir.c    config.json, log.jsonl, checkpoints
+ *   context.c   accessors for optimizer plugins, the clock
+ * and estimate.c (cost models), supernet.c, proxy.c, network_fit.c. */
 #ifndef DCANAS_SEARCH_INTERNAL_H
 #define DCANAS_SEARCH_INTERNAL_H
 
@@ -53,7 +64,7 @@ int dcap_next_choice(int *choice, int E, int O);
 /* n_ops ^ n_edges: how many choices the space's edge form has */
 double dcap_space_size(const dca_space *sp);
 
-/* search.c: dca_search_assess, and the deployed network's multiply-
+/* feasible.c: dca_search_assess, and the deployed network's multiply-
  * accumulates (macs may be NULL) from the same build */
 int dcap_search_assess_net(dca_search *s, const dca_arch *arch, double *costs,
 			   int *depends, double *macs, dca_error *err);
@@ -89,9 +100,16 @@ int dcap_select_by_scores(dca_search *s, dcap_candidate *c, int n, int *best,
  * the caller repairs it. */
 int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error *err);
 
-/* derive.c: from the optimizer's result to arch.json */
+/* result.c: from the optimizer's result to arch.json */
 int dcap_search_finish(dca_search *s, dca_error *err);
-/* Each budget priced on one arch (fails naming the budget when it cannot
+/* repair.c: moves applied to choice (costs: its exact costs, updated)
+ * until every budget holds; each step appended to log */
+int dcap_repair(dca_search *s, int *choice, double *costs, json_t *log,
+		dca_error *err);
+/* rundir.c: create the run directory (empty, or the run to resume) and
+ * write config.json */
+int dcap_open_run_dir(dca_search *s, dca_error *err);
+/* feasible.c: each budget priced on one arch (fails naming the budget when it cannot
  * be: a device with nothing for this space), then the smallest cost of
  * each budget any arch can have; fails naming the budget when it is below
  * that. */

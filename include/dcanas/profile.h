@@ -50,7 +50,7 @@ json_t *dca_op_entry(const dca_op_desc *op, double value_ms);
 void dca_host_describe(char *buf, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* A measured per-op latency table (core/host_table.c): a device profile
+/* A measured per-op latency table (core/host/host_table.c): a device profile
  * (docs/devices.md, format 1, one op table) whose header records the
  * machine and settings it was measured with. Ops missing from it are
  * measured when first asked for, so a table builds itself on first use. */

@@ -118,7 +118,11 @@ typedef struct dca_space {
 	 * above is the 1.0 layout, unchanged, so a module built against the
 	 * 1.0 headers (which has no struct_size) is read as exactly that. */
 	uint32_t struct_size;
-	void *reserved[8];       /* zero; later fields take these slots */
+	/* --- 1.1 additions (zero in a module built against 1.0 headers) --- */
+	/* The name of the arch format, for reports (arch.json's "format"),
+	 * e.g. "DARTS genotype"; NULL: the space's name. */
+	const char *format_name;
+	void *reserved[7];       /* zero; later fields take these slots */
 } dca_space;
 
 /* The first designated initialiser of every dca_space:

@@ -79,7 +79,9 @@ struct dca_node {
 	dca_tensor *out;
 	dca_tensor *in[DCA_NODE_MAX_IN];
 	int n_in;
-	dca_tensor **many;     /* variadic inputs (concat, weighted sum) */
+	/* variadic inputs (concat, weighted sum); dca_graph_record puts every
+	 * input here when there are more than DCA_NODE_MAX_IN */
+	dca_tensor **many;
 	int n_many;
 	int iarg[8];
 	float farg[4];

@@ -1,7 +1,7 @@
 /* dcanas — the `host` device: this machine, measured with the dcanas engine.
  *
  * Latency of an op comes from this machine's measured per-op table
- * (core/host_table.c), cached by CPU model, threads, OPENBLAS_CORETYPE and
+ * (core/host/host_table.c), cached by CPU model, threads, OPENBLAS_CORETYPE and
  * batch (1); an op not in it yet is measured on first use and added, so the
  * table builds itself. A network's latency is the sum of its ops plus the
  * per-network overhead that `dcanas profile --validate` fits. `dcanas

@@ -10,7 +10,7 @@
 #include <dcanas/model.h>
 #include <dcanas/weights.h>
 
-#include "atomic_file.h"
+#include "../atomic_file.h"
 
 static const char MAGIC[4] = { 'D', 'C', 'A', 'W' };
 

@@ -15,7 +15,7 @@
 #include <dcanas/tensor.h>
 #include <dcanas/train.h>
 
-#include "ops/gemm_simd.h"
+#include "../engine/ops/gemm_simd.h"
 
 void dca_timing_opts_default(dca_timing_opts *o)
 {

@@ -330,6 +330,18 @@ dca_node *dca_graph_record(dca_graph *g, dca_tensor *out,
 	nd->n_in = n_in < DCA_NODE_MAX_IN ? n_in : DCA_NODE_MAX_IN;
 	for (i = 0; i < nd->n_in; i++)
 		nd->in[i] = in[i];
+	if (n_in > DCA_NODE_MAX_IN) {
+		/* no input is dropped: the whole list is the node's variadic
+		 * inputs (an op may set its own, as concat does), so every one
+		 * gets a gradient buffer before backward */
+		dca_tensor **all = dca_graph_alloc(g, (size_t)n_in * sizeof *all);
+
+		if (!all)
+			return NULL;
+		memcpy(all, in, (size_t)n_in * sizeof *all);
+		nd->many = all;
+		nd->n_many = n_in;
+	}
 	g->nodes[g->n_nodes++] = nd;
 	return nd;
 }

@@ -1,5 +1,5 @@
 /* dcanas — the engine's own small-matrix products for convolution
- * (private to libdcanas; core/ops/gemm_simd.c).
+ * (private to libdcanas; core/engine/ops/gemm_simd.c).
  *
  * Convolution products are thin (M = Cout = 16..64 rows) and come one per
  * sample; a BLAS call packs its large operand for every call and reaches

@@ -1,0 +1,227 @@
+/* dcanas — a search's run directory: config.json (the experiment as it
+ * runs, what --resume reads back), log.jsonl, checkpoint.dcaw and the paths
+ * of the files in it.
+ *
+ * A run directory is created empty; resuming reads its checkpoint and
+ * keeps only the log lines the checkpoint covers, so a resumed run writes
+ * the same files as one never interrupted. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <dcanas/jsonfile.h>
+#include <dcanas/search.h>
+#include <dcanas/train.h>
+#include <dcanas/weights.h>
+
+#include "search_internal.h"
+
+/* nothing in it but, at most, the config.json of a run that failed before
+ * its first epoch: no work to lose */
+static int dir_holds_no_work(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d)
+		return 1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, "config.json")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* The experiment as it runs, for config.json (what --resume reads back):
+ * the shapes resolved from the data and the space, which the experiment
+ * itself leaves as the user gave them. */
+static json_t *run_config(const dca_search *s)
+{
+	dca_experiment rec = s->exp;
+
+	rec.shape.in_c = s->final.in_c;
+	rec.shape.in_h = s->final.in_h;
+	rec.shape.in_w = s->final.in_w;
+	rec.shape.classes = s->final.classes;
+	rec.input_given = rec.classes_given = 1;
+	rec.search_shape.width = s->proxy.width;
+	rec.search_shape.cells = s->proxy.cells;
+	return dca_experiment_to_json(&rec);
+}
+
+int dcap_open_run_dir(dca_search *s, dca_error *err)
+{
+	char *path;
+	json_t *cfg;
+	int rc;
+
+	snprintf(s->run_dir, sizeof s->run_dir, "%s", s->opts.run_dir);
+	if (mkdir(s->run_dir, 0777) != 0 && errno != EEXIST)
+		return dca_error_set(err, DCA_ERR_IO, "%s: cannot create the run "
+				     "directory: %s", s->run_dir, strerror(errno));
+	if (s->opts.resume)
+		return 0;
+	if (!dir_holds_no_work(s->run_dir))
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: the run directory "
+				     "is not empty; continue that run with `dcanas search "
+				     "--resume %s`, or name a new directory with --out",
+				     s->run_dir, s->run_dir);
+	path = dca_search_path(s, "config.json");
+	cfg = run_config(s);
+	rc = path && cfg ? dca_json_save_file(cfg, path, JSON_INDENT(2) | JSON_SORT_KEYS, err)
+			 : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	json_decref(cfg);
+	free(path);
+	return rc;
+}
+
+
+
+char *dca_search_path(const dca_search *s, const char *file)
+{
+	size_t n = strlen(s->run_dir) + strlen(file) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", s->run_dir, file);
+	return p;
+}
+
+int dca_search_log(dca_search *s, json_t *line, dca_error *err)
+{
+	char *path, *text;
+	FILE *f;
+	int rc = 0;
+
+	json_object_set_new(line, "time", json_real(dca_search_elapsed(s)));
+	if (!s->run_dir[0])
+		return 0;
+	path = dca_search_path(s, "log.jsonl");
+	text = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!path || !text) {
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	} else if (!(f = fopen(path, "a"))) {
+		rc = dca_error_set(err, DCA_ERR_IO, "%s: %s", path, strerror(errno));
+	} else {
+		fprintf(f, "%s\n", text);
+		if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+			rc = dca_error_set(err, DCA_ERR_IO, "%s: %s", path, strerror(errno));
+		if (fclose(f) != 0 && !rc)
+			rc = dca_error_set(err, DCA_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	free(path);
+	free(text);
+	return rc;
+}
+
+int dca_search_checkpoint_save(dca_search *s, const dca_named_array *arrays,
+			       int count, json_t *state, dca_error *err)
+{
+	char *path, *meta;
+	json_t *m;
+	int rc;
+
+	if (!s->run_dir[0])
+		return 0;
+	m = json_pack("{s:O, s:f}", "state", state, "elapsed", dca_search_elapsed(s));
+	meta = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	path = dca_search_path(s, "checkpoint.dcaw");
+	rc = path && meta ? dca_weights_save(path, arrays, count, meta, err)
+			  : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	json_decref(m);
+	free(meta);
+	free(path);
+	return rc;
+}
+
+/* keep the log lines of the epochs the checkpoint covers */
+static int trim_log(dca_search *s, int epochs, dca_error *err)
+{
+	char *path = dca_search_path(s, "log.jsonl"), *tmp = NULL, line[1 << 16];
+	FILE *in, *out;
+	int rc = 0;
+
+	if (!path)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	if (!(in = fopen(path, "r"))) {
+		free(path);
+		return 0;
+	}
+	if (asprintf(&tmp, "%s.tmp", path) < 0 || !(out = fopen(tmp, "w"))) {
+		fclose(in);
+		rc = dca_error_set(err, DCA_ERR_IO, "%s: cannot rewrite", path);
+		goto out;
+	}
+	while (fgets(line, sizeof line, in)) {
+		json_t *j = json_loads(line, 0, NULL);
+		json_t *ep = j ? json_object_get(j, "epoch") : NULL;
+
+		if (j && (!json_is_integer(ep) || json_integer_value(ep) <= epochs))
+			fputs(line, out);
+		json_decref(j);
+	}
+	fclose(in);
+	if (fflush(out) != 0 || fsync(fileno(out)) != 0 || fclose(out) != 0 ||
+	    rename(tmp, path) != 0)
+		rc = dca_error_set(err, DCA_ERR_IO, "%s: %s", path, strerror(errno));
+out:
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+int dca_search_checkpoint_load(dca_search *s, dca_weights_file *f,
+			       json_t **state, dca_error *err)
+{
+	char *path;
+	json_t *m;
+	json_error_t je;
+	int rc;
+
+	*state = NULL;
+	if (!s->run_dir[0] || !s->opts.resume)
+		return 0;
+	if (!(path = dca_search_path(s, "checkpoint.dcaw")))
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return 0;    /* interrupted before the first epoch ended */
+	}
+	rc = dca_weights_open(path, f, err);
+	if (rc) {
+		free(path);
+		return rc;
+	}
+	m = json_loads(f->meta, 0, &je);
+	if (!m || !json_is_object(json_object_get(m, "state"))) {
+		dca_weights_close(f);
+		json_decref(m);
+		rc = dca_error_set(err, DCA_ERR_INVALID, "%s: the checkpoint's "
+				   "metadata is not a search state", path);
+		free(path);
+		return rc;
+	}
+	free(path);
+	s->elapsed_before = json_number_value(json_object_get(m, "elapsed"));
+	s->t0 = dca_seconds();
+	*state = json_incref(json_object_get(m, "state"));
+	json_decref(m);
+	rc = trim_log(s, (int)json_integer_value(json_object_get(*state, "epoch")), err);
+	if (rc) {
+		dca_weights_close(f);
+		json_decref(*state);
+		*state = NULL;
+		return rc;
+	}
+	return 1;
+}
