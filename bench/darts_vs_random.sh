@@ -24,7 +24,7 @@ data=$1; out=$2
 cd "$(dirname "$0")/.."
 : "${DEVICE:=host}" "${BUDGET:=latency=20ms}" "${SEARCH_SECONDS:=600}"
 : "${SAMPLES:=10}" "${JOBS:=2}" "${DCANAS:=./dcanas}"
-: "${TRAIN:=--per-class 250 --epochs 10 --width 16 --cells 8 --lr 0.05}"
+: "${TRAIN:=--per-class 250 --epochs 10 --test-every 10 --width 16 --cells 8 --lr 0.05}"
 : "${OPENBLAS_CORETYPE:=Haswell}" "${OMP_WAIT_POLICY:=passive}"
 export OPENBLAS_CORETYPE OMP_WAIT_POLICY
 mkdir -p "$out"

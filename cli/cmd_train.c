@@ -42,6 +42,7 @@ static void usage(FILE *f, int eval)
 "  --cutout N          cutout square side (0: off)\n"
 "  --label-smoothing X\n"
 "  --per-class N       train on the first N images of each class only\n"
+"  --test-every N      test every N epochs and after the last (default 1)\n"
 "  --threads N         cores to use (default: all)\n"
 "  --run-dir DIR       write config, log.jsonl, checkpoints and weights here\n"
 "  --resume            continue the run in --run-dir from its last checkpoint\n");
@@ -62,6 +63,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		{ "run-dir", required_argument, 0, 'r' }, { "resume", no_argument, 0, 'R' },
 		{ "weights", required_argument, 0, 'F' }, { "help", no_argument, 0, 'h' },
 		{ "arch-json", required_argument, 0, 'J' },
+		{ "test-every", required_argument, 0, 'T' },
 		{ 0, 0, 0, 0 }
 	};
 	int o;
@@ -72,7 +74,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 	dca_train_opts_default(&a->opts);
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (optarg && strchr("eblWgSwcpCLPt", o)) {
+		if (optarg && strchr("eblWgSwcpCLPtT", o)) {
 			v = strtod(optarg, &end);
 			if (end == optarg || *end || v < 0)
 				return cli_fail("%s: an option expects a non-negative "
@@ -100,6 +102,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		case 'R': a->resume = 1; break;
 		case 'F': a->weights = optarg; break;
 		case 'J': a->arch_json = optarg; break;
+		case 'T': a->opts.test_every = (int)v; break;
 		case 'h': usage(stdout, eval); return 0;
 		default: usage(stderr, eval); return 2;
 		}

@@ -192,6 +192,12 @@ JSON
 		|| fail "search: when dot fails, arch.json names only cells.dot"
 	expect_ok "train --arch-json trains the result" 'test acc' \
 		"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$DIGITS" --epochs 1
+	"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$DIGITS" --epochs 3 \
+		--test-every 2 --run-dir "$tmp/t3" > /dev/null 2>&1
+	[ "$(grep -c test_acc "$tmp/t3/log.jsonl")" = 2 ] && grep '"epoch": *2' "$tmp/t3/log.jsonl" | grep -q test_acc \
+		&& grep '"epoch": *3' "$tmp/t3/log.jsonl" | grep -q test_acc \
+		&& pass "train --test-every 2: tested after epochs 2 and 3 (the last) only" \
+		|| { fail "train --test-every 2: tested after epochs 2 and 3 only"; sed 's/^/# /' "$tmp/t3/log.jsonl"; }
 else
 	if [ "${DCANAS_REQUIRE_DATA:-}" = 1 ]; then
 		fail "search runs: DCANAS_REQUIRE_DATA=1 but no digits8x8 under DCANAS_DATA_DIR"

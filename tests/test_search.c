@@ -644,6 +644,24 @@ START_TEST(test_search_darts_space)
 	a = sp->arch_parse(json_string_value(json_object_get(arch, "arch")), &err);
 	ck_assert_msg(a != NULL, "%s", err.msg);
 	sp->arch_free(a);
+	/* a space too large to enumerate: half the candidates drawn from α's
+	 * distribution, the rest best-first from the derivation; each one a
+	 * different architecture */
+	{
+		json_t *sc = json_object_get(json_object_get(arch, "selection"), "scores");
+		size_t i, j, drawn = 0, n = json_array_size(sc);
+
+		ck_assert_uint_eq(n, 16);
+		for (i = 0; i < n; i++) {
+			const char *ai = json_string_value(json_object_get(json_array_get(sc, i), "arch"));
+
+			drawn += json_is_true(json_object_get(json_array_get(sc, i), "drawn"));
+			for (j = 0; j < i; j++)
+				ck_assert_str_ne(ai, json_string_value(json_object_get(
+					json_array_get(sc, j), "arch")));
+		}
+		ck_assert_uint_eq(drawn, 8);
+	}
 	json_decref(arch);
 	free(run);
 }
@@ -906,7 +924,7 @@ START_TEST(test_search_time_limit_plan)
 	char *run;
 	FILE *f;
 	int rc, steps = 0, epochs = 0;
-	double lr = 0;
+	double lr = 0, loop_end = 0;
 
 	digits_dir(dir, sizeof dir);
 	snprintf(fmt, sizeof fmt, NB201_DIGITS, "dcanas", "40K", "500K", "3.725ms");
@@ -928,6 +946,7 @@ START_TEST(test_search_time_limit_plan)
 		ck_assert_ptr_nonnull(j);
 		steps += (int)json_integer_value(json_object_get(j, "steps"));
 		lr = json_number_value(json_object_get(j, "lr"));
+		loop_end = json_number_value(json_object_get(j, "time"));
 		epochs++;
 		json_decref(j);
 	}
@@ -938,6 +957,10 @@ START_TEST(test_search_time_limit_plan)
 	ck_assert_int_gt(epochs, 1);
 	ck_assert_int_lt(steps, 400 * 9 / 2);
 	ck_assert_msg(lr < 0.6 * e.lr, "last epoch's lr %g of %g", lr, e.lr);
+	/* and the loop used its time (3 s of the 4: the rest is selection's):
+	 * a plan made from the slow first steps alone, never fitted again,
+	 * ended it far earlier */
+	ck_assert_msg(loop_end > 0.5 * 3, "the search loop ended at %g s of 3", loop_end);
 	json_decref(arch);
 	free(run);
 }

@@ -29,6 +29,7 @@ void dca_train_opts_default(dca_train_opts *o)
 	o->drop_path = 0.0f;
 	o->label_smoothing = 0.0f;
 	o->seed = 1;
+	o->test_every = 1;
 }
 
 double dca_seconds(void)
@@ -269,7 +270,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	total_steps = steps_per_epoch * o->epochs;
 	for (epoch = start; epoch < o->epochs; epoch++) {
 		double e0 = dca_seconds(), loss_sum = 0;
-		int correct = 0, seen = 0, step = 0, b;
+		int correct = 0, seen = 0, step = 0, b, tested;
 		dca_tensor *x, *logits, *aux, *loss;
 		int *labels;
 		json_t *line;
@@ -335,7 +336,9 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		line = json_pack("{s:i, s:f, s:f, s:f, s:f}", "epoch", epoch + 1,
 				 "lr", (double)opt.lr, "train_loss", (double)res->train_loss,
 				 "train_acc", (double)res->train_acc, "seconds", dca_seconds() - e0);
-		if (test) {
+		tested = test && (epoch + 1 == o->epochs || o->test_every <= 1 ||
+				  (epoch + 1) % o->test_every == 0);
+		if (tested) {
 			rc = dca_evaluate(m, test, o->batch_size, &o->aug, &res->test_acc,
 					  &res->test_loss, err);
 			if (rc) {
@@ -350,7 +353,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		if (o->progress) {
 			fprintf(o->progress, "\repoch %d/%d loss %.4f acc %.1f%%", epoch + 1,
 				o->epochs, res->train_loss, res->train_acc);
-			if (test)
+			if (tested)
 				fprintf(o->progress, " test acc %.2f%%", res->test_acc);
 			fprintf(o->progress, " (%.1fs)                    \n", dca_seconds() - e0);
 		}

@@ -79,6 +79,7 @@ typedef struct dcap_candidate {
 	double macs;                        /* the deployed network's */
 	double proxy[DCA_PROXY_COUNT];      /* scores of the proxies computed */
 	double score;                       /* selection score, higher is better */
+	int drawn;                          /* drawn from α's distribution */
 } dcap_candidate;
 
 double dcap_arch_loglik(const dca_space *sp, const float *alpha, const int *choice);

@@ -4,8 +4,12 @@
  * Candidates: the architectures that meet every budget exactly and whose
  * output depends on the input, most likely under α first (log-likelihood
  * = Σ over kept edges of log softmax(α_e)[op]), at most select_k of them.
- * Small spaces (NAS-Bench-201: 15,625 archs) are enumerated; larger ones
- * are explored best-first from the derived architecture over single moves.
+ * Small spaces (NAS-Bench-201: 15,625 archs) are enumerated. In a larger
+ * one, half are drawn from α's distribution (the space's derivation rule on
+ * Gumbel-perturbed α and β, kept when within budget), so that the scores
+ * choose among architectures across the budget rather than only near the
+ * derivation, which a short search leaves nearly uniform; the rest are
+ * explored best-first from the derived architecture over single moves.
  *
  * Score: four votes, each the candidate's rank among those scored, averaged:
  *   - naswot and synflow (proxy.h) of the network freshly initialised at
@@ -32,6 +36,7 @@
 
 #define BEST_FIRST_POPS 40     /* x k: archs assessed before giving up */
 #define BEST_FIRST_MAX 512     /* candidates of a large space, at most */
+#define SAMPLE_DRAWS 40        /* x wanted: draws before giving up */
 
 double dcap_arch_loglik(const dca_space *sp, const float *alpha, const int *choice)
 {
@@ -235,30 +240,101 @@ static int seen_add(seen *S, int *c)
 	return 1;
 }
 
-static int best_first_candidates(dca_search *s, const float *alpha, const float *beta,
-				 int k, cand_list *L, dca_error *err)
+static void seen_free(seen *S)
+{
+	size_t j;
+
+	for (j = 0; j < S->cap; j++)
+		free(S->slot[j]);
+	free(S->slot);
+}
+
+/* Up to `want` candidates into L: the derivation rule on α and β plus
+ * Gumbel noise, which draws each argmax of the rule from the softmax
+ * (for an edge's op: softmax(α_e)); choices S holds are skipped */
+static int sampled_candidates(dca_search *s, const float *alpha, const float *beta,
+			      int want, seen *S, cand_list *L, dca_error *err)
 {
 	const dca_space *sp = s->space;
-	int E = sp->n_edges, rc = 0, pops = 0, i, n;
+	size_t na = (size_t)sp->n_edges * sp->n_ops, j;
+	float *a = malloc(na * sizeof *a), *b = malloc((size_t)sp->n_edges * sizeof *b);
+	double costs[DCA_MAX_CONSTRAINTS], macs = 0;
+	int draws, got = 0, rc = 0;
+	dca_rng rng;
+
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	}
+	dca_rng_seed(&rng, (uint64_t)s->exp.seed * 7919u + 17u);
+	for (draws = 0; got < want && draws < SAMPLE_DRAWS * want; draws++) {
+		int *c = malloc((size_t)sp->n_edges * sizeof *c), added, ok;
+
+		for (j = 0; j < na; j++)
+			a[j] = alpha[j] + (float)-log(-log(dca_rng_uniform(&rng) * 0.999999 + 5e-7));
+		for (j = 0; beta && j < (size_t)sp->n_edges; j++)
+			b[j] = beta[j] + (float)-log(-log(dca_rng_uniform(&rng) * 0.999999 + 5e-7));
+		if (!c) {
+			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+			break;
+		}
+		sp->derive(a, beta ? b : NULL, c);
+		if ((added = seen_add(S, c)) <= 0) {
+			free(c);     /* not in the set: ours */
+			if (added < 0) {
+				rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+				break;
+			}
+			continue;
+		}
+		if ((ok = admissible(s, c, costs, &macs, err)) < 0) {
+			rc = ok;
+			break;
+		}
+		if (ok && cand_push(L, c, sp->n_edges, dcap_arch_loglik(sp, alpha, c),
+				    costs, s->n_costs, macs)) {
+			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+			break;
+		}
+		if (ok)
+			L->c[L->n - 1].drawn = 1;
+		got += ok;
+	}
+	free(a);
+	free(b);
+	return rc;
+}
+
+/* Up to k candidates in L in all, best-first from the derivation over
+ * single moves; choices S holds are not visited again */
+static int best_first_candidates(dca_search *s, const float *alpha, const float *beta,
+				 int k, seen *S, cand_list *L, dca_error *err)
+{
+	const dca_space *sp = s->space;
+	int E = sp->n_edges, rc = 0, pops = 0, i, n, start_added;
 	heap h = { 0 };
-	seen S = { .E = E };
 	dcap_move *mv = NULL;
 	double costs[DCA_MAX_CONSTRAINTS], macs = 0;
-	int *start = malloc((size_t)E * sizeof *start);
+	int *start = malloc((size_t)E * sizeof *start), *own_start = NULL;
 
 	if (!start)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	sp->derive(alpha, beta, start);
-	if (seen_add(&S, start) < 0) {
+	if ((start_added = seen_add(S, start)) < 0) {
 		free(start);
 		goto nomem;
 	}
-	/* from here the set owns start (and every choice added to it) */
+	/* the set owns every choice added to it; start, when already there
+	 * (drawn), stays ours to free, and is expanded but not a candidate
+	 * twice */
+	if (!start_added)
+		own_start = start;
 	if (heap_push(&h, (node){ dcap_arch_loglik(sp, alpha, start), start }))
 		goto nomem;
 	while (h.n > 0 && L->n < k && pops < BEST_FIRST_POPS * k) {
 		node x = heap_pop(&h);
-		int ok = admissible(s, x.choice, costs, &macs, err);
+		int ok = x.choice == own_start ? 0 : admissible(s, x.choice, costs, &macs, err);
 
 		pops++;
 		if (ok < 0) {
@@ -277,7 +353,7 @@ static int best_first_candidates(dca_search *s, const float *alpha, const float 
 				goto nomem;
 			memcpy(c, x.choice, (size_t)E * sizeof *c);
 			dcap_apply_move(c, &mv[i], NULL);
-			if (!dcap_valid_choice(sp, c, NULL) || (added = seen_add(&S, c)) <= 0) {
+			if (!dcap_valid_choice(sp, c, NULL) || (added = seen_add(S, c)) <= 0) {
 				free(c);     /* not in the set: ours */
 				if (added < 0)
 					goto nomem;
@@ -291,10 +367,8 @@ static int best_first_candidates(dca_search *s, const float *alpha, const float 
 nomem:
 	rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 out:
-	/* every choice in the set is owned there (the heap holds the same) */
-	for (size_t j = 0; j < S.cap; j++)
-		free(S.slot[j]);
-	free(S.slot);
+	/* the heap holds choices the set owns, and own_start */
+	free(own_start);
 	free(h.v);
 	free(mv);
 	return rc;
@@ -310,9 +384,15 @@ int dcap_candidates(dca_search *s, const float *alpha, const float *beta, int k,
 	*n_out = 0;
 	if (dcap_space_size(s->space) <= DCAP_ENUMERATE_MAX)
 		rc = enumerate_candidates(s, alpha, &L, err);
-	else
-		rc = best_first_candidates(s, alpha, beta, k < BEST_FIRST_MAX ? k :
-					   BEST_FIRST_MAX, &L, err);
+	else {
+		seen S = { .E = s->space->n_edges };
+		int kk = k < BEST_FIRST_MAX ? k : BEST_FIRST_MAX;
+
+		rc = sampled_candidates(s, alpha, beta, kk / 2, &S, &L, err);
+		if (!rc)
+			rc = best_first_candidates(s, alpha, beta, kk, &S, &L, err);
+		seen_free(&S);
+	}
 	if (rc) {
 		dcap_candidates_free(L.c, L.n);
 		return rc;
@@ -470,6 +550,9 @@ static json_t *candidate_json(dca_search *s, const dcap_candidate *c, int rank,
 	char *text = choice_text(s->space, c->choice);
 	json_t *j = json_pack("{s:s?, s:i, s:f, s:f}", "arch", text, "alpha_rank",
 			      rank + 1, "loglik", c->loglik, "macs", c->macs);
+
+	if (c->drawn)
+		json_object_set_new(j, "drawn", json_true());
 
 	if (scored) {
 		json_object_set_new(j, "naswot", isfinite(c->proxy[DCA_PROXY_NASWOT])

@@ -34,6 +34,9 @@ typedef struct dca_train_opts {
 	const char *config_json; /* stored in checkpoints to refuse a mismatch */
 	int stop_after;          /* > 0: return after this many epochs in this
 				  * call, as an interruption would (tests) */
+	int test_every;          /* evaluate on test every N epochs and after
+				  * the last (default 1; a short recipe's
+				  * evaluations can cost more than its training) */
 } dca_train_opts;
 
 void dca_train_opts_default(dca_train_opts *o);
@@ -46,7 +49,8 @@ typedef struct dca_train_result {
 	double images_per_second;
 } dca_train_result;
 
-/* Train m on train; evaluate on test (may be NULL) after each epoch. */
+/* Train m on train; evaluate on test (may be NULL) every o->test_every
+ * epochs and after the last. */
 int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	      const dca_train_opts *o, dca_train_result *res, dca_error *err);
 

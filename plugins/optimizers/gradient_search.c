@@ -427,6 +427,44 @@ static void fit_plan(run *r, double step_secs, int arch_on, double loop_secs,
 	}
 }
 
+/* After each epoch of a plan that cut the epochs, fit the count again to
+ * the time left at the speed that epoch measured: the first steps, which
+ * the plan is made from, run slower than the rest (buffers are made, caches
+ * are cold), so a plan from them alone leaves much of the limit unused.
+ * Only ever more epochs (the deadline stops an overrun); the warm-up keeps
+ * its share while it lasts. Returns whether the count changed. */
+static int refit_epochs(run *r, int done, double epoch_secs, int arch_was_on,
+			double secs_left)
+{
+	const dca_experiment *e = r->exp;
+	double share = (double)e->warmup_epochs / e->epochs;
+	double w = epoch_secs / (arch_was_on ? 2.0 : 1.0);   /* a warm-up epoch */
+	int n, best = 0, best_warmup = r->warmup;
+
+	if (r->epochs >= e->epochs || w <= 0)
+		return 0;
+	for (n = r->epochs + 1; n <= e->epochs; n++) {
+		int wu = arch_was_on ? r->warmup : (int)(share * n + 0.5), i;
+		double cost = 0;
+
+		if (wu < done && !arch_was_on)
+			wu = done;
+		if (wu >= n)
+			wu = n - 1;
+		for (i = done; i < n; i++)
+			cost += i < wu ? w : 2 * w;
+		if (cost > PLAN_MARGIN * secs_left)
+			break;
+		best = n;
+		best_warmup = wu;
+	}
+	if (!best)
+		return 0;
+	r->epochs = best;
+	r->warmup = best_warmup;
+	return 1;
+}
+
 static int gradient_run(dca_search *s, int constrained, dca_error *err)
 {
 	run r = { 0 };
@@ -551,6 +589,14 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 		}
 		if (out_of_time && seen == 0)
 			break;      /* the limit fell between epochs: nothing to log */
+		if (deadline > 0 && !out_of_time && step == steps &&
+		    refit_epochs(&r, epoch + 1, dca_search_elapsed(s) - e0, arch_on,
+				 deadline - dca_search_elapsed(s))) {
+			total_steps = steps_done + (long)steps * (r.epochs - epoch - 1);
+			if (pf)
+				fprintf(pf, "\nplan: %d epochs (%d of warm-up) at the speed "
+					"of epoch %d\n", r.epochs, r.warmup, epoch + 1);
+		}
 		if ((rc = save(&r, epoch + 1, err)) ||
 		    (rc = log_epoch(&r, epoch, step, seen ? tl / seen : 0, seen ? 100.0 * tc / seen : 0,
 				    vseen ? vl / vseen : 0, vseen ? 100.0 * vc / vseen : 0,
