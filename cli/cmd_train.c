@@ -207,28 +207,8 @@ static int run(int argc, char **argv, int eval)
 			"drop_path", (double)a.opts.drop_path, "cutout", a.opts.aug.cutout,
 			"per_class", a.per_class);
 		cfg = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-		if (a.run_dir) {
-			char path[4096];
-			dca_error e2 = { 0 };
-			snprintf(path, sizeof path, "%s/config.json", a.run_dir);
-			if (access(a.run_dir, F_OK) != 0 && mkdir(a.run_dir, 0777) != 0) {
-				json_decref(j);
-				dca_error_set(&err, DCA_ERR_IO, "%s: cannot create run directory", a.run_dir);
-				goto fail;
-			}
-			if (!a.resume && access(path, F_OK) == 0) {
-				json_decref(j);
-				dca_error_set(&err, DCA_ERR_INVALID, "%s already holds a run; "
-					      "use --resume to continue it, or another --run-dir",
-					      a.run_dir);
-				goto fail;
-			}
-			if (dca_json_save_file(j, path, JSON_INDENT(2), &e2) != 0) {
-				json_decref(j);
-				err = e2;
-				goto fail;
-			}
-		}
+		/* dca_train writes it to the run directory once the run
+		 * is accepted (new, or resumed with the same settings) */
 		json_decref(j);
 	}
 	a.opts.run_dir = a.run_dir;

@@ -174,6 +174,9 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		|| fail "search: resumed run meets its budgets"
 	expect_err "search: a used run directory is refused" "not empty.*--resume" \
 		"$DCANAS" search $S --budget params=40K --out "$tmp/r2"
+	# one writer at a time: a run directory another process has locked
+	expect_err "search: a run directory in use is refused" "in use by PID" \
+		flock "$tmp/r4/.lock" "$DCANAS" search --resume "$tmp/r4" --quiet
 	# a file's budget replaced by --budget, its latency budget's device from --device
 	cat >"$tmp/flags.json" <<'JSON'
 {"space": {"name": "nb201", "width": 8, "cells": 1},

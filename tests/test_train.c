@@ -3,7 +3,10 @@
 #include "config.h"
 #include "check_main.h"
 #include <math.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "testutil.h"
 
 #define ARCH "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
@@ -117,6 +120,34 @@ START_TEST(weight_files)
 }
 END_TEST
 
+static int train_digits_rc(const char *run_dir, int resume, int stop_after,
+			   int epochs, dca_train_result *r, dca_error *err)
+{
+	dca_dataset train, test;
+	dca_augment aug;
+	dca_train_opts o;
+	dca_model *m;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	load_digits(&train, &test, &aug);
+	m = small_model(1, 8, 10, 8);
+	dca_train_opts_default(&o);
+	o.epochs = epochs;
+	o.batch_size = 32;
+	o.lr = 0.05f;
+	o.aug = aug;
+	o.run_dir = run_dir;
+	o.resume = resume;
+	o.stop_after = stop_after;
+	o.config_json = "{\"test\": 1}";
+	rc = dca_train(m, &train, &test, &o, r, err);
+	dca_model_free(m);
+	dca_dataset_free(&train);
+	dca_dataset_free(&test);
+	return rc;
+}
+
 static dca_train_result train_digits(const char *run_dir, int resume, int stop_after,
 				     int epochs)
 {
@@ -138,7 +169,7 @@ static dca_train_result train_digits(const char *run_dir, int resume, int stop_a
 	o.run_dir = run_dir;
 	o.resume = resume;
 	o.stop_after = stop_after;
-	o.config_json = "test";
+	o.config_json = "{\"test\": 1}";
 	ck_assert_msg(dca_train(m, &train, &test, &o, &r, &err) == 0, "%s", err.msg);
 	dca_model_free(m);
 	dca_dataset_free(&train);
@@ -166,6 +197,12 @@ START_TEST(deterministic_and_resumable)
 	ck_assert_int_eq(full.epochs_done, 3);
 	part = train_digits(b, 0, 1, 3);      /* "interrupted" after epoch 1 */
 	ck_assert_int_eq(part.epochs_done, 1);
+	/* killed after epoch 2's log line, before its checkpoint, while a line
+	 * was half written and a checkpoint's temporary file was being
+	 * written: the resume drops both lines and the temporary file */
+	snprintf(cmd, sizeof cmd, "printf '{\"epoch\": 2, \"train_loss\": 9}\\n{\"epoch\": 3, \"tr' "
+		 ">> %s/log.jsonl && echo x > %s/checkpoint.dcaw.tmp4242", b, b);
+	ck_assert_int_eq(system(cmd), 0);
 	rest = train_digits(b, 1, 0, 3);      /* resumed */
 	ck_assert_int_eq(rest.epochs_done, 3);
 	ck_assert_msg(rest.train_loss == full.train_loss && rest.test_acc == full.test_acc,
@@ -175,8 +212,34 @@ START_TEST(deterministic_and_resumable)
 	snprintf(pb, sizeof pb, "%s/weights.dcaw", b);
 	snprintf(cmd, sizeof cmd, "cmp -s %s %s", pa, pb);
 	ck_assert_msg(system(cmd) == 0, "weights of the resumed run differ");
-	snprintf(cmd, sizeof cmd, "test $(wc -l < %s/log.jsonl) -eq 3", b);
+	snprintf(cmd, sizeof cmd, "test $(wc -l < %s/log.jsonl) -eq 3 && ! grep -q '\"train_loss\": 9' "
+		 "%s/log.jsonl", b, b);
 	ck_assert_msg(system(cmd) == 0, "log.jsonl has one line per epoch");
+	snprintf(cmd, sizeof cmd, "test ! -e %s/checkpoint.dcaw.tmp4242 && test -f %s/config.json", b, b);
+	ck_assert_msg(system(cmd) == 0, "a stale temporary file was left, or no config.json");
+	/* resuming a finished run reports its figures, not zeros */
+	part = train_digits(b, 1, 0, 3);
+	ck_assert_int_eq(part.epochs_done, 3);
+	ck_assert_msg(fabsf(part.test_acc - full.test_acc) < 1e-3f,   /* the log's 6 digits */
+		      "finished run resumed: test acc %.2f, not %.2f",
+		      part.test_acc, full.test_acc);
+	/* a run directory in use is refused, naming the process */
+	{
+		char lock[700], want[64];
+		dca_error err = { 0 };
+		int fd;
+
+		snprintf(lock, sizeof lock, "%s/.lock", b);
+		ck_assert_int_ge(fd = open(lock, O_RDWR | O_CREAT, 0666), 0);
+		ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+		ck_assert_int_eq(ftruncate(fd, 0), 0);
+		ck_assert_int_gt(write(fd, "4242\n", 5), 0);
+		ck_assert_int_ne(train_digits_rc(b, 1, 0, 3, &part, &err), 0);
+		snprintf(want, sizeof want, "in use by PID 4242");
+		ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
+		close(fd);
+		ck_assert_msg(train_digits_rc(b, 1, 0, 3, &part, &err) == 0, "%s", err.msg);
+	}
 	snprintf(cmd, sizeof cmd, "rm -rf %s %s", a, b);
 	ck_assert_int_eq(system(cmd), 0);
 	free(a);

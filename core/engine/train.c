@@ -9,11 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <dcanas/jsonfile.h>
 #include <dcanas/ops.h>
 #include <dcanas/optim.h>
 #include <dcanas/train.h>
 #include <dcanas/weights.h>
+
+#include "../run_dir.h"
 
 void dca_train_opts_default(dca_train_opts *o)
 {
@@ -201,20 +205,88 @@ static int load_checkpoint(dca_model *m, dca_sgd *opt, const dca_train_opts *o,
 	return rc ? rc : epoch;
 }
 
-static void log_epoch(const dca_train_opts *o, json_t *line)
+/* one line of log.jsonl, written before that epoch's checkpoint (a resume
+ * drops lines past the checkpoint); a failed write is an error */
+static int log_epoch(const dca_train_opts *o, json_t *line, dca_error *err)
 {
 	char *path, *text;
-	FILE *f;
+	int rc;
 
 	if (!o->run_dir)
-		return;
+		return 0;
 	path = run_path(o->run_dir, "log.jsonl");
 	text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6));
-	if (path && text && (f = fopen(path, "a"))) {
-		fprintf(f, "%s\n", text);
-		fclose(f);
-	}
+	rc = path && text ? dcap_log_append(path, text, err)
+			  : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	free(text);
+	free(path);
+	return rc;
+}
+
+/* Take the run directory: lock it; refuse one that holds a run unless
+ * resuming. Returns the lock's fd or a negative error. */
+static int open_run_dir(const dca_train_opts *o, dca_error *err)
+{
+	static const char *const run_files[] = { "config.json", "log.jsonl",
+						 "checkpoint.dcaw", "weights.dcaw" };
+	int fd = dcap_run_dir_lock(o->run_dir, err);
+	size_t i;
+
+	if (fd < 0 || o->resume)
+		return fd;
+	for (i = 0; i < sizeof run_files / sizeof *run_files; i++) {
+		char *path = run_path(o->run_dir, run_files[i]);
+		int there = path && access(path, F_OK) == 0;
+
+		free(path);
+		if (there) {
+			dcap_run_dir_unlock(fd);
+			return dca_error_set(err, DCA_ERR_INVALID, "%s already holds a "
+					     "run; use --resume to continue it, or "
+					     "another --run-dir", o->run_dir);
+		}
+	}
+	return fd;
+}
+
+/* config.json, once the run is accepted (new, or a resume whose
+ * checkpoint has the same settings) */
+static int write_config(const dca_train_opts *o, dca_error *err)
+{
+	json_t *j = o->config_json ? json_loads(o->config_json, 0, NULL) : NULL;
+	char *path = run_path(o->run_dir, "config.json");
+	int rc = 0;
+
+	/* settings that are not a JSON object (a library caller's own
+	 * fingerprint) are kept in the checkpoints only */
+	if (json_is_object(j) && path)
+		rc = dca_json_save_file(j, path, JSON_INDENT(2) | JSON_SORT_KEYS, err);
+	else if (json_is_object(j))
+		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	json_decref(j);
+	free(path);
+	return rc;
+}
+
+/* the last epoch's figures from the log, for a resume of a finished run */
+static void result_from_log(const dca_train_opts *o, int epochs, dca_train_result *res)
+{
+	char *path = run_path(o->run_dir, "log.jsonl"), line[1 << 16];
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	while (f && fgets(line, sizeof line, f)) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		if (j && json_integer_value(json_object_get(j, "epoch")) == epochs) {
+			res->train_loss = (float)json_number_value(json_object_get(j, "train_loss"));
+			res->train_acc = (float)json_number_value(json_object_get(j, "train_acc"));
+			res->test_loss = (float)json_number_value(json_object_get(j, "test_loss"));
+			res->test_acc = (float)json_number_value(json_object_get(j, "test_acc"));
+		}
+		json_decref(j);
+	}
+	if (f)
+		fclose(f);
 	free(path);
 }
 
@@ -234,7 +306,8 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	dca_graph *g = NULL;
 	dca_loader l;
 	dca_sgd opt;
-	int epoch, start = 0, rc = 0, loader_ok = 0, opt_ok = 0;
+	int epoch, start = 0, rc = 0, loader_ok = 0, opt_ok = 0, lock_fd = -1;
+	char *log_path;
 	long steps_per_epoch, total_steps;
 	double t0 = dca_seconds(), images = 0;
 
@@ -242,9 +315,8 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	if (o->epochs < 1 || o->batch_size < 1)
 		return dca_error_set(err, DCA_ERR_INVALID, "train: epochs and batch "
 				     "size must be positive");
-	if (o->run_dir && mkdir(o->run_dir, 0777) != 0 && errno != EEXIST)
-		return dca_error_set(err, DCA_ERR_IO, "%s: cannot create run "
-				     "directory: %s", o->run_dir, strerror(errno));
+	if (o->run_dir && (lock_fd = open_run_dir(o, err)) < 0)
+		return lock_fd;
 	g = dca_graph_new();
 	if (!g || dca_loader_init(&l, train, o->batch_size, 1, &o->aug, (uint64_t)o->seed) != 0) {
 		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
@@ -265,6 +337,19 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		}
 		if (start > 0 && o->progress)
 			fprintf(o->progress, "resuming after epoch %d of %d\n", start, o->epochs);
+		log_path = run_path(o->run_dir, "log.jsonl");
+		rc = log_path ? dcap_log_trim(log_path, start, err)
+			      : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		free(log_path);
+		if (rc)
+			goto out;
+	}
+	if (o->run_dir && (rc = write_config(o, err)))
+		goto out;
+	if (start >= o->epochs) {      /* a finished run: its last figures */
+		result_from_log(o, start, res);
+		res->epochs_done = start;
+		goto out;
 	}
 	steps_per_epoch = dca_loader_batches(&l);
 	total_steps = steps_per_epoch * o->epochs;
@@ -348,8 +433,10 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 			json_object_set_new(line, "test_loss", json_real(res->test_loss));
 			json_object_set_new(line, "test_acc", json_real(res->test_acc));
 		}
-		log_epoch(o, line);
+		rc = log_epoch(o, line, err);
 		json_decref(line);
+		if (rc)
+			goto out;
 		if (o->progress) {
 			fprintf(o->progress, "\repoch %d/%d loss %.4f acc %.1f%%", epoch + 1,
 				o->epochs, res->train_loss, res->train_acc);
@@ -379,5 +466,6 @@ out:
 	if (loader_ok)
 		dca_loader_free(&l);
 	dca_graph_free(g);
+	dcap_run_dir_unlock(lock_fd);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <dcanas/search.h>
 #include <dcanas/train.h>
 
+#include "../run_dir.h"
 #include "search_internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -153,6 +154,7 @@ int dca_search_check(const dca_experiment *exp, dca_error *err)
 
 	if (!s)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	s->lock_fd = -1;
 	s->exp = *exp;
 	/* the input and classes the parse resolved (given, the dataset
 	 * kind's, or the space's), where a search takes the data's */
@@ -175,6 +177,7 @@ int dca_search_open(dca_search **out, const dca_experiment *exp,
 	*out = NULL;
 	if (!s)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	s->lock_fd = -1;
 	s->exp = *exp;
 	s->opts = *opts;
 	s->t0 = dca_seconds();
@@ -205,6 +208,7 @@ void dca_search_close(dca_search *s)
 	if (s->res_arch)
 		s->space->arch_free(s->res_arch);
 	json_decref(s->res_info);
+	dcap_run_dir_unlock(s->lock_fd);
 	free(s);
 }
 

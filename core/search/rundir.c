@@ -2,9 +2,10 @@
  * runs, what --resume reads back), log.jsonl, checkpoint.dcaw and the paths
  * of the files in it.
  *
- * A run directory is created empty; resuming reads its checkpoint and
- * keeps only the log lines the checkpoint covers, so a resumed run writes
- * the same files as one never interrupted. */
+ * A run directory is created empty and locked while a search runs in it
+ * (../run_dir.h); resuming reads its checkpoint and keeps only the log
+ * lines the checkpoint covers, so a resumed run writes the same files as
+ * one never interrupted. */
 #include "config.h"
 
 #include <dirent.h>
@@ -20,27 +21,8 @@
 #include <dcanas/train.h>
 #include <dcanas/weights.h>
 
+#include "../run_dir.h"
 #include "search_internal.h"
-
-/* nothing in it but, at most, the config.json of a run that failed before
- * its first epoch: no work to lose */
-static int dir_holds_no_work(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int empty = 1;
-
-	if (!d)
-		return 1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    strcmp(e->d_name, "config.json")) {
-			empty = 0;
-			break;
-		}
-	closedir(d);
-	return empty;
-}
 
 /* The experiment as it runs, for config.json (what --resume reads back):
  * the shapes resolved from the data and the space, which the experiment
@@ -65,13 +47,16 @@ int dcap_open_run_dir(dca_search *s, dca_error *err)
 	json_t *cfg;
 	int rc;
 
+	static const char *const no_work[] = { "config.json", NULL };
+
 	snprintf(s->run_dir, sizeof s->run_dir, "%s", s->opts.run_dir);
-	if (mkdir(s->run_dir, 0777) != 0 && errno != EEXIST)
-		return dca_error_set(err, DCA_ERR_IO, "%s: cannot create the run "
-				     "directory: %s", s->run_dir, strerror(errno));
+	if ((s->lock_fd = dcap_run_dir_lock(s->run_dir, err)) < 0)
+		return s->lock_fd;
 	if (s->opts.resume)
 		return 0;
-	if (!dir_holds_no_work(s->run_dir))
+	/* at most the config.json of a run that failed before its first
+	 * epoch: no work to lose */
+	if (!dcap_run_dir_empty_but(s->run_dir, no_work))
 		return dca_error_set(err, DCA_ERR_INVALID, "%s: the run directory "
 				     "is not empty; continue that run with `dcanas search "
 				     "--resume %s`, or name a new directory with --out",
@@ -100,25 +85,15 @@ char *dca_search_path(const dca_search *s, const char *file)
 int dca_search_log(dca_search *s, json_t *line, dca_error *err)
 {
 	char *path, *text;
-	FILE *f;
-	int rc = 0;
+	int rc;
 
 	json_object_set_new(line, "time", json_real(dca_search_elapsed(s)));
 	if (!s->run_dir[0])
 		return 0;
 	path = dca_search_path(s, "log.jsonl");
 	text = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!path || !text) {
-		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	} else if (!(f = fopen(path, "a"))) {
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: %s", path, strerror(errno));
-	} else {
-		fprintf(f, "%s\n", text);
-		if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-			rc = dca_error_set(err, DCA_ERR_IO, "%s: %s", path, strerror(errno));
-		if (fclose(f) != 0 && !rc)
-			rc = dca_error_set(err, DCA_ERR_IO, "%s: %s", path, strerror(errno));
-	}
+	rc = path && text ? dcap_log_append(path, text, err)
+			  : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	free(path);
 	free(text);
 	return rc;
@@ -140,42 +115,6 @@ int dca_search_checkpoint_save(dca_search *s, const dca_named_array *arrays,
 			  : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 	json_decref(m);
 	free(meta);
-	free(path);
-	return rc;
-}
-
-/* keep the log lines of the epochs the checkpoint covers */
-static int trim_log(dca_search *s, int epochs, dca_error *err)
-{
-	char *path = dca_search_path(s, "log.jsonl"), *tmp = NULL, line[1 << 16];
-	FILE *in, *out;
-	int rc = 0;
-
-	if (!path)
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	if (!(in = fopen(path, "r"))) {
-		free(path);
-		return 0;
-	}
-	if (asprintf(&tmp, "%s.tmp", path) < 0 || !(out = fopen(tmp, "w"))) {
-		fclose(in);
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: cannot rewrite", path);
-		goto out;
-	}
-	while (fgets(line, sizeof line, in)) {
-		json_t *j = json_loads(line, 0, NULL);
-		json_t *ep = j ? json_object_get(j, "epoch") : NULL;
-
-		if (j && (!json_is_integer(ep) || json_integer_value(ep) <= epochs))
-			fputs(line, out);
-		json_decref(j);
-	}
-	fclose(in);
-	if (fflush(out) != 0 || fsync(fileno(out)) != 0 || fclose(out) != 0 ||
-	    rename(tmp, path) != 0)
-		rc = dca_error_set(err, DCA_ERR_IO, "%s: %s", path, strerror(errno));
-out:
-	free(tmp);
 	free(path);
 	return rc;
 }
@@ -216,7 +155,11 @@ int dca_search_checkpoint_load(dca_search *s, dca_weights_file *f,
 	s->t0 = dca_seconds();
 	*state = json_incref(json_object_get(m, "state"));
 	json_decref(m);
-	rc = trim_log(s, (int)json_integer_value(json_object_get(*state, "epoch")), err);
+	/* the log is written before the checkpoint: drop what it has past it */
+	path = dca_search_path(s, "log.jsonl");
+	rc = path ? dcap_log_trim(path, (int)json_integer_value(json_object_get(*state,
+			"epoch")), err) : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	free(path);
 	if (rc) {
 		dca_weights_close(f);
 		json_decref(*state);

@@ -29,6 +29,7 @@ struct dca_search {
 	dca_cost_model costs[DCA_MAX_CONSTRAINTS];
 	dca_search_opts opts;
 	char run_dir[1024];
+	int lock_fd;                    /* the run directory's lock, or -1 */
 	double t0, elapsed_before;      /* elapsed = before + (now - t0) */
 	/* the optimizer's result */
 	float *res_alpha, *res_beta;

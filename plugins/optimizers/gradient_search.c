@@ -597,10 +597,12 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 				fprintf(pf, "\nplan: %d epochs (%d of warm-up) at the speed "
 					"of epoch %d\n", r.epochs, r.warmup, epoch + 1);
 		}
-		if ((rc = save(&r, epoch + 1, err)) ||
-		    (rc = log_epoch(&r, epoch, step, seen ? tl / seen : 0, seen ? 100.0 * tc / seen : 0,
+		/* the log line, then the checkpoint: a resume drops lines past
+		 * the checkpoint, so a kill between them loses nothing */
+		if ((rc = log_epoch(&r, epoch, step, seen ? tl / seen : 0, seen ? 100.0 * tc / seen : 0,
 				    vseen ? vl / vseen : 0, vseen ? 100.0 * vc / vseen : 0,
-				    vseen, dca_search_elapsed(s) - e0, err)))
+				    vseen, dca_search_elapsed(s) - e0, err)) ||
+		    (rc = save(&r, epoch + 1, err)))
 			goto out;
 		if (pf)
 			fprintf(pf, "\repoch %d/%d train loss %.3f acc %.1f%% %s (%.0fs)%30s\n",

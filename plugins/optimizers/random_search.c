@@ -195,8 +195,9 @@ static int random_run(dca_search *s, dca_error *err)
 			fprintf(pf, "sample %d: val acc %.2f%% (best %.2f%%) %s\n", index + 1,
 				acc, b.acc, text);
 		free(text);
-		rc = (rc = save(s, index + 1, &rng, &b, tries, err)) ? rc
-		     : dca_search_log(s, line, err);
+		/* the log line first (see gradient_search.c) */
+		rc = (rc = dca_search_log(s, line, err)) ? rc
+		     : save(s, index + 1, &rng, &b, tries, err);
 		json_decref(line);
 		if (rc)
 			break;
