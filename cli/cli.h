@@ -16,8 +16,14 @@ dca_registry *cli_registry(void);
 dca_registry *cli_registry_log(FILE *log);
 /* Print "dcanas: MSG" to stderr; returns 1 (the exit status for errors). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Parse "3x32x32" into c, h, w. */
+/* Parse "3x32x32" into c, h, w (within limits.h's bounds). */
 int cli_parse_shape(const char *text, int *c, int *h, int *w);
+/* A flag's number within a limit (limits.h) into *out; prints the error
+ * (naming the flag, what it got and the range) and returns 1 when not. */
+int cli_number(dca_limit_id id, const char *flag, const char *text, double *out);
+/* --threads: within the limit, and capped (with a warning) at the cores
+ * this machine has; 0 means all. */
+int cli_threads(const char *flag, const char *text, int *out);
 
 /* "--data KIND:PATH": load train and test sets and their normalisation. */
 int cli_load_data(const char *spec, dca_dataset *train, dca_dataset *test,

@@ -97,7 +97,8 @@ int cmd_cost(int argc, char **argv)
 	};
 	const char *space_name = NULL, *arch_text = NULL, *device_name = NULL;
 	dca_net_shape shape = { 0 };
-	int json = 0, o, i, n = 0, status = 1, has_measured = 0, shown_measured = 0;
+	int json = 0, o, i, n = 0, status = 1, has_measured = 0, shown_measured = 0, threads;
+	double v;
 	dca_timing measured = { 0 };
 	dca_registry *reg = NULL;
 	const dca_space *space;
@@ -118,20 +119,31 @@ int cmd_cost(int argc, char **argv)
 		case 'd': device_name = optarg; break;
 		case 'i':
 			if (cli_parse_shape(optarg, &shape.in_c, &shape.in_h, &shape.in_w))
-				return cli_fail("cost: --input expects CxHxW like 3x32x32, got '%s'", optarg);
+				return cli_fail("cost: --input expects CxHxW like 3x32x32 (channels "
+						"up to 4096, sides up to 4096), got '%s'", optarg);
 			break;
-		case 'k': shape.classes = atoi(optarg);
-			if (shape.classes < 2) return cli_fail("cost: --classes expects a number >= 2, got '%s'", optarg);
+		case 'k':
+			if (cli_number(DCA_LIM_CLASSES, "--classes", optarg, &v))
+				return 1;
+			shape.classes = (int)v;
 			break;
-		case 'w': shape.width = atoi(optarg);
-			if (shape.width < 1) return cli_fail("cost: --width expects a positive number, got '%s'", optarg);
+		case 'w':
+			if (cli_number(DCA_LIM_WIDTH, "--width", optarg, &v))
+				return 1;
+			shape.width = (int)v;
 			break;
-		case 'c': shape.cells = atoi(optarg);
-			if (shape.cells < 1) return cli_fail("cost: --cells expects a positive number, got '%s'", optarg);
+		case 'c':
+			if (cli_number(DCA_LIM_CELLS, "--cells", optarg, &v))
+				return 1;
+			shape.cells = (int)v;
 			break;
 		case 'x': shape.auxiliary = 1; break;
 		case 'j': json = 1; break;
-		case 't': dca_engine_init(atoi(optarg)); break;
+		case 't':
+			if (cli_threads("--threads", optarg, &threads))
+				return 1;
+			dca_engine_init(threads);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -16,7 +16,11 @@ int cmd_devices(int argc, char **argv)
 
 	/* show NAME --threads N: the host device's table depends on it */
 	if (show && argc == 5 && strcmp(argv[3], "--threads") == 0) {
-		dca_engine_init(atoi(argv[4]));
+		int threads;
+
+		if (cli_threads("--threads", argv[4], &threads))
+			return 2;
+		dca_engine_init(threads);
 		argc = 3;
 	}
 

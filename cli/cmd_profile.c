@@ -78,23 +78,40 @@ int cmd_profile(int argc, char **argv)
 	dca_timing_opts_default(&to);
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		/* each number within its limit (limits.h), named by its flag */
+		static const struct { char opt; const char *flag; dca_limit_id lim; } nums[] = {
+			{ 'k', "--classes", DCA_LIM_CLASSES }, { 'w', "--width", DCA_LIM_WIDTH },
+			{ 'c', "--cells", DCA_LIM_CELLS }, { 'b', "--batch", DCA_LIM_BATCH_SIZE },
+			{ 'W', "--warmup", DCA_LIM_COUNT_SMALL }, { 'r', "--runs", DCA_LIM_COUNT_SMALL },
+			{ 'v', "--validate", DCA_LIM_COUNT_SMALL }, { 'S', "--seed", DCA_LIM_SEED },
+		};
+		double v = 0;
+		size_t k;
+
+		for (k = 0; k < sizeof nums / sizeof *nums; k++)
+			if (o == nums[k].opt && cli_number(nums[k].lim, nums[k].flag, optarg, &v))
+				return 2;
 		switch (o) {
 		case 's': space_name = optarg; break;
 		case 'i':
 			if (cli_parse_shape(optarg, &sh.in_c, &sh.in_h, &sh.in_w))
-				return cli_fail("profile: --input expects CxHxW, e.g. 3x32x32");
+				return cli_fail("profile: --input expects CxHxW, e.g. 3x32x32 "
+						"(channels and sides up to 4096)");
 			break;
-		case 'k': sh.classes = atoi(optarg); break;
-		case 'w': sh.width = atoi(optarg); break;
-		case 'c': sh.cells = atoi(optarg); break;
-		case 'b': to.batch = atoi(optarg); break;
-		case 'W': to.warmup = atoi(optarg); break;
-		case 'r': to.runs = atoi(optarg); break;
-		case 't': threads = atoi(optarg); break;
+		case 'k': sh.classes = (int)v; break;
+		case 'w': sh.width = (int)v; break;
+		case 'c': sh.cells = (int)v; break;
+		case 'b': to.batch = (int)v; break;
+		case 'W': to.warmup = (int)v; break;
+		case 'r': to.runs = (int)v; break;
+		case 't':
+			if (cli_threads("--threads", optarg, &threads))
+				return 2;
+			break;
 		case 'o': out = optarg; break;
-		case 'v': n_validate = atoi(optarg); break;
+		case 'v': n_validate = (int)v; break;
 		case 'p': points = optarg; break;
-		case 'S': seed = atol(optarg); break;
+		case 'S': seed = (long)v; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

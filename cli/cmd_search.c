@@ -118,9 +118,19 @@ static int parse(int argc, char **argv, search_args *a)
 		switch (o) {
 		case OPT_OUT: a->out = optarg; break;
 		case OPT_RESUME: a->resume = optarg; break;
-		case OPT_THREADS: a->threads = atoi(optarg); break;
+		case OPT_THREADS:
+			if (cli_threads("--threads", optarg, &a->threads))
+				return 2;
+			break;
 		case OPT_QUIET: a->quiet = 1; break;
-		case OPT_STOP_AFTER: a->stop_after = atoi(optarg); break;
+		case OPT_STOP_AFTER: {
+			double v;
+
+			if (cli_number(DCA_LIM_COUNT_SMALL, "--stop-after", optarg, &v))
+				return 2;
+			a->stop_after = (int)v;
+			break;
+		}
 		case 'h': case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

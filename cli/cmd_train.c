@@ -67,19 +67,30 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		{ 0, 0, 0, 0 }
 	};
 	int o;
-	char *end;
 	double v = 0;
 
 	memset(a, 0, sizeof *a);
 	dca_train_opts_default(&a->opts);
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (optarg && strchr("eblWgSwcpCLPtT", o)) {
-			v = strtod(optarg, &end);
-			if (end == optarg || *end || v < 0)
-				return cli_fail("%s: an option expects a non-negative "
-						"number, got '%s'", argv[0], optarg) + 1;
-		}
+		/* each number within its limit (limits.h), named by its flag */
+		static const struct { char opt; const char *flag; dca_limit_id lim; } nums[] = {
+			{ 'e', "--epochs", DCA_LIM_EPOCHS }, { 'b', "--batch-size", DCA_LIM_BATCH_SIZE },
+			{ 'l', "--lr", DCA_LIM_LR }, { 'W', "--weight-decay", DCA_LIM_WEIGHT_DECAY },
+			{ 'g', "--grad-clip", DCA_LIM_GRAD_CLIP }, { 'S', "--seed", DCA_LIM_SEED },
+			{ 'w', "--width", DCA_LIM_WIDTH }, { 'c', "--cells", DCA_LIM_CELLS },
+			{ 'p', "--drop-path", DCA_LIM_DROP_PATH }, { 'C', "--cutout", DCA_LIM_CUTOUT },
+			{ 'L', "--label-smoothing", DCA_LIM_LABEL_SMOOTHING },
+			{ 'P', "--per-class", DCA_LIM_PER_CLASS },
+			{ 'T', "--test-every", DCA_LIM_COUNT_SMALL },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof nums / sizeof *nums; k++)
+			if (o == nums[k].opt && cli_number(nums[k].lim, nums[k].flag, optarg, &v))
+				return 2;
+		if (o == 't' && cli_threads("--threads", optarg, &a->threads))
+			return 2;
 		switch (o) {
 		case 's': a->space = optarg; break;
 		case 'a': a->arch = optarg; break;
@@ -97,7 +108,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		case 'C': a->opts.aug.cutout = (int)v; break;
 		case 'L': a->opts.label_smoothing = (float)v; break;
 		case 'P': a->per_class = (int)v; break;
-		case 't': a->threads = (int)v; break;
+		case 't': break;     /* above */
 		case 'r': a->run_dir = optarg; break;
 		case 'R': a->resume = 1; break;
 		case 'F': a->weights = optarg; break;
@@ -128,6 +139,20 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 			a->shape.width = (int)json_integer_value(json_object_get(sh, "width"));
 		if (!a->shape.cells)
 			a->shape.cells = (int)json_integer_value(json_object_get(sh, "cells"));
+		{
+			/* the same limits as the flags, on the file's values as
+			 * written (a width of 2^40 + 8 is refused, not read as 8) */
+			char where[600];
+
+			snprintf(where, sizeof where, "%s: shape.width", a->arch_json);
+			if (dca_limit_check(DCA_LIM_WIDTH, where, json_number_value(
+					json_object_get(sh, "width")), &err))
+				return cli_fail("%s", err.msg) + 1;
+			snprintf(where, sizeof where, "%s: shape.cells", a->arch_json);
+			if (dca_limit_check(DCA_LIM_CELLS, where, json_number_value(
+					json_object_get(sh, "cells")), &err))
+				return cli_fail("%s", err.msg) + 1;
+		}
 	}
 	if (!a->space || !a->arch || !a->data)
 		return cli_fail("%s: --space, --arch and --data are required (see --help)", argv[0]) + 1;

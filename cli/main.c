@@ -39,10 +39,42 @@ int cli_fail(const char *fmt, ...)
 
 int cli_parse_shape(const char *text, int *c, int *h, int *w)
 {
+	const dca_limit *ch = dca_limit_get(DCA_LIM_INPUT_CHANNELS);
+	const dca_limit *side = dca_limit_get(DCA_LIM_INPUT_SIZE);
+	long lc, lh, lw;
 	char tail;
 
-	return sscanf(text, "%dx%dx%d%c", c, h, w, &tail) == 3 && *c > 0 &&
-	       *h > 0 && *w > 0 ? 0 : -1;
+	if (sscanf(text, "%ldx%ldx%ld%c", &lc, &lh, &lw, &tail) != 3 ||
+	    lc < ch->min || lc > ch->max || lh < side->min || lh > side->max ||
+	    lw < side->min || lw > side->max)
+		return -1;
+	*c = (int)lc;
+	*h = (int)lh;
+	*w = (int)lw;
+	return 0;
+}
+
+int cli_number(dca_limit_id id, const char *flag, const char *text, double *out)
+{
+	dca_error err = { 0 };
+
+	return dca_limit_parse(id, flag, text, out, &err) ? cli_fail("%s", err.msg) : 0;
+}
+
+int cli_threads(const char *flag, const char *text, int *out)
+{
+	double v;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cli_number(DCA_LIM_THREADS, flag, text, &v))
+		return 1;
+	*out = (int)v;
+	if (cores > 0 && v > cores) {
+		fprintf(stderr, "dcanas: %s %s: this machine has %ld cores; using %ld\n",
+			flag, text, cores, cores);
+		*out = (int)cores;
+	}
+	return 0;
 }
 
 /* The uninstalled program (in the build tree) uses the build tree's modules

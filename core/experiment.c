@@ -21,6 +21,7 @@
 
 #include <dcanas/data.h>
 #include <dcanas/experiment.h>
+#include <dcanas/limits.h>
 #include <dcanas/plugin.h>
 
 /* ---- locating a JSON path in the text -------------------------------------- */
@@ -449,6 +450,9 @@ static const char *given(json_t *v)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* a limit's bounds, for get_int and get_real (limits.h: one table) */
+#define LIM(name) dca_limit_get(DCA_LIM_##name)->min, dca_limit_get(DCA_LIM_##name)->max
+
 static int get_int(struct ctx *c, json_t *obj, const char *path,
 		   const char *key, int *out, int min, int max)
 {
@@ -502,23 +506,30 @@ static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
 	} else if (json_is_object(v)) {
 		if ((rc = only_keys(c, v, "space", keys)) ||
 		    (rc = get_string(c, v, "space", "name", e->space, sizeof e->space, 1)) ||
-		    (rc = get_int(c, v, "space", "width", &e->shape.width, 1, 4096)) ||
-		    (rc = get_int(c, v, "space", "cells", &e->shape.cells, 1, 1000)) ||
-		    (rc = get_int(c, v, "space", "classes", &e->shape.classes, 2, 1000000)) ||
-		    (rc = get_int(c, v, "space", "search_width", &e->search_shape.width, 1, 4096)) ||
-		    (rc = get_int(c, v, "space", "search_cells", &e->search_shape.cells, 1, 1000)))
+		    (rc = get_int(c, v, "space", "width", &e->shape.width, LIM(WIDTH))) ||
+		    (rc = get_int(c, v, "space", "cells", &e->shape.cells, LIM(CELLS))) ||
+		    (rc = get_int(c, v, "space", "classes", &e->shape.classes, LIM(CLASSES))) ||
+		    (rc = get_int(c, v, "space", "search_width", &e->search_shape.width, LIM(WIDTH))) ||
+		    (rc = get_int(c, v, "space", "search_cells", &e->search_shape.cells, LIM(CELLS))))
 			return rc;
 		e->classes_given = json_object_get(v, "classes") != NULL;
 		if ((in = json_object_get(v, "input"))) {
-			if (!json_is_array(in) || json_array_size(in) != 3 ||
-			    !json_is_integer(json_array_get(in, 0)) ||
-			    !json_is_integer(json_array_get(in, 1)) ||
-			    !json_is_integer(json_array_get(in, 2)) ||
-			    json_integer_value(json_array_get(in, 0)) < 1 ||
-			    json_integer_value(json_array_get(in, 1)) < 1 ||
-			    json_integer_value(json_array_get(in, 2)) < 1)
-				return fail(c, "space.input",
-					    "expects [channels, height, width], e.g. [3, 32, 32]");
+			const dca_limit *ch = dca_limit_get(DCA_LIM_INPUT_CHANNELS);
+			const dca_limit *side = dca_limit_get(DCA_LIM_INPUT_SIZE);
+			size_t k;
+
+			for (k = 0; json_is_array(in) && k < 3 && k < json_array_size(in); k++) {
+				json_t *x = json_array_get(in, k);
+				const dca_limit *l = k ? side : ch;
+
+				if (!json_is_integer(x) || json_integer_value(x) < l->min ||
+				    json_integer_value(x) > l->max)
+					break;
+			}
+			if (!json_is_array(in) || json_array_size(in) != 3 || k < 3)
+				return fail(c, "space.input", "expects [channels, height, width], "
+					    "e.g. [3, 32, 32], channels from 1 to %.0f and sides "
+					    "from 1 to %.0f", ch->max, side->max);
 			e->shape.in_c = (int)json_integer_value(json_array_get(in, 0));
 			e->shape.in_h = (int)json_integer_value(json_array_get(in, 1));
 			e->shape.in_w = (int)json_integer_value(json_array_get(in, 2));
@@ -561,24 +572,25 @@ static int parse_optimizer(struct ctx *c, json_t *v, dca_experiment *e)
 		return fail(c, "optimizer", "expects a name or an object with \"name\"");
 	if ((rc = only_keys(c, v, "optimizer", keys)) ||
 	    (rc = get_string(c, v, "optimizer", "name", e->optimizer, sizeof e->optimizer, 1)) ||
-	    (rc = get_int(c, v, "optimizer", "epochs", &e->epochs, 1, 100000)) ||
-	    (rc = get_int(c, v, "optimizer", "batch_size", &e->batch_size, 1, 1 << 20)) ||
-	    (rc = get_int(c, v, "optimizer", "warmup_epochs", &e->warmup_epochs, 0, 100000)) ||
-	    (rc = get_int(c, v, "optimizer", "bottleneck_k", &e->bottleneck_k, 1, 64)) ||
-	    (rc = get_real(c, v, "optimizer", "lr", &e->lr, 0, 100)) ||
-	    (rc = get_real(c, v, "optimizer", "arch_lr", &e->arch_lr, 0, 100)) ||
-	    (rc = get_real(c, v, "optimizer", "lambda_lr", &e->lambda_lr, 0, 100)) ||
-	    (rc = get_real(c, v, "optimizer", "time_limit", &e->time_limit, 0, 1e9)) ||
-	    (rc = get_int(c, v, "optimizer", "candidate_epochs", &e->candidate_epochs, 1, 100000)) ||
+	    (rc = get_int(c, v, "optimizer", "epochs", &e->epochs, LIM(EPOCHS))) ||
+	    (rc = get_int(c, v, "optimizer", "batch_size", &e->batch_size, LIM(BATCH_SIZE))) ||
+	    (rc = get_int(c, v, "optimizer", "warmup_epochs", &e->warmup_epochs, LIM(WARMUP_EPOCHS))) ||
+	    (rc = get_int(c, v, "optimizer", "bottleneck_k", &e->bottleneck_k, LIM(BOTTLENECK_K))) ||
+	    (rc = get_real(c, v, "optimizer", "lr", &e->lr, LIM(LR))) ||
+	    (rc = get_real(c, v, "optimizer", "arch_lr", &e->arch_lr, LIM(LR))) ||
+	    (rc = get_real(c, v, "optimizer", "lambda_lr", &e->lambda_lr, LIM(LR))) ||
+	    (rc = get_real(c, v, "optimizer", "time_limit", &e->time_limit, LIM(TIME_LIMIT))) ||
+	    (rc = get_int(c, v, "optimizer", "candidate_epochs", &e->candidate_epochs, LIM(EPOCHS))) ||
 	    (rc = get_string(c, v, "optimizer", "select", e->select, sizeof e->select, 0)) ||
-	    (rc = get_int(c, v, "optimizer", "select_k", &e->select_k, 1, 100000)))
+	    (rc = get_int(c, v, "optimizer", "select_k", &e->select_k, 1, dca_limit_get(DCA_LIM_COUNT_SMALL)->max)))
 		return rc;
 	if (dca_select_mode_from_name(e->select) < 0)
 		return fail(c, "optimizer.select", "is '%s'; expected one of "
 			    "\"proxy\", \"likely\", \"repair\"", e->select);
 	if ((seed = json_object_get(v, "seed"))) {
-		if (int_value(c, seed, "optimizer.seed", &x))
-			return fail(c, "optimizer.seed", "expects a whole number");
+		if (int_value(c, seed, "optimizer.seed", &x) ||
+		    (double)x < dca_limit_get(DCA_LIM_SEED)->min || (double)x > dca_limit_get(DCA_LIM_SEED)->max)
+			return fail(c, "optimizer.seed", "expects a whole number from -2^53 to 2^53");
 		e->seed = (long)x;
 	}
 	return 0;
@@ -600,7 +612,7 @@ static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 	if ((rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
 	    (rc = get_string(c, v, "data", "path", e->data_path, sizeof e->data_path, 0)) ||
 	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 0.0, 0.99)) ||
-	    (rc = get_int(c, v, "data", "per_class", &e->per_class, 0, 1 << 30)))
+	    (rc = get_int(c, v, "data", "per_class", &e->per_class, LIM(PER_CLASS))))
 		return rc;
 	if (dca_dataset_kind_shape(e->dataset, NULL, NULL, NULL, NULL, &lerr))
 		return fail(c, "data.dataset", "%s", lerr.msg);

@@ -38,6 +38,34 @@ expect_ok "cost nb201 flops" '^flops +15\.6474M \(15647370\)' "$DCANAS" cost --s
 expect_ok "cost nb201 raspi4 latency" '^latency +10\.48ms' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4
 expect_ok "cost nb201 model estimate" 'estimate +[0-9.]+ms' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4
 expect_ok "cost --json" '"latency": 10\.48' "$DCANAS" cost --space nb201 --arch "$ARCH0" --device raspi4 --json
+# one set of bounds (limits.h) on every flag: named, with the range, never an abort or a wrap
+A3='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
+expect_err "cost: --width past the limit" "--width: .*from 1 to 4096, got 2147483647" \
+	"$DCANAS" cost --space nb201 --arch "$A3" --width 2147483647
+expect_err "cost: --cells past the limit" "--cells: .*from 1 to 1000" \
+	"$DCANAS" cost --space nb201 --arch "$A3" --cells 2147483647
+expect_err "cost: --input past the limit" "--input expects CxHxW" \
+	"$DCANAS" cost --space nb201 --arch "$A3" --input 3x4294967328x32
+expect_err "train: --label-smoothing 2" "--label-smoothing: .*from 0 to 0.999, got 2" \
+	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --label-smoothing 2
+expect_err "train: --epochs nan" "--epochs: .*got 'nan'" \
+	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --epochs nan
+expect_err "train: --lr inf" "--lr: .*got 'inf'" \
+	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --lr inf
+expect_err "train: --batch-size past the limit" "--batch-size: .*from 1 to 65536" \
+	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --batch-size 2147483647
+expect_err "train: --threads past the limit" "--threads: .*from 0 to 4096" \
+	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --threads 100000
+expect_err "search: --threads past the limit" "--threads: .*from 0 to 4096" \
+	"$DCANAS" search --space nb201 --data digits8x8:/nonexistent --threads 100000
+"$DCANAS" cost --space nb201 --arch "$A3" --threads 4000 >/dev/null 2>"$tmp/err"
+grep -q "this machine has [0-9]* cores; using" "$tmp/err" \
+	&& pass "--threads above the cores: capped, with a warning" \
+	|| { fail "--threads above the cores: capped, with a warning"; sed 's/^/# /' "$tmp/err"; }
+printf '{"space": "nb201", "arch": "%s", "shape": {"width": 1099511627784, "cells": 5}}\n' "$A3" >"$tmp/big.json"
+expect_err "train: arch.json's width past the limit is refused, not truncated" \
+	"big.json: shape.width: .*4096" \
+	"$DCANAS" train --arch-json "$tmp/big.json" --data digits8x8:/nonexistent
 expect_ok "cost darts v2" '^params +3\.34934M \(3349342\)' "$DCANAS" cost --space darts --genotype "$V2"
 # --json: full precision (a table's value reads back as itself), counts and bytes as integers
 v=$(zcat "$DCANAS_SRCDIR/devices/profiles/raspi4.json.gz" | grep -o "\"$ARCH0\": *[0-9.e+-]*" | sed 's/.*: *//; s/\./\\./g')

@@ -9,6 +9,7 @@
 #include <dcanas/plugin.h>
 #include <dcanas/experiment.h>
 #include <dcanas/jsonfile.h>
+#include <dcanas/limits.h>
 #include <dcanas/tensor.h>
 #include <dcanas/ops.h>
 #include <dcanas/optim.h>
