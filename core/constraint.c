@@ -70,6 +70,9 @@ int dca_unit_parse(dca_unit unit, const char *text, double *out, dca_error *err)
 			if (v <= 0)
 				return dca_error_set(err, DCA_ERR_INVALID,
 					"must be positive, got '%s'", text);
+			if (!isfinite(v * s->scale))   /* "1e308G": no budget at all */
+				return dca_error_set(err, DCA_ERR_INVALID,
+					"is too large to be a budget, got '%s'", text);
 			*out = v * s->scale;
 			return 0;
 		}

@@ -221,6 +221,14 @@ JSON
 	grep -q '"drawing": "cells.dot"' "$tmp/r5/arch.json" && ! grep -q drawing_svg "$tmp/r5/arch.json" \
 		&& [ ! -e "$tmp/r5/cells.svg" ] && pass "search: when dot fails, arch.json names only cells.dot" \
 		|| fail "search: when dot fails, arch.json names only cells.dot"
+	# a relative --data path is stored absolute: --resume works from anywhere
+	(cd "$(dirname "$DIGITS")" && "$DCANAS" search --space nb201 --width 8 --cells 1 \
+		--data "digits8x8:$(basename "$DIGITS")" --per-class 40 --batch-size 32 --k 2 \
+		--select-k 4 --epochs 1 --warmup 0 --budget params=40K --quiet --stop-after 1 \
+		--out "$tmp/r6") >/dev/null 2>&1
+	grep -q "\"path\": \"/" "$tmp/r6/config.json" \
+		&& pass "search: config.json holds the data's absolute path" \
+		|| { fail "search: config.json holds the data's absolute path"; sed 's/^/# /' "$tmp/r6/config.json"; }
 	expect_ok "train --arch-json trains the result" 'test acc' \
 		"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$DIGITS" --epochs 1
 	"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$DIGITS" --epochs 3 \

@@ -475,6 +475,67 @@ static void check_partition(const dca_dataset *d, const dca_dataset *a,
 	free(seen);
 }
 
+/* an MNIST-layout folder with n images of h x w and the given labels */
+static void write_idx_split(const char *dir, const char *prefix, int n, int h, int w,
+			    const unsigned char *labels)
+{
+	unsigned char img[16 + 4096], lab[8 + 64];
+	char path[1200];
+	size_t i;
+
+	memset(img, 7, sizeof img);
+	memset(img, 0, 16);
+	memcpy(img, "\0\0\x08\x03", 4);
+	for (i = 0; i < 3; i++) {
+		int v = i == 0 ? n : i == 1 ? h : w;
+		img[4 + 4 * i + 3] = (unsigned char)v;
+		img[4 + 4 * i + 2] = (unsigned char)(v >> 8);
+	}
+	memcpy(lab, "\0\0\x08\x01", 4);
+	memset(lab + 4, 0, 4);
+	lab[7] = (unsigned char)n;
+	memcpy(lab + 8, labels, (size_t)n);
+	snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, prefix);
+	write_file(path, img, 16 + (size_t)n * h * w, 0);
+	snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte", dir, prefix);
+	write_file(path, lab, 8 + (size_t)n, 0);
+}
+
+/* what the networks need of a pair of splits, checked at load (issue 12):
+ * a test label the classifier has no output for, another image shape, and
+ * images too small to halve twice, each an error naming the folder */
+START_TEST(pair_checks)
+{
+	static const unsigned char tr[] = { 0, 1, 1 }, bad[] = { 0, 5 }, ok[] = { 1, 0 };
+	char dir[300];
+	dca_dataset a, b;
+	dca_augment aug;
+	dca_error err = { 0 };
+
+	tmp_path("pair", dir, sizeof dir);
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	write_idx_split(dir, "train", 3, 8, 8, tr);
+	write_idx_split(dir, "t10k", 2, 8, 8, bad);
+	ck_assert_int_ne(dca_dataset_load("mnist", dir, &a, &b, &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "label 5") && strstr(err.msg, dir), "%s", err.msg);
+	dca_error_clear(&err);      /* the first error is kept otherwise */
+	write_idx_split(dir, "t10k", 2, 8, 9, ok);
+	ck_assert_int_ne(dca_dataset_load("mnist", dir, &a, &b, &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "1x8x9 but the training images 1x8x8"), "%s", err.msg);
+	dca_error_clear(&err);
+	write_idx_split(dir, "train", 3, 1, 1, tr);
+	write_idx_split(dir, "t10k", 2, 1, 1, ok);
+	ck_assert_int_ne(dca_dataset_load("mnist", dir, &a, &b, &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "too small"), "%s", err.msg);
+	dca_error_clear(&err);
+	write_idx_split(dir, "train", 3, 8, 8, tr);
+	write_idx_split(dir, "t10k", 2, 8, 8, ok);
+	ck_assert_msg(dca_dataset_load("mnist", dir, &a, &b, &aug, &err) == 0, "%s", err.msg);
+	dca_dataset_free(&a);
+	dca_dataset_free(&b);
+}
+END_TEST
+
 START_TEST(split_fraction)
 {
 	static const int counts[5] = { 71, 61, 50, 40, 28 };
@@ -929,6 +990,7 @@ int main(void)
 	tcase_set_timeout(rd, 600);
 	tcase_set_timeout(ld, 300);
 	tcase_add_test(sp, split_fraction);
+	tcase_add_test(rd, pair_checks);
 	tcase_add_test(sp, split_count);
 	tcase_add_test(sp, split_seeded);
 	tcase_add_test(ld, loader_cutout);

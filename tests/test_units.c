@@ -57,6 +57,11 @@ START_TEST(bad_units)
 	parse_bad(DCA_UNIT_BYTES, "-5KiB");
 	parse_bad(DCA_UNIT_COUNT, "0");
 	parse_bad(DCA_UNIT_COUNT, "nan");
+	/* finite as written, infinite once scaled: refused, never dropped */
+	m = parse_bad(DCA_UNIT_COUNT, "1e308G");
+	ck_assert_ptr_nonnull(strstr(m, "too large"));
+	parse_bad(DCA_UNIT_BYTES, "1e308GiB");
+	parse_bad(DCA_UNIT_COUNT, "2e299G");
 }
 END_TEST
 

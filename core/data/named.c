@@ -50,6 +50,37 @@ static void pick(char *buf, size_t n, const char *dir, const char *name)
 		snprintf(buf, n, "%s/%s.gz", dir, name);
 }
 
+#define MIN_SIDE 4   /* the networks halve an image's sides twice */
+
+/* What the networks and the evaluation assume of a training and test set:
+ * one image shape, big enough for two halvings, and no test label the
+ * classifier (sized by the training labels) has no output for. */
+static int check_pair(const char *path, const dca_dataset *train,
+		      const dca_dataset *test, dca_error *err)
+{
+	int i, top = -1;
+
+	if (train->h < MIN_SIDE || train->w < MIN_SIDE)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: images of %dx%d are too "
+				     "small: the networks halve their sides twice, so "
+				     "they must be at least %dx%d", path, train->h,
+				     train->w, MIN_SIDE, MIN_SIDE);
+	if (test->c != train->c || test->h != train->h || test->w != train->w)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: the test images are "
+				     "%dx%dx%d but the training images %dx%dx%d; give "
+				     "both splits of one data set", path, test->c,
+				     test->h, test->w, train->c, train->h, train->w);
+	for (i = 0; i < test->n; i++)
+		if (test->labels[i] > top)
+			top = test->labels[i];
+	if (top >= train->classes)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: the test set has label "
+				     "%d, but the training labels have only %d classes "
+				     "(0 to %d); give both splits of one data set",
+				     path, top, train->classes, train->classes - 1);
+	return 0;
+}
+
 int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
 		     dca_dataset *test, dca_augment *aug, dca_error *err)
 {
@@ -101,6 +132,8 @@ int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
 					     "'%s' has no reader", kind);
 		return DCA_ERR_INVALID;
 	}
+	if (!rc)
+		rc = check_pair(path, train, test, err);
 	if (rc) {
 		dca_dataset_free(train);
 		dca_dataset_free(test);

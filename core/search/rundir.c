@@ -38,6 +38,14 @@ static json_t *run_config(const dca_search *s)
 	rec.input_given = rec.classes_given = 1;
 	rec.search_shape.width = s->proxy.width;
 	rec.search_shape.cells = s->proxy.cells;
+	/* the data's absolute path: a resume from another directory finds it */
+	if (rec.data_path[0]) {
+		char *abs = realpath(rec.data_path, NULL);
+
+		if (abs && strlen(abs) < sizeof rec.data_path)
+			snprintf(rec.data_path, sizeof rec.data_path, "%s", abs);
+		free(abs);
+	}
 	return dca_experiment_to_json(&rec);
 }
 
