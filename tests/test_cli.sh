@@ -193,11 +193,18 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		"$tmp/r2/arch.json" && [ -s "$tmp/r2/cells.svg" ] && grep -q digraph "$tmp/r2/cells.dot" \
 		&& pass "search: the program draws cells.svg with dot and arch.json names it" \
 		|| { fail "search: the program draws cells.svg with dot and arch.json names it"; ls "$tmp/r2"; }
-	if "$DCANAS" search $S --budget params=40K --epochs 2 --warmup 1 --stop-after 1 \
+	if "$DCANAS" search $S --budget params=40K --epochs 2 --warmup 1 --stop-after 1 --threads 1 \
 		--out "$tmp/r4" >/dev/null 2>"$tmp/err" && grep -q "resume" "$tmp/err" &&
 		[ ! -e "$tmp/r4/arch.json" ]; then pass "search: stops early when asked"
 	else fail "search: stops early when asked"; sed 's/^/# /' "$tmp/err"; fi
-	expect_ok "search --resume finishes the run" 'arch\.json' "$DCANAS" search --resume "$tmp/r4" --quiet
+	expect_ok "search --resume finishes the run" 'arch\.json' "$DCANAS" search --resume "$tmp/r4" --quiet \
+		--threads 2
+	# the thread count is recorded; a resume on another one says so
+	if [ "$(nproc)" -ge 2 ]; then
+		grep -q "written with 1 threads, this run has 2" "$tmp/err" \
+			&& pass "search: a resume on another thread count warns" \
+			|| { fail "search: a resume on another thread count warns"; sed 's/^/# /' "$tmp/err"; }
+	fi
 	grep -q '"all_met": true' "$tmp/r4/arch.json" && pass "search: resumed run meets its budgets" \
 		|| fail "search: resumed run meets its budgets"
 	expect_err "search: a used run directory is refused" "not empty.*--resume" \

@@ -140,8 +140,10 @@ static int save_checkpoint(const dca_model *m, const dca_sgd *opt, int epoch,
 		snprintf(names[i], len, "momentum/%s", m->param_names[i]);
 		a[k++] = (dca_named_array){ names[i], t->n, t->c, t->h, t->w, opt->velocity[i] };
 	}
-	j = json_pack("{s:i, s:s}", "epoch", epoch, "config",
-		      o->config_json ? o->config_json : "");
+	/* the thread count changes the sums' order, so the result: kept, and
+	 * a resume on another count says so */
+	j = json_pack("{s:i, s:s, s:i}", "epoch", epoch, "config",
+		      o->config_json ? o->config_json : "", "threads", dca_engine_threads());
 	meta = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	rc = dca_weights_save(path, a, k, meta, err);
@@ -154,6 +156,17 @@ out:
 	free(a);
 	free(path);
 	return rc;
+}
+
+/* A checkpoint written on another thread count than this run's: the
+ * resumed run is valid, but not bit-identical to an uninterrupted one */
+void dca_threads_warning(FILE *f, const char *checkpoint, int threads)
+{
+	if (f && threads > 0 && threads != dca_engine_threads())
+		fprintf(f, "dcanas: %s was written with %d threads, this run has %d: "
+			"the result may differ slightly from an uninterrupted run "
+			"(resume with --threads %d for the same one)\n", checkpoint,
+			threads, dca_engine_threads(), threads);
 }
 
 /* Returns the epochs already done (>= 0) or a negative error. */
@@ -194,6 +207,8 @@ static int load_checkpoint(dca_model *m, dca_sgd *opt, const dca_train_opts *o,
 		meta = json_loads(f.meta, 0, NULL);
 		cfg = json_string_value(json_object_get(meta, "config"));
 		epoch = (int)json_integer_value(json_object_get(meta, "epoch"));
+		dca_threads_warning(o->progress ? o->progress : stderr, path, (int)json_integer_value(
+					json_object_get(meta, "threads")));
 		if (o->config_json && cfg && strcmp(cfg, o->config_json) != 0)
 			rc = dca_error_set(err, DCA_ERR_INVALID, "%s: this run was "
 				"started with different settings; resume it with the same "

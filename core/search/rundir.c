@@ -116,7 +116,8 @@ int dca_search_checkpoint_save(dca_search *s, const dca_named_array *arrays,
 
 	if (!s->run_dir[0])
 		return 0;
-	m = json_pack("{s:O, s:f}", "state", state, "elapsed", dca_search_elapsed(s));
+	m = json_pack("{s:O, s:f, s:i}", "state", state, "elapsed", dca_search_elapsed(s),
+		      "threads", dca_engine_threads());
 	meta = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	path = dca_search_path(s, "checkpoint.dcaw");
 	rc = path && meta ? dca_weights_save(path, arrays, count, meta, err)
@@ -158,8 +159,10 @@ int dca_search_checkpoint_load(dca_search *s, dca_weights_file *f,
 		free(path);
 		return rc;
 	}
-	free(path);
 	s->elapsed_before = json_number_value(json_object_get(m, "elapsed"));
+	dca_threads_warning(s->opts.progress ? s->opts.progress : stderr, path,
+			    (int)json_integer_value(json_object_get(m, "threads")));
+	free(path);
 	s->t0 = dca_seconds();
 	*state = json_incref(json_object_get(m, "state"));
 	json_decref(m);
