@@ -151,29 +151,11 @@ static int train_digits_rc(const char *run_dir, int resume, int stop_after,
 static dca_train_result train_digits(const char *run_dir, int resume, int stop_after,
 				     int epochs)
 {
-	dca_dataset train, test;
-	dca_augment aug;
-	dca_train_opts o;
 	dca_train_result r;
 	dca_error err = { 0 };
-	dca_model *m;
 
-	memset(&r, 0, sizeof r);
-	load_digits(&train, &test, &aug);
-	m = small_model(1, 8, 10, 8);
-	dca_train_opts_default(&o);
-	o.epochs = epochs;
-	o.batch_size = 32;
-	o.lr = 0.05f;
-	o.aug = aug;
-	o.run_dir = run_dir;
-	o.resume = resume;
-	o.stop_after = stop_after;
-	o.config_json = "{\"test\": 1}";
-	ck_assert_msg(dca_train(m, &train, &test, &o, &r, &err) == 0, "%s", err.msg);
-	dca_model_free(m);
-	dca_dataset_free(&train);
-	dca_dataset_free(&test);
+	ck_assert_msg(train_digits_rc(run_dir, resume, stop_after, epochs, &r, &err) == 0,
+		      "%s", err.msg);
 	return r;
 }
 
@@ -238,6 +220,7 @@ START_TEST(deterministic_and_resumable)
 		snprintf(want, sizeof want, "in use by PID 4242");
 		ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
 		close(fd);
+		dca_error_clear(&err);
 		ck_assert_msg(train_digits_rc(b, 1, 0, 3, &part, &err) == 0, "%s", err.msg);
 	}
 	snprintf(cmd, sizeof cmd, "rm -rf %s %s", a, b);
