@@ -11,6 +11,11 @@
 
 #include "atomic_file.h"
 
+/* The most a JSON file may expand to: the largest the project reads (a
+ * device profile with 15,625 archs, a search's arch.json) are a few MB; a
+ * small gzip that expands past this is refused before it takes the memory */
+#define JSON_MAX_BYTES ((size_t)256 << 20)
+
 json_t *dca_json_load_file(const char *path, dca_error *err)
 {
 	gzFile gz;
@@ -53,6 +58,14 @@ json_t *dca_json_load_file(const char *path, dca_error *err)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (len > JSON_MAX_BYTES) {
+			free(buf);
+			gzclose(gz);
+			dca_error_set(err, DCA_ERR_INVALID, "%s: larger than %zu MiB once "
+				      "decompressed: not a file dcanas reads", path,
+				      JSON_MAX_BYTES >> 20);
+			return NULL;
+		}
 	}
 	{
 		int zerr = 0;
@@ -107,6 +120,10 @@ static int members_more(members_reader *r, const char *path, dca_error *err)
 {
 	int n;
 
+	if (r->len > JSON_MAX_BYTES)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: a member larger than "
+				     "%zu MiB once decompressed: not a file dcanas reads",
+				     path, JSON_MAX_BYTES >> 20);
 	if (r->cap - r->len < 4096) {
 		size_t ncap = r->cap ? 2 * r->cap : 8192;
 		char *nb = realloc(r->buf, ncap);

@@ -62,6 +62,12 @@ expect_err "search: --threads past the limit" "--threads: .*from 0 to 4096" \
 grep -q "this machine has [0-9]* cores; using" "$tmp/err" \
 	&& pass "--threads above the cores: capped, with a warning" \
 	|| { fail "--threads above the cores: capped, with a warning"; sed 's/^/# /' "$tmp/err"; }
+# a small gzip that expands past what any JSON file dcanas reads may be is
+# refused before it takes the memory (1.3 MB here, 300 MB expanded)
+{ printf '{"space": "nb201", "x": "'; head -c 300000000 /dev/zero | tr '\0' a; printf '"}'; } |
+	gzip -1 >"$tmp/bomb.json.gz"
+expect_err "a gzip bomb as arch.json is refused" "larger than 256 MiB once decompressed" \
+	"$DCANAS" train --arch-json "$tmp/bomb.json.gz" --data digits8x8:/nonexistent
 printf '{"space": "nb201", "arch": "%s", "shape": {"width": 1099511627784, "cells": 5}}\n' "$A3" >"$tmp/big.json"
 expect_err "train: arch.json's width past the limit is refused, not truncated" \
 	"big.json: shape.width: .*4096" \
