@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -49,4 +51,25 @@ int dcap_atomic_commit(dcap_atomic_file *af, int write_failed, dca_error *err)
 	af->tmp = NULL;
 	af->f = NULL;
 	return rc;
+}
+
+int dcap_open_regular(const char *path, dca_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), flags;
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		dca_error_set(err, DCA_ERR_INVALID, "%s: not a regular file (a %s); "
+			      "give a file", path, S_ISFIFO(st.st_mode) ? "FIFO" :
+			      S_ISDIR(st.st_mode) ? "folder" : "device or socket");
+		return -2;
+	}
+	/* reads block again: a regular file never waits */
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
 }

@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <dcanas/data.h>
 #include <dcanas/experiment.h>
 #include <dcanas/limits.h>
 #include <dcanas/plugin.h>
+
+#include "atomic_file.h"
 
 /* ---- locating a JSON path in the text -------------------------------------- */
 
@@ -934,13 +937,18 @@ int dca_experiment_load_with_overrides(dca_experiment *e, const char *path,
 				       const dca_experiment_overrides *ov,
 				       struct dca_registry *reg, dca_error *err)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = dcap_open_regular(path, err);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	char *text;
 	long n;
 	int rc;
 
-	if (!f)
-		return dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %m", path);
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return fd == -2 ? DCA_ERR_INVALID
+			       : dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %m", path);
+	}
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (1 << 24) ||
 	    fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);

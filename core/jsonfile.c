@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <dcanas/jsonfile.h>
@@ -23,9 +24,14 @@ json_t *dca_json_load_file(const char *path, dca_error *err)
 	size_t len = 0, cap = 0;
 	json_error_t jerr;
 	json_t *j;
+	int fd;
 
-	gz = gzopen(path, "rb"); /* reads plain files transparently */
+	if ((fd = dcap_open_regular(path, err)) == -2)
+		return NULL;
+	gz = fd >= 0 ? gzdopen(fd, "rb") : NULL; /* reads plain files transparently */
 	if (!gz) {
+		if (fd >= 0)
+			close(fd);
 		dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %s", path,
 			      strerror(errno));
 		return NULL;
@@ -208,16 +214,20 @@ json_t *dca_json_load_members(const char *path, const char *const *keys,
 	members_reader r = { 0 };
 	json_t *out = json_object(), *key = NULL, *val = NULL;
 	size_t found = 0, i;
-	int ok = 0;
+	int ok = 0, fd;
 
 	if (!out) {
 		dca_error_set(err, DCA_ERR_NOMEM, "%s: out of memory", path);
 		return NULL;
 	}
-	r.gz = gzopen(path, "rb");   /* reads plain files transparently */
+	fd = dcap_open_regular(path, err);
+	r.gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;   /* reads plain files transparently */
 	if (!r.gz) {
-		dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %s", path,
-			      strerror(errno));
+		if (fd == -1)
+			dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %s", path,
+				      strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		json_decref(out);
 		return NULL;
 	}

@@ -62,6 +62,17 @@ expect_err "search: --threads past the limit" "--threads: .*from 0 to 4096" \
 grep -q "this machine has [0-9]* cores; using" "$tmp/err" \
 	&& pass "--threads above the cores: capped, with a warning" \
 	|| { fail "--threads above the cores: capped, with a warning"; sed 's/^/# /' "$tmp/err"; }
+# a FIFO where a file is expected is refused at once, never waited on
+mkfifo "$tmp/fifo.json"
+expect_err "a FIFO as an experiment file is refused" "fifo.json: not a regular file \(a FIFO\)" \
+	timeout 20 "$DCANAS" check-config "$tmp/fifo.json"
+expect_err "a FIFO as arch.json is refused" "fifo.json: not a regular file \(a FIFO\)" \
+	timeout 20 "$DCANAS" train --arch-json "$tmp/fifo.json" --data digits8x8:/nonexistent
+mkdir -p "$tmp/fifoprof" && mkfifo "$tmp/fifoprof/fifo.json"
+DCANAS_PROFILE_PATH="$tmp/fifoprof" timeout 20 "$DCANAS" devices >/dev/null 2>"$tmp/err"
+[ $? -ne 124 ] && grep -q "not a regular file" "$tmp/err" \
+	&& pass "a FIFO among device profiles is skipped with a warning, not waited on" \
+	|| { fail "a FIFO among device profiles is skipped"; sed 's/^/# /' "$tmp/err"; }
 # a small gzip that expands past what any JSON file dcanas reads may be is
 # refused before it takes the memory (1.3 MB here, 300 MB expanded)
 { printf '{"space": "nb201", "x": "'; head -c 300000000 /dev/zero | tr '\0' a; printf '"}'; } |

@@ -10,6 +10,7 @@
 
 #include <dcanas/data.h>
 
+#include "../atomic_file.h"
 #include "zlib_message.h"
 
 #define CIFAR_PIXELS 3072   /* 3 x 32 x 32 */
@@ -49,8 +50,11 @@ static int cifar_read_file(dca_dataset *d, int *cap, const char *path,
 	long offset = 0, index = 0;
 	int got, errnum, rc = 0;
 	const char *zmsg;
-	gzFile gz = gzopen(path, "rb");
+	int fd = dcap_open_regular(path, err);
+	gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
 
+	if (!gz && fd >= 0)
+		close(fd);
 	if (!gz)
 		return dca_error_set(err, DCA_ERR_IO,
 				     "%s: cannot open CIFAR batch file (check the path and permissions)",

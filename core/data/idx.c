@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
 #include <dcanas/data.h>
 
+#include "../atomic_file.h"
 #include "zlib_message.h"
 
 #define IDX_IMAGES 0x00000803u
@@ -84,9 +86,12 @@ static int idx_open_header(const char *path, const char *what, uint32_t want,
 	size_t got;
 	uint32_t magic;
 	int rc;
-	gzFile gz = gzopen(path, "rb");
+	int fd = dcap_open_regular(path, err);
+	gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
 
 	*out = NULL;
+	if (!gz && fd >= 0)
+		close(fd);
 	if (!gz)
 		return dca_error_set(err, DCA_ERR_IO, "%s: cannot open IDX %s file "
 				     "(check the path and permissions)", path, what);

@@ -82,16 +82,21 @@ static uint32_t get_u32(const unsigned char *p)
 
 int dca_weights_open(const char *path, dca_weights_file *f, dca_error *err)
 {
-	FILE *fp = fopen(path, "rb");
+	int fd = dcap_open_regular(path, err);
+	FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	unsigned char *b;
 	long size;
 	size_t off, need;
 	uint32_t version, mlen, count, i;
 
 	memset(f, 0, sizeof *f);
-	if (!fp)
-		return dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %s", path,
-				     strerror(errno));
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
+		return fd == -2 ? DCA_ERR_INVALID
+			       : dca_error_set(err, DCA_ERR_IO, "%s: cannot open: %s", path,
+					       strerror(errno));
+	}
 	if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 ||
 	    fseek(fp, 0, SEEK_SET) != 0) {
 		fclose(fp);
