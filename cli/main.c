@@ -27,12 +27,21 @@ static const struct command {
 
 int cli_fail(const char *fmt, ...)
 {
+	char msg[4096];
+	const unsigned char *p;
 	va_list ap;
 
-	fputs("dcanas: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* a message quotes what the user gave (keys, paths, flags): control
+	 * bytes in it (ANSI escapes) are shown, not sent to the terminal */
+	fputs("dcanas: ", stderr);
+	for (p = (const unsigned char *)msg; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
 	fputc('\n', stderr);
 	return 1;
 }

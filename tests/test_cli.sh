@@ -62,6 +62,12 @@ expect_err "search: --threads past the limit" "--threads: .*from 0 to 4096" \
 grep -q "this machine has [0-9]* cores; using" "$tmp/err" \
 	&& pass "--threads above the cores: capped, with a warning" \
 	|| { fail "--threads above the cores: capped, with a warning"; sed 's/^/# /' "$tmp/err"; }
+# control bytes a user gave (an ANSI escape in a key) are shown escaped
+printf '{"space": "nb201", "\\u001b[31mred": 1}\n' >"$tmp/ansi.json"
+"$DCANAS" check-config "$tmp/ansi.json" 2>"$tmp/err" >/dev/null
+grep -q 'x1b\[31mred' "$tmp/err" && ! grep -q "$(printf '\033')" "$tmp/err" \
+	&& pass "control bytes in a config key are escaped in the message" \
+	|| { fail "control bytes in a config key are escaped in the message"; sed 's/^/# /' "$tmp/err" | od -c | head; }
 # a FIFO where a file is expected is refused at once, never waited on
 mkfifo "$tmp/fifo.json"
 expect_err "a FIFO as an experiment file is refused" "fifo.json: not a regular file \(a FIFO\)" \
