@@ -131,7 +131,13 @@ int cmd_profile(int argc, char **argv)
 		goto fail;
 	dca_space_resolve_shape(sp, &sh);
 	path = out ? strdup(out) : dca_host_cache_path(&to);
-	if (!path || !(t = dca_op_table_open(path, &to, &err)))
+	if (!path) {
+		dca_error_set(&err, DCA_ERR_IO, "profile: no cache folder of this "
+			      "user's own for the op table; set HOME, DCANAS_HOST_CACHE "
+			      "or --out");
+		goto fail;
+	}
+	if (!(t = dca_op_table_open(path, &to, &err)))
 		goto fail;
 	if (points && !(pf = fopen(points, "w"))) {
 		dca_error_set(&err, DCA_ERR_IO, "%s: cannot write", points);

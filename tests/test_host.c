@@ -2,6 +2,7 @@
  * table's cache file (measure once, reuse, refuse another machine's),
  * Kendall's tau, and the device's answers. */
 #include "config.h"
+#include <pwd.h>
 #include "check_main.h"
 #include <math.h>
 #include "testutil.h"
@@ -95,6 +96,29 @@ START_TEST(test_op_table_cache)
 	ck_assert_ptr_nonnull(strstr(err.msg, "batch 1"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "batch 4"));
 	unlink(path);
+}
+END_TEST
+
+/* HOME unset: the account's home, never a shared folder under /tmp */
+START_TEST(test_cache_path_without_home)
+{
+	struct passwd *pw = getpwuid(getuid());
+	dca_timing_opts o;
+	char *path, want[1100];
+
+	dca_timing_opts_default(&o);
+	unsetenv("DCANAS_HOST_CACHE");
+	unsetenv("XDG_CACHE_HOME");
+	unsetenv("HOME");
+	path = dca_host_cache_path(&o);
+	ck_assert_ptr_nonnull(path);
+	if (pw && pw->pw_dir && *pw->pw_dir) {
+		snprintf(want, sizeof want, "%s/.cache/dcanas/", pw->pw_dir);
+		ck_assert_msg(strncmp(path, want, strlen(want)) == 0, "%s", path);
+	} else {
+		ck_assert_msg(strstr(path, "/dcanas-cache-") != NULL, "%s", path);
+	}
+	free(path);
 }
 END_TEST
 
@@ -237,6 +261,7 @@ int main(void)
 	tcase_add_test(tc, test_kendall);
 	tcase_add_test(tc, test_op_table_cache);
 	tcase_add_test(tc, test_host_device);
+	tcase_add_test(tc, test_cache_path_without_home);
 	tcase_add_test(tc, test_overhead_fit_and_score);
 	tcase_add_test(tc, test_profile_space);
 	suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,10 +64,27 @@ char *dca_host_cache_path(const dca_timing_opts *o)
 		return strdup(env);
 	dca_host_describe(host, sizeof host);
 	slug(host, name, sizeof name);
+	if (!(home && *home)) {
+		/* no HOME: the account's home, else a folder of this user's own
+		 * (never a folder others could have filled for us) */
+		struct passwd *pw = getpwuid(getuid());
+		home = pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+	}
 	if (xdg && *xdg)
 		snprintf(dir, sizeof dir, "%s/dcanas", xdg);
-	else
-		snprintf(dir, sizeof dir, "%s/.cache/dcanas", home && *home ? home : "/tmp");
+	else if (home)
+		snprintf(dir, sizeof dir, "%s/.cache/dcanas", home);
+	else {
+		struct stat st;
+
+		snprintf(dir, sizeof dir, "%s/dcanas-cache-%ld", P_tmpdir, (long)getuid());
+		if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || lstat(dir, &st) != 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022))
+			return NULL;   /* someone else's, or writable by others */
+		if (asprintf(&path, "%s/host-%s-b%d.json", dir, name, o->batch) < 0)
+			return NULL;
+		return path;
+	}
 	/* make the folders (the parent of dcanas/ too, for ~/.cache) */
 	{
 		char *slash = strrchr(dir, '/');

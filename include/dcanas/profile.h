@@ -58,7 +58,9 @@ typedef struct dca_op_table dca_op_table;
 
 /* Where this machine's table lives for these settings:
  * $DCANAS_HOST_CACHE (a file), else $XDG_CACHE_HOME/dcanas or
- * ~/.cache/dcanas, named by CPU model, threads, OPENBLAS_CORETYPE, batch. */
+ * ~/.cache/dcanas (the account's home when HOME is unset, else a folder of
+ * this user's own in the temporary directory), named by CPU model,
+ * threads, OPENBLAS_CORETYPE, batch. NULL when there is no safe folder. */
 char *dca_host_cache_path(const dca_timing_opts *o);
 /* Open path (a missing file is an empty table). A file measured on another
  * machine or with other settings is an error naming both. */

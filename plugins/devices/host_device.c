@@ -32,7 +32,9 @@ static dca_op_table *table(dca_error *err)
 		path = dca_host_cache_path(&o);
 		state.table = path ? dca_op_table_open(path, &o, &state.open_err) : NULL;
 		if (!path)
-			dca_error_set(&state.open_err, DCA_ERR_NOMEM, "out of memory");
+			dca_error_set(&state.open_err, DCA_ERR_IO, "no cache folder of "
+				      "this user's own for the op table; set HOME or "
+				      "DCANAS_HOST_CACHE");
 		free(path);
 	}
 	if (!state.table)
