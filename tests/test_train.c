@@ -3,11 +3,13 @@
 #include "config.h"
 #include "check_main.h"
 #include <math.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "testutil.h"
+#include <dcanas/weights.h>
 
 #define ARCH "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 
@@ -74,6 +76,25 @@ START_TEST(weight_files)
 	ck_assert_float_eq(m2->params[0]->data[3], 0.125f);
 	ck_assert_str_eq(meta, "{\"x\":1}");
 	free(meta);
+	/* arrays at odd byte offsets in the file (names of odd length) are
+	 * handed out float-aligned, with their values */
+	{
+		static const float v1[] = { 1.5f }, v2[] = { -2.25f, 4 };
+		dca_named_array arr[2] = { { "a", 1, 1, 1, 1, (float *)v1 },
+					   { "bcd", 1, 2, 1, 1, (float *)v2 } };
+		char odd[600];
+		dca_weights_file wf;
+		int k;
+
+		snprintf(odd, sizeof odd, "%s/odd.dcaw", dir);
+		ck_assert_msg(dca_weights_save(odd, arr, 2, "{}", &err) == 0, "%s", err.msg);
+		ck_assert_msg(dca_weights_open(odd, &wf, &err) == 0, "%s", err.msg);
+		for (k = 0; k < 2; k++)
+			ck_assert_uint_eq((uintptr_t)wf.arrays[k].data % sizeof(float), 0);
+		ck_assert_float_eq(wf.arrays[0].data[0], 1.5f);
+		ck_assert_float_eq(wf.arrays[1].data[1], 4.0f);
+		dca_weights_close(&wf);
+	}
 	ck_assert_int_eq(stat(path, &st), 0);
 	/* truncated: the offset where it stops making sense */
 	snprintf(cut, sizeof cut, "%s/cut.dcaw", dir);

@@ -86,7 +86,7 @@ int dca_weights_open(const char *path, dca_weights_file *f, dca_error *err)
 	FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	unsigned char *b;
 	long size;
-	size_t off, need;
+	size_t off, need, data_bytes = 0, *offs = NULL;
 	uint32_t version, mlen, count, i;
 
 	memset(f, 0, sizeof *f);
@@ -150,7 +150,8 @@ int dca_weights_open(const char *path, dca_weights_file *f, dca_error *err)
 		goto fail;
 	}
 	f->arrays = calloc(count ? count : 1, sizeof *f->arrays);
-	if (!f->arrays) {
+	offs = calloc(count ? count : 1, sizeof *offs);
+	if (!f->arrays || !offs) {
 		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -177,9 +178,19 @@ int dca_weights_open(const char *path, dca_weights_file *f, dca_error *err)
 		a->w = (int)get_u32(b + off + 12);
 		off += 16;
 		f->count = (int)i + 1;
-		elems = (size_t)a->n * a->c * a->h * a->w;
+		/* each dimension and the product bounded by the file's size, so
+		 * the product cannot wrap */
+		if (a->n < 0 || a->c < 0 || a->h < 0 || a->w < 0 ||
+		    (elems = (size_t)a->n * a->c) > (size_t)size ||
+		    (elems *= (size_t)a->h) > (size_t)size ||
+		    (elems *= (size_t)a->w) > (size_t)size) {
+			dca_error_set(err, DCA_ERR_INVALID, "%s: corrupt shape of array '%s' "
+				      "at byte offset %zu", path, name, off - 16);
+			goto fail;
+		}
 		NEED(elems * sizeof(float), "array data");
-		a->data = (float *)(void *)(b + off);
+		offs[i] = off;              /* copied once the file checks out */
+		data_bytes += elems * sizeof(float);
 		off += elems * sizeof(float);
 	}
 	NEED(4, "the CRC-32 trailer");
@@ -199,8 +210,31 @@ int dca_weights_open(const char *path, dca_weights_file *f, dca_error *err)
 		}
 	}
 #undef NEED
+	{
+		/* the arrays, copied to one float-aligned block (in the file they
+		 * sit at any byte offset, and a misaligned float* is undefined) */
+		float *al = malloc(data_bytes ? data_bytes : 1);
+		size_t at = 0;
+
+		if (!al) {
+			dca_error_set(err, DCA_ERR_NOMEM, "%s: out of memory", path);
+			goto fail;
+		}
+		for (i = 0; i < count; i++) {
+			dca_named_array *a = &f->arrays[i];
+			size_t n = (size_t)a->n * a->c * a->h * a->w;
+
+			memcpy(al + at, b + offs[i], n * sizeof(float));
+			a->data = al + at;
+			at += n;
+		}
+		free(f->buf);
+		f->buf = al;
+	}
+	free(offs);
 	return 0;
 fail:
+	free(offs);
 	dca_weights_close(f);
 	return err ? err->code : DCA_ERR_INVALID;
 }

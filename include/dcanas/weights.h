@@ -29,7 +29,7 @@ typedef struct dca_weights_file {
 	char *meta;               /* NUL-terminated metadata */
 	dca_named_array *arrays;  /* point into buf */
 	int count;
-	void *buf;                /* the whole file, owned */
+	void *buf;                /* the arrays' data, float-aligned, owned */
 } dca_weights_file;
 
 int dca_weights_open(const char *path, dca_weights_file *f, dca_error *err);
