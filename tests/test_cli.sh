@@ -56,6 +56,13 @@ expect_err "train: --batch-size past the limit" "--batch-size: .*from 1 to 65536
 	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --batch-size 2147483647
 expect_err "train: --threads past the limit" "--threads: .*from 0 to 4096" \
 	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --threads 100000
+expect_err "search: --time-limit inf" "--time-limit inf: optimizer.time_limit: expects a number" \
+	"$DCANAS" search --space nb201 --data digits8x8:/nonexistent --budget params=1M --time-limit inf
+expect_err "search: --epochs nan" "--epochs nan: optimizer.epochs: expects a whole number" \
+	"$DCANAS" search --space nb201 --data digits8x8:/nonexistent --budget params=1M --epochs nan
+printf '{"space": {"name": "nb201", "input": [3, 4294967328, 32]}}\n' >"$tmp/in.json"
+expect_err "check-config: an input side past the limit" "space.input: .*sides from 1 to 4096" \
+	"$DCANAS" check-config "$tmp/in.json"
 expect_err "search: --threads past the limit" "--threads: .*from 0 to 4096" \
 	"$DCANAS" search --space nb201 --data digits8x8:/nonexistent --threads 100000
 "$DCANAS" cost --space nb201 --arch "$A3" --threads 4000 >/dev/null 2>"$tmp/err"
