@@ -64,8 +64,12 @@ def fmt_ms(v):
 
 
 def cmd_budgets(argv):
+    # every digit (the shortest text that reads back as the same double): a
+    # budget rounded to fewer can fall below the percentile's own latency
+    # (eyeriss p50: 5.120180000000001 ms printed as 5.12018 made that
+    # architecture 1e-15 ms over budget)
     table = latency_table(argv[0])
-    print(" ".join(fmt_ms(budget(table, float(q))) for q in argv[1:]))
+    print(" ".join(repr(budget(table, float(q))) for q in argv[1:]))
 
 
 def load_runs(out):
