@@ -3,25 +3,7 @@
 # and bad input (non-zero exit, a message that names the problem).
 set -u
 DCANAS="$DCANAS_BUILDDIR/dcanas"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-skipped=0
-pass() { echo "ok - $1"; }
-fail() { echo "not ok - $1"; fails=$((fails + 1)); }
-# expect_ok NAME PATTERN CMD...: exit 0 and stdout matches PATTERN
-expect_ok() {
-	name=$1 pat=$2; shift 2
-	if "$@" >"$tmp/out" 2>"$tmp/err" && grep -qE -- "$pat" "$tmp/out"; then pass "$name"
-	else fail "$name"; sed 's/^/# /' "$tmp/out" "$tmp/err"; fi
-}
-# expect_err NAME PATTERN CMD...: exit non-zero and stderr matches PATTERN
-expect_err() {
-	name=$1 pat=$2; shift 2
-	if "$@" >"$tmp/out" 2>"$tmp/err"; then fail "$name (exit 0)"; sed 's/^/# /' "$tmp/out"
-	elif grep -qE -- "$pat" "$tmp/err"; then pass "$name"
-	else fail "$name"; sed 's/^/# /' "$tmp/err"; fi
-}
+. "$DCANAS_SRCDIR/tests/tap_helpers.sh"
 
 ARCH0='|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|'
 V2="Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"

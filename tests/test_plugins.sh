@@ -5,11 +5,7 @@
 # DCANAS_STRICT_PLUGINS=1) makes the first one fatal.
 set -u
 DCANAS="$DCANAS_BUILDDIR/dcanas"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok - $1"; }
-fail() { echo "not ok - $1"; fails=$((fails + 1)); }
+. "$DCANAS_SRCDIR/tests/tap_helpers.sh"
 show() { sed 's/^/# /' "$tmp/out" "$tmp/err"; }
 # check NAME FILE PATTERN: FILE (out or err) of the last run matches PATTERN
 check() {
