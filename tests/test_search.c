@@ -790,6 +790,34 @@ START_TEST(test_repair)
 	ck_assert_int_eq(json_array_size(json_object_get(arch, "repaired")), 1);
 	json_decref(arch);
 	free(run);
+
+	/* the derived arch over its budget by rounding alone (1e-15 relative,
+	 * as a budget printed with fewer digits than the table's value): the
+	 * repair still removes it, with one change, instead of finding no
+	 * change that saves more than a fixed 1e-12 */
+	{
+		const dca_space *sp = space("nb201");
+		dca_arch *a = sp->arch_parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+					     "|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|", &err);
+		dca_net net;
+		double p;
+
+		dca_net_init(&net);
+		ck_assert_int_eq(sp->build_net(a, &e.shape, &net, &err), 0);
+		ck_assert_int_eq(e.budgets[0].constraint->exact(&net, sp, a, NULL, &p, &err), 0);
+		e.budgets[0].max = p * (1 - 1e-15);
+		ck_assert(e.budgets[0].max < p);
+		dca_net_free(&net);
+		sp->arch_free(a);
+	}
+	snprintf(e.select, sizeof e.select, "repair");
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	ck_assert_int_eq(json_array_size(json_object_get(arch, "repaired")), 1);
+	json_decref(arch);
+	free(run);
 }
 END_TEST
 

@@ -79,7 +79,10 @@ int dcap_repair(dca_search *s, int *choice, double *costs, json_t *log,
 				if (lost < 0)
 					lost = 0;
 				score = lost / saved;
-				if (saved > 1e-12 && (score < best_score ||
+				/* a move must remove a real share of the violation
+				 * (not rounding noise), but a violation that is
+				 * itself rounding (1e-15 over) must still go */
+				if (saved > fmin(1e-12, 0.5 * v0) && (score < best_score ||
 						      (score == best_score && saved > best_saved))) {
 					best = i;
 					best_score = score;
