@@ -21,6 +21,16 @@ int cli_parse_shape(const char *text, int *c, int *h, int *w);
 /* A flag's number within a limit (limits.h) into *out; prints the error
  * (naming the flag, what it got and the range) and returns 1 when not. */
 int cli_number(dca_limit_id id, const char *flag, const char *text, double *out);
+/* A command's numeric flags, each with its limit */
+typedef struct cli_num_flag {
+	int opt;                  /* getopt's value for the flag */
+	const char *flag;         /* "--epochs", for messages */
+	dca_limit_id lim;
+} cli_num_flag;
+/* When opt is one of flags[n]: its value (text) within the flag's limit
+ * into *v; prints the error and returns 1 when not. 0 otherwise. */
+int cli_number_flag(const cli_num_flag *flags, size_t n, int opt, const char *text,
+		    double *v);
 /* --threads: within the limit, and capped (with a warning) at the cores
  * this machine has; 0 means all. */
 int cli_threads(const char *flag, const char *text, int *out);

@@ -79,18 +79,16 @@ int cmd_profile(int argc, char **argv)
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		/* each number within its limit (limits.h), named by its flag */
-		static const struct { char opt; const char *flag; dca_limit_id lim; } nums[] = {
+		static const cli_num_flag nums[] = {
 			{ 'k', "--classes", DCA_LIM_CLASSES }, { 'w', "--width", DCA_LIM_WIDTH },
 			{ 'c', "--cells", DCA_LIM_CELLS }, { 'b', "--batch", DCA_LIM_BATCH_SIZE },
 			{ 'W', "--warmup", DCA_LIM_COUNT_SMALL }, { 'r', "--runs", DCA_LIM_COUNT_SMALL },
 			{ 'v', "--validate", DCA_LIM_COUNT_SMALL }, { 'S', "--seed", DCA_LIM_SEED },
 		};
 		double v = 0;
-		size_t k;
 
-		for (k = 0; k < sizeof nums / sizeof *nums; k++)
-			if (o == nums[k].opt && cli_number(nums[k].lim, nums[k].flag, optarg, &v))
-				return 2;
+		if (cli_number_flag(nums, sizeof nums / sizeof *nums, o, optarg, &v))
+			return 2;
 		switch (o) {
 		case 's': space_name = optarg; break;
 		case 'i':

@@ -74,7 +74,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		/* each number within its limit (limits.h), named by its flag */
-		static const struct { char opt; const char *flag; dca_limit_id lim; } nums[] = {
+		static const cli_num_flag nums[] = {
 			{ 'e', "--epochs", DCA_LIM_EPOCHS }, { 'b', "--batch-size", DCA_LIM_BATCH_SIZE },
 			{ 'l', "--lr", DCA_LIM_LR }, { 'W', "--weight-decay", DCA_LIM_WEIGHT_DECAY },
 			{ 'g', "--grad-clip", DCA_LIM_GRAD_CLIP }, { 'S', "--seed", DCA_LIM_SEED },
@@ -84,11 +84,9 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 			{ 'P', "--per-class", DCA_LIM_PER_CLASS },
 			{ 'T', "--test-every", DCA_LIM_COUNT_SMALL },
 		};
-		size_t k;
 
-		for (k = 0; k < sizeof nums / sizeof *nums; k++)
-			if (o == nums[k].opt && cli_number(nums[k].lim, nums[k].flag, optarg, &v))
-				return 2;
+		if (cli_number_flag(nums, sizeof nums / sizeof *nums, o, optarg, &v))
+			return 2;
 		if (o == 't' && cli_threads("--threads", optarg, &a->threads))
 			return 2;
 		switch (o) {

@@ -70,6 +70,17 @@ int cli_number(dca_limit_id id, const char *flag, const char *text, double *out)
 	return dca_limit_parse(id, flag, text, out, &err) ? cli_fail("%s", err.msg) : 0;
 }
 
+int cli_number_flag(const cli_num_flag *flags, size_t n, int opt, const char *text,
+		    double *v)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (opt == flags[k].opt)
+			return cli_number(flags[k].lim, flags[k].flag, text, v);
+	return 0;
+}
+
 int cli_threads(const char *flag, const char *text, int *out)
 {
 	double v;

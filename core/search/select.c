@@ -249,6 +249,12 @@ static void seen_free(seen *S)
 	free(S->slot);
 }
 
+/* a standard Gumbel draw (u kept inside (0, 1)) */
+static float gumbel(dca_rng *rng)
+{
+	return (float)-log(-log(dca_rng_uniform(rng) * 0.999999 + 5e-7));
+}
+
 /* Up to `want` candidates into L: the derivation rule on α and β plus
  * Gumbel noise, which draws each argmax of the rule from the softmax
  * (for an edge's op: softmax(α_e)); choices S holds are skipped */
@@ -272,9 +278,9 @@ static int sampled_candidates(dca_search *s, const float *alpha, const float *be
 		int *c = malloc((size_t)sp->n_edges * sizeof *c), added, ok;
 
 		for (j = 0; j < na; j++)
-			a[j] = alpha[j] + (float)-log(-log(dca_rng_uniform(&rng) * 0.999999 + 5e-7));
+			a[j] = alpha[j] + gumbel(&rng);
 		for (j = 0; beta && j < (size_t)sp->n_edges; j++)
-			b[j] = beta[j] + (float)-log(-log(dca_rng_uniform(&rng) * 0.999999 + 5e-7));
+			b[j] = beta[j] + gumbel(&rng);
 		if (!c) {
 			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 			break;
@@ -631,11 +637,20 @@ static int avoid_parameter_free(dca_search *s, dcap_candidate *c, int m, int sco
 	return 1;
 }
 
+/* the selection set aside what it would have chosen: why, in arch.json
+ * (under key) and on the terminal */
+static void steered(json_t *sel, FILE *f, const char *key, const char *why)
+{
+	json_object_set_new(sel, key, json_string(why));
+	if (f)
+		fprintf(f, "selection: %s\n", why);
+}
+
 int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error *err)
 {
 	const dca_space *sp = s->space;
 	int mode = dca_select_mode_from_name(s->exp.select), depends = 1, n = 0, best = 0;
-	int n_scored = 0;
+	int n_scored = 0, scored;
 	int k = s->exp.select_k, i, rc;
 	double costs[DCA_MAX_CONSTRAINTS];
 	dcap_candidate *c = NULL;
@@ -668,7 +683,8 @@ int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error
 		dcap_candidates_free(c, n);   /* an empty list may still be allocated (k < 1) */
 		return 0;
 	}
-	if (mode == DCA_SELECT_PROXY && n > 1) {
+	scored = mode == DCA_SELECT_PROXY && n > 1;   /* else: most likely first */
+	if (scored) {
 		double t0 = dca_search_elapsed(s);
 
 		if (f)
@@ -692,39 +708,30 @@ int dcap_choose_from_alpha(dca_search *s, int *choice, json_t *report, dca_error
 			"width", score_shape(s).width, "cells", score_shape(s).cells,
 			"batch", SCORE_BATCH));
 	}
-	rc = avoid_parameter_free(s, c, mode == DCA_SELECT_PROXY && n > 1 ? n_scored : n,
-				  mode == DCA_SELECT_PROXY && n > 1, &best, err);
+	rc = avoid_parameter_free(s, c, scored ? n_scored : n, scored, &best, err);
 	if (rc < 0) {
 		dcap_candidates_free(c, n);
 		json_decref(sel);
 		return rc;
 	}
-	if (rc) {
-		const char *why = "the best candidate's cells hold no parameterised "
-			"op (only skips, pools or 'none') while the budgets leave room "
-			"for one: the best candidate with a convolution was taken";
-		json_object_set_new(sel, "steered_from_parameter_free", json_string(why));
-		if (f)
-			fprintf(f, "selection: %s\n", why);
-	}
+	if (rc)
+		steered(sel, f, "steered_from_parameter_free", "the best candidate's cells "
+			"hold no parameterised op (only skips, pools or 'none') while "
+			"the budgets leave room for one: the best candidate with a "
+			"convolution was taken");
 	memcpy(choice, c[best].choice, (size_t)sp->n_edges * sizeof *choice);
-	json_object_set_new(sel, "chosen", candidate_json(s, &c[best], best,
-		mode == DCA_SELECT_PROXY && n > 1));
-	if (mode == DCA_SELECT_PROXY && n > 1) {
+	json_object_set_new(sel, "chosen", candidate_json(s, &c[best], best, scored));
+	if (scored) {
 		/* every candidate scored, most likely first: what the choice saw */
 		json_t *all = json_array();
 		for (i = 0; i < n_scored; i++)
 			json_array_append_new(all, candidate_json(s, &c[i], i, 1));
 		json_object_set_new(sel, "scores", all);
 	}
-	if (!depends) {
-		const char *why = "the derived architecture's output does not depend "
-			"on its input (every path through the cell passes a 'none' "
-			"edge): a constant network was set aside";
-		json_object_set_new(sel, "steered_from_constant", json_string(why));
-		if (f)
-			fprintf(f, "selection: %s\n", why);
-	}
+	if (!depends)
+		steered(sel, f, "steered_from_constant", "the derived architecture's "
+			"output does not depend on its input (every path through the "
+			"cell passes a 'none' edge): a constant network was set aside");
 	json_object_set_new(report, "selection", sel);
 	dcap_candidates_free(c, n);
 	return 0;
