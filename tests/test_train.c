@@ -251,6 +251,91 @@ START_TEST(deterministic_and_resumable)
 }
 END_TEST
 
+/* n random 3x32x32 images of 10 classes (memory, not learning, is tested) */
+static void random_images(dca_dataset *d, int n, uint64_t seed)
+{
+	dca_rng rng;
+	size_t i;
+
+	memset(d, 0, sizeof *d);
+	d->n = n;
+	d->c = 3;
+	d->h = d->w = 32;
+	d->classes = 10;
+	d->max_value = 255;
+	d->images = malloc((size_t)n * 3 * 32 * 32);
+	d->labels = malloc((size_t)n * sizeof *d->labels);
+	ck_assert(d->images && d->labels);
+	dca_rng_seed(&rng, seed);
+	for (i = 0; i < (size_t)n * 3 * 32 * 32; i++)
+		d->images[i] = (uint8_t)dca_rng_below(&rng, 256);
+	for (i = 0; i < (size_t)n; i++)
+		d->labels[i] = (int)(i % 10);
+}
+
+/* the epoch's "peak_rss_mib" in RUN/log.jsonl */
+static double logged_peak(const char *run, int epoch)
+{
+	char cmd[700];
+	double v = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "sed -n '%dp' %s/log.jsonl | "
+		 "sed 's/.*\"peak_rss_mib\": *\\([0-9.e+]*\\).*/\\1/'", epoch, run);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%lf", &v), 1);
+	pclose(p);
+	return v;
+}
+
+/* Peak memory is the training step's: evaluation shares its arena, and
+ * nothing grows from epoch to epoch (an evaluation graph of its own once
+ * held a second arena, and its freed blocks stayed in malloc's heap). */
+START_TEST(memory_flat_across_epochs)
+{
+	char *run = tmpdir(), cmd[700];
+	dca_dataset train, test;
+	dca_augment aug = { 0 };
+	dca_train_opts o;
+	dca_train_result r;
+	dca_error err = { 0 };
+	dca_model *m = small_model(3, 32, 10, 16);
+	double trained, p1, p2, p5;
+
+	random_images(&train, 256, 1);
+	random_images(&test, 256, 2);
+	dca_dataset_stats(&train, &aug);
+	dca_train_opts_default(&o);
+	o.batch_size = 64;
+	o.aug = aug;
+	/* training alone first: the process's peak from then on is the
+	 * step's, and evaluating must not raise it */
+	o.epochs = 1;
+	ck_assert_msg(dca_train(m, &train, NULL, &o, &r, &err) == 0, "%s", err.msg);
+	trained = dca_peak_rss_mib();
+	o.epochs = 5;
+	o.run_dir = run;
+	ck_assert_msg(dca_train(m, &train, &test, &o, &r, &err) == 0, "%s", err.msg);
+	p1 = logged_peak(run, 1);
+	p2 = logged_peak(run, 2);
+	p5 = logged_peak(run, 5);
+	printf("peak RSS: %.1f MiB training alone; %.1f / %.1f / %.1f MiB after "
+	       "epochs 1 / 2 / 5 with evaluation\n", trained, p1, p2, p5);
+	/* 2 MiB of slack: the log, JSON and checkpoint buffers */
+	ck_assert_msg(p1 <= trained + 2, "evaluation raised the peak %.1f -> %.1f MiB",
+		      trained, p1);
+	ck_assert_msg(p5 <= p2 + 2, "peak grew from epoch 2 (%.1f MiB) to 5 (%.1f MiB)",
+		      p2, p5);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", run);
+	ck_assert_int_eq(system(cmd), 0);
+	free(run);
+	dca_model_free(m);
+	dca_dataset_free(&train);
+	dca_dataset_free(&test);
+}
+END_TEST
+
 START_TEST(cifar_mini_loss_falls)
 {
 	char dirbuf[1024];
@@ -298,6 +383,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, weight_files);
+	tcase_add_test(tc, memory_flat_across_epochs);
 	/* the rest train on the shared data: left out, and the run a skip, without it */
 	skipped = test_skip_without_data();
 	if (!skipped) {

@@ -2,12 +2,17 @@
  *
  * The arena is a list of blocks; dca_graph_reset() rewinds it, and when one
  * step needed more than the first block, the blocks are merged into one of
- * the total size, so from the second step on a step allocates nothing. */
+ * the total size, so from the second step on a step allocates nothing.
+ * Blocks are mapped pages of their own, not malloc's: freed, they go back
+ * to the system at once. From malloc, a graph's first blocks (under its
+ * adaptive mmap threshold) stayed in the heap after the merge, so a second
+ * graph (an evaluation beside training) held its arena twice. */
 #include "config.h"
 
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -65,18 +70,27 @@ int dca_engine_threads(void)
 static block *block_new(size_t size)
 {
 	block *b = malloc(sizeof *b);
+	void *mem;
 
 	if (!b)
 		return NULL;
-	b->mem = aligned_alloc(ALIGN, (size + ALIGN - 1) / ALIGN * ALIGN);
-	if (!b->mem) {
+	/* page-aligned, so ALIGN holds */
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
 		free(b);
 		return NULL;
 	}
+	b->mem = mem;
 	b->next = NULL;
 	b->size = size;
 	b->used = 0;
 	return b;
+}
+
+static void block_free(block *b)
+{
+	munmap(b->mem, b->size);
+	free(b);
 }
 
 dca_graph *dca_graph_new(void)
@@ -150,8 +164,7 @@ void dca_graph_reset(dca_graph *g)
 		if (nb) {
 			for (b = g->head; b; b = next) {
 				next = b->next;
-				free(b->mem);
-				free(b);
+				block_free(b);
 			}
 			g->head = nb;
 			g->total = total;
@@ -170,8 +183,7 @@ void dca_graph_free(dca_graph *g)
 		return;
 	for (b = g->head; b; b = next) {
 		next = b->next;
-		free(b->mem);
-		free(b);
+		block_free(b);
 	}
 	free(g->nodes);
 	free(g);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,15 @@ double dca_seconds(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+double dca_peak_rss_mib(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return ru.ru_maxrss / 1024.0;   /* KiB on Linux */
+}
+
 int dca_count_correct(const dca_tensor *logits, const int *labels)
 {
 	int i, j, correct = 0;
@@ -59,19 +69,19 @@ int dca_count_correct(const dca_tensor *logits, const int *labels)
 	return correct;
 }
 
-int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
-		 const dca_augment *norm, float *acc, float *loss, dca_error *err)
+/* Evaluation in g's arena: inside training, the training graph's, which is
+ * larger than a forward pass needs, so evaluating takes no memory of its
+ * own (a graph of its own held a second arena beside training's). */
+static int evaluate_in(dca_graph *g, dca_model *m, const dca_dataset *d, int batch,
+		       const dca_augment *norm, float *acc, float *loss, dca_error *err)
 {
-	dca_graph *g = dca_graph_new();
 	dca_loader l;
 	dca_tensor *x, *logits, *ce;
 	int *labels, b, correct = 0, seen = 0;
 	double loss_sum = 0;
 
-	if (!g || dca_loader_init(&l, d, batch, 0, norm, 0) != 0) {
-		dca_graph_free(g);
+	if (dca_loader_init(&l, d, batch, 0, norm, 0) != 0)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	}
 	dca_loader_epoch(&l);
 	for (;;) {
 		dca_graph_reset(g);
@@ -82,7 +92,6 @@ int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
 		ce = logits ? dca_cross_entropy(g, logits, labels, 0.0f) : NULL;
 		if (!ce) {
 			dca_loader_free(&l);
-			dca_graph_free(g);
 			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in evaluation");
 		}
 		correct += dca_count_correct(logits, labels);
@@ -90,11 +99,23 @@ int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
 		seen += b;
 	}
 	dca_loader_free(&l);
-	dca_graph_free(g);
 	*acc = seen ? 100.0f * correct / seen : 0.0f;
 	if (loss)
 		*loss = seen ? (float)(loss_sum / seen) : 0.0f;
 	return 0;
+}
+
+int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
+		 const dca_augment *norm, float *acc, float *loss, dca_error *err)
+{
+	dca_graph *g = dca_graph_new();
+	int rc;
+
+	if (!g)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	rc = evaluate_in(g, m, d, batch, norm, acc, loss, err);
+	dca_graph_free(g);
+	return rc;
 }
 
 static char *run_path(const char *dir, const char *file)
@@ -439,8 +460,8 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		tested = test && (epoch + 1 == o->epochs || o->test_every <= 1 ||
 				  (epoch + 1) % o->test_every == 0);
 		if (tested) {
-			rc = dca_evaluate(m, test, o->batch_size, &o->aug, &res->test_acc,
-					  &res->test_loss, err);
+			rc = evaluate_in(g, m, test, o->batch_size, &o->aug, &res->test_acc,
+					 &res->test_loss, err);
 			if (rc) {
 				json_decref(line);
 				goto out;
@@ -448,6 +469,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 			json_object_set_new(line, "test_loss", json_real(res->test_loss));
 			json_object_set_new(line, "test_acc", json_real(res->test_acc));
 		}
+		json_object_set_new(line, "peak_rss_mib", json_real(dca_peak_rss_mib()));
 		rc = log_epoch(o, line, err);
 		json_decref(line);
 		if (rc)

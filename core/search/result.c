@@ -11,6 +11,8 @@
 #include <dcanas/jsonfile.h>
 #include <dcanas/search.h>
 
+#include <dcanas/train.h>
+
 #include "search_internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -127,6 +129,7 @@ int dcap_search_finish(dca_search *s, dca_error *err)
 	repairs = NULL;
 	json_object_set_new(report, "optimizer", json_string(s->exp.optimizer));
 	json_object_set_new(report, "search_seconds", json_real(dca_search_elapsed(s)));
+	json_object_set_new(report, "peak_rss_mib", json_real(dca_peak_rss_mib()));
 	if (s->res_info)
 		json_object_set(report, "optimizer_info", s->res_info);
 	if (s->dev) {

@@ -96,6 +96,7 @@ int dca_search_log(dca_search *s, json_t *line, dca_error *err)
 	int rc;
 
 	json_object_set_new(line, "time", json_real(dca_search_elapsed(s)));
+	json_object_set_new(line, "peak_rss_mib", json_real(dca_peak_rss_mib()));
 	if (!s->run_dir[0])
 		return 0;
 	path = dca_search_path(s, "log.jsonl");

@@ -58,6 +58,9 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 int dca_count_correct(const dca_tensor *logits, const int *labels);
 /* A monotonic clock, in seconds. */
 double dca_seconds(void);
+/* This process's peak resident memory so far, in MiB (what the system
+ * counts, not an in-process tally): logged per epoch by train and search. */
+double dca_peak_rss_mib(void);
 /* On f, when threads (a checkpoint's, from checkpoint) is not this
  * engine's count: a warning that the resumed result may differ slightly. */
 void dca_threads_warning(FILE *f, const char *checkpoint, int threads);
