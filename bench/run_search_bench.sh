@@ -5,6 +5,8 @@
 # bottleneck K=1 and K=4: `dcanas search` itself (the second epoch of a
 # 2-epoch search on CIFAR-10-mini, 7 steps, divided by its steps) beside the
 # PyTorch 1.13 reference bench/torch_search_step.py, same thread count.
+# `--select likely` skips the proxy selection, which would score candidates
+# until the default 20-minute limit. Peak RSS: the process's.
 #   sh bench/run_search_bench.sh CIFAR10_MINI_DIR [threads]
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ for space in nb201 darts; do
 		/usr/bin/time -f '%M' -o "$run.rss" ./dcanas search --space "$space" \
 			--data "cifar10:$data" --epochs 2 --warmup 0 --k "$k" \
 			--search-width 16 --search-cells "$([ $space = darts ] && echo 8 || echo 5)" \
-			--threads "$threads" --quiet --out "$run" > /dev/null 2>&1
+			--select likely --threads "$threads" --quiet --out "$run" > /dev/null 2>&1
 		/usr/bin/python3 - "$run" "$space" "$k" <<'PY'
 import json, sys
 run, space, k = sys.argv[1:]

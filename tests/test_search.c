@@ -902,6 +902,41 @@ START_TEST(test_select_never_constant)
 }
 END_TEST
 
+/* Without a time limit the proxy selection scores for as long again as
+ * the search took (at least 8), not all select_k candidates: here the
+ * search is instant and the candidates number in the hundreds. */
+START_TEST(test_select_bounded_without_time_limit)
+{
+	char dir[1024], text[2048];
+	dca_experiment e;
+	dca_error err = { 0 };
+	json_t *arch, *sel;
+	char *run;
+	int rc, n, scored;
+
+	digits_dir(dir, sizeof dir);
+	ck_assert_int_eq(dca_registry_add_optimizer(reg, &none_opt, &err), 0);
+	snprintf(text, sizeof text,
+		 "{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1},"
+		 " \"optimizer\": {\"name\": \"none-test\", \"select\": \"proxy\"},"
+		 " \"data\": {\"dataset\": \"digits8x8\", \"path\": \"%s\", \"per_class\": 20},"
+		 " \"constraints\": [{\"name\": \"params\", \"max\": \"40K\"}]}", dir);
+	ck_assert_msg(dca_experiment_parse(&e, text, "(test)", reg, &err) == 0, "%s", err.msg);
+	e.time_limit = 0;          /* "time_limit": 0, no limit */
+	run = tmpdir();
+	arch = run_search(&e, run, 0, 0, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	assert_all_met(arch);
+	sel = json_object_get(arch, "selection");
+	n = (int)json_integer_value(json_object_get(sel, "candidates"));
+	scored = (int)json_integer_value(json_object_get(sel, "scored"));
+	ck_assert_msg(n > 100, "%d candidates", n);
+	ck_assert_msg(scored >= 8 && scored < n, "%d of %d candidates scored", scored, n);
+	json_decref(arch);
+	free(run);
+}
+END_TEST
+
 /* A short DCA-NAS search on CIFAR-10 images (cifar10-mini, 1000 images)
  * under a latency budget at the median of raspi4's table: the cell it
  * returns meets the budget, is not a constant network, and is not all
@@ -1029,6 +1064,7 @@ static Suite *search_suite(int *skipped)
 	tcase_add_test(tc, test_select_never_constant);
 	tcase_add_test(tc, test_search_cifar_not_parameter_free);
 	tcase_add_test(tc, test_search_time_limit_plan);
+	tcase_add_test(tc, test_select_bounded_without_time_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

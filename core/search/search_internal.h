@@ -90,8 +90,9 @@ double dcap_arch_loglik(const dca_space *sp, const float *alpha, const int *choi
 int dcap_candidates(dca_search *s, const float *alpha, const float *beta, int k,
 		    dcap_candidate **out, int *n_out, dca_error *err);
 void dcap_candidates_free(dcap_candidate *c, int n);
-/* Score the candidates, most likely first, until the search's time limit
- * (at least DCAP_SELECT_MIN_SCORED): *n_scored of them; *best = the index
+/* Score the candidates, most likely first, until the search's time limit,
+ * or without one for as long again as the search took (at least
+ * DCAP_SELECT_MIN_SCORED): *n_scored of them; *best = the index
  * of the highest score among those (see select.c). */
 int dcap_select_by_scores(dca_search *s, dcap_candidate *c, int n, int *best,
 			  int *n_scored, dca_error *err);

@@ -489,6 +489,7 @@ int dcap_select_by_scores(dca_search *s, dcap_candidate *c, int n, int *best,
 	dca_tensor *x = NULL;
 	int *labels = NULL, i, v, rc = 0, loader_ok = 0;
 	double *val = malloc((size_t)n * sizeof *val), *r = malloc((size_t)n * sizeof *r);
+	double limit;
 
 	*best = 0;
 	*n_scored = 0;
@@ -506,10 +507,12 @@ int dcap_select_by_scores(dca_search *s, dcap_candidate *c, int n, int *best,
 				   "candidates on");
 		goto out;
 	}
+	/* most likely first, until the search's time limit; without one, for
+	 * as long again as the search took (scoring all select_k candidates
+	 * could take hours) */
+	limit = s->exp.time_limit > 0 ? s->exp.time_limit : 2 * dca_search_elapsed(s);
 	for (i = 0; i < n && !rc; i++) {
-		/* most likely first, until the search's time limit */
-		if (s->exp.time_limit > 0 && i >= DCAP_SELECT_MIN_SCORED &&
-		    dca_search_elapsed(s) >= s->exp.time_limit)
+		if (i >= DCAP_SELECT_MIN_SCORED && dca_search_elapsed(s) >= limit)
 			break;
 		rc = score_proxies(s, &c[i], g, x, err);
 	}
