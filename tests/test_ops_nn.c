@@ -207,6 +207,66 @@ START_TEST(test_conv_forward_paths)
 }
 END_TEST
 
+/* One sample alone (fewer samples than threads: its output vectors or
+ * columns are split among the threads) gives the bits it gets inside a
+ * batch of 3 (a split by samples), on every path, with 1, 2 and 4 threads. */
+START_TEST(test_conv_batch1_same_bits)
+{
+	/* cin, cout, h, w, k, pad, dil, groups, stride: direct, depthwise,
+	 * pointwise and im2col (stride 2) paths */
+	static const int cfg[][9] = {
+		{16, 16, 32, 32, 3, 1, 1, 1, 1}, {20, 36, 8, 8, 3, 1, 1, 1, 1},
+		{8, 12, 16, 16, 5, 4, 2, 1, 1}, {3, 8, 4, 4, 3, 1, 1, 1, 1},
+		{8, 8, 16, 16, 3, 1, 1, 8, 1}, {8, 16, 7, 9, 1, 0, 1, 1, 1},
+		{36, 40, 16, 16, 1, 0, 1, 1, 1}, {16, 32, 32, 32, 3, 1, 1, 1, 2},
+		{5, 12, 15, 17, 3, 1, 1, 1, 2},
+	};
+	static const int threads[] = { 1, 2, 4 };
+	int before = dca_engine_threads(), simd = dca_engine_set_simd(1), mode;
+	size_t t, ti;
+	dca_rng r;
+
+	dca_rng_seed(&r, 23);
+	for (mode = 1; mode >= 0; mode--)
+		for (ti = 0; ti < sizeof threads / sizeof *threads; ti++)
+			for (t = 0; t < sizeof cfg / sizeof cfg[0]; t++) {
+				const int *c = cfg[t];
+				dca_graph *g = dca_graph_new();
+				dca_tensor *x = mk_rand(3, c[0], c[2], c[3], 0, &r);
+				dca_tensor *w = mk_rand(c[1], c[0] / c[7], c[4], c[4], 0, &r);
+				dca_tensor *b = mk_rand(1, c[1], 1, 1, 0, &r), *y, *one, *x1;
+				int i, relu;
+
+				dca_engine_set_simd(mode);
+				dca_engine_init(threads[ti]);
+				for (relu = 0; relu < 2; relu++) {
+					y = relu ? dca_relu_conv2d(g, x, w, b, c[8], c[5], c[6], c[7])
+						 : dca_conv2d(g, x, w, b, c[8], c[5], c[6], c[7]);
+					ck_assert_ptr_nonnull(y);
+					for (i = 0; i < 3; i++) {
+						size_t xs = x->size / 3, ys = y->size / 3;
+						x1 = dca_tensor_new(g, 1, c[0], c[2], c[3], 0);
+						memcpy(x1->data, x->data + i * xs, xs * sizeof(float));
+						one = relu ? dca_relu_conv2d(g, x1, w, b, c[8], c[5], c[6], c[7])
+							   : dca_conv2d(g, x1, w, b, c[8], c[5], c[6], c[7]);
+						ck_assert_ptr_nonnull(one);
+						ck_assert_msg(memcmp(one->data, y->data + i * ys,
+								     ys * sizeof(float)) == 0,
+							      "config %zu, %d threads, simd %d, relu %d, "
+							      "sample %d: batch 1 differs", t,
+							      threads[ti], mode, relu, i);
+					}
+				}
+				dca_param_free(x);
+				dca_param_free(w);
+				dca_param_free(b);
+				dca_graph_free(g);
+			}
+	dca_engine_init(before);
+	dca_engine_set_simd(simd);
+}
+END_TEST
+
 START_TEST(test_conv_forward_reference)
 {
 	/* cin, cout, k, stride, pad, dil, groups, bias */
@@ -927,6 +987,7 @@ static Suite *ops_nn_suite(void)
 	tcase_add_test(tc, test_conv_forward_hand);
 	tcase_add_test(tc, test_conv_forward_reference);
 	tcase_add_test(tc, test_conv_forward_paths);
+	tcase_add_test(tc, test_conv_batch1_same_bits);
 	tcase_add_test(tc, test_conv_grad);
 	tcase_add_test(tc, test_depthwise_grad);
 	tcase_add_test(tc, test_relu_conv);

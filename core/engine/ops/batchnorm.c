@@ -69,7 +69,7 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 	long ci;
 
 	(void)g;
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (ci = 0; ci < c; ci++) {
 		double sg = 0, sgx = 0;
 		float mu = mean[ci], is = invstd[ci];
@@ -136,7 +136,7 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 	if (!y || !saved)
 		return NULL;
 
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (ci = 0; ci < c; ci++) {
 		float mu, is, gm = gamma ? gamma->data[ci] : 1.0f;
 		float bt = beta ? beta->data[ci] : 0.0f;

@@ -653,7 +653,11 @@ bias:
 		bias_backward(y, b);
 }
 
-/* y = conv(x) for every sample, the direct way; 0, or -1 out of memory */
+/* y = conv(x) for every sample, the direct way; 0, or -1 out of memory.
+ * With fewer samples than threads (batch 1: inference, the host device's
+ * measurements) each sample's output vectors are split among the threads,
+ * which a split by samples would leave idle; every output is computed the
+ * same way in either split. */
 static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w,
 			  const dca_tensor *b, int p, int d, int relu, dca_tensor *y)
 {
@@ -661,25 +665,92 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 	int cout = y->c, ho = y->h, wo = y->w, kc = cin * k * k;
 	int hp = h + 2 * p, wp = wd + 2 * p, nt = dcap_max_threads();
 	size_t P = (size_t)ho * wo, xsz = (size_t)cin * hp * wp;
-	float *scratch = dca_graph_alloc(g, (size_t)nt * xsz * sizeof *scratch);
-	float *wp_ = dca_graph_alloc(g, dcap_packed_size(cout, kc) * sizeof *wp_);
+	float *scratch, *wp_ = dca_graph_alloc(g, dcap_packed_size(cout, kc) * sizeof *wp_);
 	ptrdiff_t *koff;
 	dcap_vectors vs;
-	long i;
+	long i, parts, pairs;
 
-	if (!scratch || !wp_ || direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff))
+	if (!wp_ || direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff))
 		return -1;
 	dcap_pack_a(cout, kc, w->data, (size_t)kc, 1, wp_);
+	if (n >= nt) {
+		scratch = dca_graph_alloc(g, (size_t)nt * xsz * sizeof *scratch);
+		if (!scratch)
+			return -1;
 #pragma omp parallel for schedule(dynamic)
-	for (i = 0; i < n; i++) {
-		float *xp = scratch + (size_t)dcap_thread_id() * xsz;
-		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, relu, xp);
-		dcap_conv_pa(cout, &vs, kc, wp_, xp, koff, y->data + (size_t)i * cout * P,
-			     P, 0);
-		if (b)
-			add_bias(y->data + (size_t)i * cout * P, b, cout, P);
+		for (i = 0; i < n; i++) {
+			float *xp = scratch + (size_t)dcap_thread_id() * xsz;
+			pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, relu, xp);
+			dcap_conv_pa(cout, &vs, kc, wp_, xp, koff,
+				     y->data + (size_t)i * cout * P, P, 0);
+			if (b)
+				add_bias(y->data + (size_t)i * cout * P, b, cout, P);
+		}
+		return 0;
 	}
+	/* every sample padded once, then (sample, share of its vectors) tasks */
+	scratch = dca_graph_alloc(g, (size_t)n * xsz * sizeof *scratch);
+	if (!scratch)
+		return -1;
+	for (i = 0; i < n; i++)
+		pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, relu,
+			   scratch + (size_t)i * xsz);
+	/* shares of whole vector pairs (the kernel's unit) */
+	pairs = (vs.n + 1) / 2;
+	parts = (nt + n - 1) / n;
+	if (parts > pairs)
+		parts = pairs;
+#pragma omp parallel for schedule(static) if (parts > 1 || n > 1)
+	for (i = 0; i < n * parts; i++) {
+		long si = i / parts, q = i % parts;
+		int lo = (int)(2 * (pairs * q / parts)), hi = (int)(2 * (pairs * (q + 1) / parts));
+		dcap_vectors share;
+
+		if (hi > vs.n)
+			hi = vs.n;
+		share = (dcap_vectors){ hi - lo, vs.in + lo, vs.out + lo, vs.mask + lo, vs.split };
+		dcap_conv_pa(cout, &share, kc, wp_, scratch + (size_t)si * xsz, koff,
+			     y->data + (size_t)si * cout * P, P, 0);
+	}
+	if (b)
+		for (i = 0; i < n; i++)
+			add_bias(y->data + (size_t)i * cout * P, b, cout, P);
 	return 0;
+}
+
+/* The im2col/pointwise forward (one group, the kernels' packed weights wp)
+ * with fewer samples than threads: each sample's column matrix is built
+ * once, and its columns, in blocks of the kernel's 32, are split among
+ * the threads; every output is computed as in the split by samples. */
+static void columns_split_forward(const dca_tensor *x, const float *wp,
+				  const dca_tensor *b, int kh, int kw, int stride,
+				  int pad, int dilation, float *col, size_t ld,
+				  dca_tensor *y)
+{
+	int n = x->n, cin = x->c, h = x->h, wd = x->w, cout = y->c, i;
+	int P = y->h * y->w, kc = cin * kh * kw, blocks = (P + 31) / 32;
+	long parts = dcap_max_threads(), q;
+
+	if (parts > blocks)
+		parts = blocks;
+	for (i = 0; i < n; i++) {
+		float *yi = y->data + (size_t)i * cout * P;
+		size_t ldc;
+		const float *cm = columns(x->data + (size_t)i * cin * h * wd, cin, h, wd,
+					  kh, kw, stride, pad, dilation, y->h, y->w, col,
+					  ld, &ldc);
+#pragma omp parallel for schedule(static)
+		for (q = 0; q < parts; q++) {
+			int c0 = (int)(32 * (blocks * q / parts));
+			int c1 = (int)(32 * (blocks * (q + 1) / parts));
+
+			if (c1 > P)
+				c1 = P;
+			dcap_gemm_pa_b(cout, c1 - c0, kc, wp, cm + c0, ldc, yi + c0, P, 0);
+		}
+		if (b)
+			add_bias(yi, b, cout, (size_t)P);
+	}
 }
 
 /* conv2d(relu ? relu(x) : x) */
@@ -740,7 +811,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 						    sizeof *scratch);
 		if (!scratch)
 			return NULL;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(static)
 		for (i = 0; i < planes; i++) {
 			int ci = (int)(i % cin);
 			float *xp = scratch + (size_t)dcap_thread_id() * psz;
@@ -765,7 +836,12 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 				return NULL;
 			dcap_pack_a(cout, kc, w->data, (size_t)kc, 1, wp);
 		}
-#pragma omp parallel for schedule(static)
+		if (simd && n < nt && P > 32) {
+			columns_split_forward(x, wp, b, kh, kw, stride, pad, dilation, col,
+					      ld, y);
+			goto record;
+		}
+#pragma omp parallel for if (n > 1) schedule(static)
 		for (i = 0; i < n; i++) {
 			float *mycol = col ? col + (size_t)dcap_thread_id() * kc * ld : NULL;
 			int gi;
@@ -787,6 +863,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 		}
 	}
 
+record:
 	in[0] = x;
 	in[1] = w;
 	in[2] = b;

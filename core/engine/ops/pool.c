@@ -61,7 +61,7 @@ static void maxpool_backward(dca_graph *g, dca_node *nd)
 	(void)g;
 	if (!x->requires_grad)
 		return;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(static)
 	for (i = 0; i < planes; i++) {
 		float *xg = x->grad + i * hw;
 		const float *gy = y->grad + i * ohw;
@@ -88,7 +88,7 @@ dca_tensor *dca_maxpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	arg = dca_graph_alloc(g, (size_t)planes * ohw * sizeof *arg);
 	if (!y || !arg)
 		return NULL;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(static)
 	for (i = 0; i < planes; i++) {
 		const float *xp = x->data + i * hw;
 		float *yp = y->data + i * ohw;
@@ -184,7 +184,7 @@ static void avgpool_backward(dca_graph *g, dca_node *nd)
 	scratch = dca_graph_alloc(g, (size_t)dcap_max_threads() * tsz * sizeof *scratch);
 	cx = col_counts(g, wo, s, p, k, w);
 	OP_REQUIRE(scratch && cx, "out of memory in backward");
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (i = 0; i < planes; i++) {
 		float *t = scratch + (size_t)dcap_thread_id() * tsz, *gr = t + (size_t)h * wo;
 		float *xg = x->grad + i * hw;
@@ -238,7 +238,7 @@ dca_tensor *dca_avgpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	cx = col_counts(g, wo, stride, pad, kernel, w);
 	if (!y || !scratch || !cx)
 		return NULL;
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (i = 0; i < planes; i++) {
 		float *r = scratch + (size_t)dcap_thread_id() * tsz;
 		float *yp = y->data + i * ohw;
@@ -284,7 +284,7 @@ static void gap_backward(dca_graph *g, dca_node *nd)
 	(void)g;
 	if (!x->requires_grad)
 		return;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(static)
 	for (i = 0; i < planes; i++) {
 		float v = y->grad[i] / (float)hw, *xg = x->grad + i * hw;
 		size_t j;
@@ -302,7 +302,7 @@ dca_tensor *dca_global_avgpool(dca_graph *g, dca_tensor *x)
 
 	if (!y)
 		return NULL;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(static)
 	for (i = 0; i < planes; i++) {
 		const float *xp = x->data + i * hw;
 		double s = 0;
