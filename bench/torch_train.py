@@ -17,7 +17,6 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -32,10 +31,10 @@ def read_split(folder, test):
             continue
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rb") as f:
-            records.append(np.frombuffer(f.read(), dtype=np.uint8).reshape(-1, 3073))
-    data = np.concatenate(records)
-    images = torch.from_numpy(data[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255.0)
-    return images, torch.from_numpy(data[:, 0].astype(np.int64))
+            records.append(torch.frombuffer(bytearray(f.read()), dtype=torch.uint8).reshape(-1, 3073))
+    data = torch.cat(records)
+    images = data[:, 1:].reshape(-1, 3, 32, 32).float() / 255.0
+    return images, data[:, 0].long()
 
 
 def augment(x, gen):

@@ -37,9 +37,11 @@ typedef struct dca_graph dca_graph;
 /* Call once per process; threads <= 0 means all cores. Returns the count. */
 int dca_engine_init(int threads);
 int dca_engine_threads(void);
-/* The engine's AVX-512 convolution kernels are used where the CPU has them
- * unless DCANAS_SIMD=off; this switches them on (where supported) or off
- * and returns whether they are on. OpenBLAS serves whatever they do not. */
+/* The engine's convolution kernels, AVX-512 or else AVX2+FMA, are used
+ * where the CPU has them; DCANAS_SIMD=off turns them off, DCANAS_SIMD=avx2
+ * picks the AVX2 ones on an AVX-512 CPU. This switches them on (the best
+ * the CPU and DCANAS_SIMD allow) or off and returns whether they are on
+ * (nonzero). OpenBLAS serves whatever they do not. */
 int dca_engine_set_simd(int on);
 
 dca_graph *dca_graph_new(void);

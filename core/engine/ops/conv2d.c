@@ -142,13 +142,11 @@ static int is_pointwise(int kh, int kw, int s, int p)
 	return kh == 1 && kw == 1 && s == 1 && p == 0;
 }
 
-/* The depthwise loops, compiled for AVX-512 too and picked at load time
- * (GCC's target_clones): they vectorise along output rows. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SIMD_CLONES __attribute__((target_clones("avx512f", "default")))
-#else
-#define SIMD_CLONES
-#endif
+/* The depthwise loops vectorise along output rows; each is compiled for
+ * AVX-512 and AVX2+FMA too, and the kernels dcap_simd() chose (CPU and
+ * DCANAS_SIMD) pick the version, so DCANAS_SIMD=avx2 runs what an AVX2
+ * CPU runs. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* ---- depthwise: one filter per channel, direct loops ----
  * Each plane is copied into a zero-padded per-thread buffer so the inner
@@ -177,10 +175,10 @@ static void pad_plane(const float *x, int h, int w, int p, int relu, float *xp)
 	memset(xp + (size_t)(h + p) * wp, 0, (size_t)p * wp * sizeof *xp);
 }
 
-static SIMD_CLONES void dw_forward_plane(const float *restrict xp,
-					 const float *restrict wk, float bias, int wp,
-					 int kh, int kw, int s, int d, int ho, int wo,
-					 float *restrict y)
+static ALWAYS_INLINE void dw_forward_body(const float *restrict xp,
+					   const float *restrict wk, float bias, int wp,
+					   int kh, int kw, int s, int d, int ho, int wo,
+					   float *restrict y)
 {
 	int oy, ox, ky, kx;
 
@@ -205,13 +203,12 @@ static SIMD_CLONES void dw_forward_plane(const float *restrict xp,
 	}
 }
 
-/* Adds this plane's padded dX into gxp (when gxp) and writes its dW (when
- * dwk, kh*kw values) from the padded input xp. */
-static SIMD_CLONES void dw_backward_plane(const float *restrict xp,
-					  const float *restrict wk,
-					  const float *restrict gy, int wp, int kh,
-					  int kw, int s, int d, int ho, int wo,
-					  float *restrict gxp, float *restrict dwk)
+/* dw_backward_plane's body (below) */
+static ALWAYS_INLINE void dw_backward_body(const float *restrict xp,
+					    const float *restrict wk,
+					    const float *restrict gy, int wp, int kh,
+					    int kw, int s, int d, int ho, int wo,
+					    float *restrict gxp, float *restrict dwk)
 {
 	int oy, ox, ky, kx, l;
 
@@ -259,6 +256,62 @@ static SIMD_CLONES void dw_backward_plane(const float *restrict xp,
 				acc += p8[l];
 			dwk[ky * kw + kx] = acc;
 		}
+}
+
+#define DW_FORWARD_PARAMS const float *restrict xp, const float *restrict wk, \
+	float bias, int wp, int kh, int kw, int s, int d, int ho, int wo, float *restrict y
+#define DW_FORWARD_ARGS xp, wk, bias, wp, kh, kw, s, d, ho, wo, y
+#define DW_BACKWARD_PARAMS const float *restrict xp, const float *restrict wk, \
+	const float *restrict gy, int wp, int kh, int kw, int s, int d, int ho, \
+	int wo, float *restrict gxp, float *restrict dwk
+#define DW_BACKWARD_ARGS xp, wk, gy, wp, kh, kw, s, d, ho, wo, gxp, dwk
+
+#ifdef DCAP_X86_KERNELS
+static __attribute__((target("avx512f"))) void dw_forward_512(DW_FORWARD_PARAMS)
+{
+	dw_forward_body(DW_FORWARD_ARGS);
+}
+
+static __attribute__((target("avx2,fma"))) void dw_forward_avx2(DW_FORWARD_PARAMS)
+{
+	dw_forward_body(DW_FORWARD_ARGS);
+}
+
+static __attribute__((target("avx512f"))) void dw_backward_512(DW_BACKWARD_PARAMS)
+{
+	dw_backward_body(DW_BACKWARD_ARGS);
+}
+
+static __attribute__((target("avx2,fma"))) void dw_backward_avx2(DW_BACKWARD_PARAMS)
+{
+	dw_backward_body(DW_BACKWARD_ARGS);
+}
+#endif
+
+static void dw_forward_plane(DW_FORWARD_PARAMS)
+{
+#ifdef DCAP_X86_KERNELS
+	if (dcap_simd() == DCAP_SIMD_AVX512)
+		dw_forward_512(DW_FORWARD_ARGS);
+	else if (dcap_simd() == DCAP_SIMD_AVX2)
+		dw_forward_avx2(DW_FORWARD_ARGS);
+	else
+#endif
+		dw_forward_body(DW_FORWARD_ARGS);
+}
+
+/* Adds this plane's padded dX into gxp (when gxp) and writes its dW (when
+ * dwk, kh*kw values) from the padded input xp. */
+static void dw_backward_plane(DW_BACKWARD_PARAMS)
+{
+#ifdef DCAP_X86_KERNELS
+	if (dcap_simd() == DCAP_SIMD_AVX512)
+		dw_backward_512(DW_BACKWARD_ARGS);
+	else if (dcap_simd() == DCAP_SIMD_AVX2)
+		dw_backward_avx2(DW_BACKWARD_ARGS);
+	else
+#endif
+		dw_backward_body(DW_BACKWARD_ARGS);
 }
 
 /* grad[j] += the sum of part[q * size + j] over q < nparts, in order of q:

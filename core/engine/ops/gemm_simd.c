@@ -14,36 +14,61 @@
 
 #include "gemm_simd.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HAVE_AVX512_KERNELS 1
+#ifdef DCAP_X86_KERNELS
 #include <immintrin.h>
 #endif
 
-static int simd_state = -1;     /* -1: not decided yet */
+static int simd_state = -1;     /* DCAP_SIMD_*; -1: not decided yet */
 
+/* the best kernels this CPU runs */
 static int simd_supported(void)
 {
-#ifdef HAVE_AVX512_KERNELS
+#ifdef DCAP_X86_KERNELS
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx512f");
-#else
-	return 0;
+	if (__builtin_cpu_supports("avx512f"))
+		return DCAP_SIMD_AVX512;
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return DCAP_SIMD_AVX2;
 #endif
+	return DCAP_SIMD_OFF;
+}
+
+/* the most DCANAS_SIMD allows: off (or 0), avx2, avx512 (the default) */
+static int simd_allowed(void)
+{
+	const char *env = getenv("DCANAS_SIMD");
+
+	if (env && (!strcmp(env, "off") || !strcmp(env, "0")))
+		return DCAP_SIMD_OFF;
+	if (env && !strcmp(env, "avx2"))
+		return DCAP_SIMD_AVX2;
+	return DCAP_SIMD_AVX512;
+}
+
+static int simd_best(void)
+{
+	int a = simd_allowed(), s = simd_supported();
+
+	return a < s ? a : s;
 }
 
 int dcap_simd(void)
 {
-	if (simd_state < 0) {
-		const char *env = getenv("DCANAS_SIMD");
-		int off = env && (!strcmp(env, "off") || !strcmp(env, "0"));
-		simd_state = !off && simd_supported();
-	}
+	if (simd_state < 0)
+		simd_state = simd_best();
 	return simd_state;
+}
+
+const char *dcap_simd_name(void)
+{
+	static const char *const names[] = { "blas", "avx2", "avx512" };
+
+	return names[dcap_simd()];
 }
 
 int dca_engine_set_simd(int on)
 {
-	simd_state = on && simd_supported();
+	simd_state = on ? simd_best() : DCAP_SIMD_OFF;
 	return simd_state;
 }
 
@@ -63,14 +88,36 @@ void dcap_pack_a(int m, int k, const float *a, size_t rs, size_t cs, float *ap)
 	}
 }
 
-#ifdef HAVE_AVX512_KERNELS
+ptrdiff_t *dcap_stride_table(ptrdiff_t *buf, size_t cap, int n, size_t step)
+{
+	ptrdiff_t *t = (size_t)n <= cap ? buf : malloc((size_t)n * sizeof *t);
+	int i;
+
+	if (t)
+		for (i = 0; i < n; i++)
+			t[i] = (ptrdiff_t)((size_t)i * step);
+	return t;
+}
+
+void dcap_block_rows(const float *a, const ptrdiff_t *offs, size_t stride,
+		     int r0, int n, int count, const float **rows)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		int r = r0 + (r0 + i < n ? i : n - 1 - r0);
+		rows[i] = a + (offs ? offs[r] : (ptrdiff_t)((size_t)r * stride));
+	}
+}
+
+#ifdef DCAP_X86_KERNELS
 
 #define TARGET __attribute__((target("avx512f")))
 #define INLINE_TARGET inline __attribute__((target("avx512f"), always_inline))
 
 static INLINE_TARGET __mmask16 lanes(int n)
 {
-	return n >= 16 ? (__mmask16)0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1);
+	return (__mmask16)dcap_lanes(n);
 }
 
 /* 16 columns at p: contiguous (split 0), or lanes 0..7 at p and 8..15 at
@@ -121,29 +168,15 @@ static INLINE_TARGET void block_pa(const float *a, int k, const ptrdiff_t *koff,
 	}
 }
 
-/* Offsets i * step for i < n, in buf when it is large enough, else on the
- * heap (NULL when that fails). */
-static ptrdiff_t *stride_table(ptrdiff_t *buf, size_t cap, int n, size_t step)
-{
-	ptrdiff_t *t = (size_t)n <= cap ? buf : malloc((size_t)n * sizeof *t);
-	int i;
 
-	if (t)
-		for (i = 0; i < n; i++)
-			t[i] = (ptrdiff_t)((size_t)i * step);
-	return t;
-}
-
-#define TABLE_CAP 2048
-
-TARGET void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+static TARGET void gemm_pa_b_512(int m, int n, int k, const float *ap, const float *b,
 			   size_t ldb, float *c, size_t ldc, int accumulate)
 {
-	ptrdiff_t buf[TABLE_CAP], *koff = stride_table(buf, TABLE_CAP, k, ldb);
+	ptrdiff_t buf[DCAP_TABLE_CAP], *koff = dcap_stride_table(buf, DCAP_TABLE_CAP, k, ldb);
 	int n0, p;
 
 	if (!koff)
-		abort();   /* a K past TABLE_CAP and no memory for its table */
+		abort();   /* a K past DCAP_TABLE_CAP and no memory for its table */
 	for (n0 = 0; n0 < n; n0 += 32) {
 		__mmask16 m0 = lanes(n - n0), m1 = lanes(n - n0 - 16);
 		for (p = 0; p < m; p += DCAP_MR)
@@ -176,7 +209,7 @@ static INLINE_TARGET void conv_pa_body(int m, const dcap_vectors *vs, int k,
 	}
 }
 
-TARGET void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+static TARGET void conv_pa_512(int m, const dcap_vectors *vs, int k, const float *ap,
 			 const float *base, const ptrdiff_t *koff, float *c,
 			 size_t ldc, int accumulate)
 {
@@ -289,30 +322,18 @@ static INLINE_TARGET void block_dot(const float *const *ar, const float *const *
 		}
 }
 
-/* count row pointers a + offs[r0 + i] (or a + (r0 + i) * stride); rows past
- * n repeat the last one */
-static void block_rows(const float *a, const ptrdiff_t *offs, size_t stride,
-		       int r0, int n, int count, const float **rows)
-{
-	int i;
 
-	for (i = 0; i < count; i++) {
-		int r = r0 + (r0 + i < n ? i : n - 1 - r0);
-		rows[i] = a + (offs ? offs[r] : (ptrdiff_t)((size_t)r * stride));
-	}
-}
-
-TARGET void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+static TARGET void gemm_a_bt_512(int m, int n, int k, const float *a, size_t lda,
 			   const float *b, size_t ldb, float *c, size_t ldc)
 {
 	int nt = (k + 15) / 16, m0, n0, t;
-	ptrdiff_t buf[TABLE_CAP], *off = stride_table(buf, TABLE_CAP, nt, 16);
-	unsigned short mbuf[TABLE_CAP], *mask = nt <= TABLE_CAP ? mbuf :
+	ptrdiff_t buf[DCAP_TABLE_CAP], *off = dcap_stride_table(buf, DCAP_TABLE_CAP, nt, 16);
+	unsigned short mbuf[DCAP_TABLE_CAP], *mask = nt <= DCAP_TABLE_CAP ? mbuf :
 						malloc((size_t)nt * sizeof *mask);
 	dcap_vectors vs;
 
 	if (!off || !mask)
-		abort();   /* a K past 16 * TABLE_CAP and no memory for its tables */
+		abort();   /* a K past 16 * DCAP_TABLE_CAP and no memory for its tables */
 	/* rows of A and B alike: vectors of 16 along K, the last one partial */
 	for (t = 0; t < nt; t++)
 		mask[t] = lanes(k - 16 * t);
@@ -322,9 +343,9 @@ TARGET void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 	vs.split = 0;
 	for (m0 = 0; m0 < m; m0 += DOT_MR) {
 		const float *ar[DOT_MR], *br[DOT_NR];
-		block_rows(a, NULL, lda, m0, m, DOT_MR, ar);
+		dcap_block_rows(a, NULL, lda, m0, m, DOT_MR, ar);
 		for (n0 = 0; n0 < n; n0 += DOT_NR) {
-			block_rows(b, NULL, ldb, n0, n, DOT_NR, br);
+			dcap_block_rows(b, NULL, ldb, n0, n, DOT_NR, br);
 			block_dot(ar, br, &vs, 0, 1, 0, 0, c + (size_t)m0 * ldc + n0, ldc,
 				  m - m0 < DOT_MR ? m - m0 : DOT_MR,
 				  n - n0 < DOT_NR ? n - n0 : DOT_NR);
@@ -346,9 +367,9 @@ static INLINE_TARGET void conv_a_bt_body(int m, int n, const dcap_vectors *vs,
 
 	for (m0 = 0; m0 < m; m0 += DOT_MR) {
 		const float *ar[DOT_MR], *br[DOT_NR];
-		block_rows(a, NULL, lda, m0, m, DOT_MR, ar);
+		dcap_block_rows(a, NULL, lda, m0, m, DOT_MR, ar);
 		for (n0 = 0; n0 < n; n0 += DOT_NR) {
-			block_rows(base, koff, 0, n0, n, DOT_NR, br);
+			dcap_block_rows(base, koff, 0, n0, n, DOT_NR, br);
 			block_dot(ar, br, vs, split, ns, astep, bstep,
 				  c + (size_t)m0 * ldc + n0, ldc,
 				  m - m0 < DOT_MR ? m - m0 : DOT_MR,
@@ -357,7 +378,7 @@ static INLINE_TARGET void conv_a_bt_body(int m, int n, const dcap_vectors *vs,
 	}
 }
 
-TARGET void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
+static TARGET void conv_a_bt_512(int m, int n, const dcap_vectors *vs, int ns,
 			   const float *a, size_t lda, ptrdiff_t astep,
 			   const float *base, ptrdiff_t bstep, const ptrdiff_t *koff,
 			   float *c, size_t ldc)
@@ -370,7 +391,46 @@ TARGET void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
 			       c, ldc);
 }
 
-#else /* no AVX-512 kernels on this target: plain loops, never the fast path */
+/* the kernels dcap_simd() chose (callers call these only when it chose) */
+void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+		    size_t ldb, float *c, size_t ldc, int accumulate)
+{
+	if (dcap_simd() == DCAP_SIMD_AVX2)
+		dcap_avx2_gemm_pa_b(m, n, k, ap, b, ldb, c, ldc, accumulate);
+	else
+		gemm_pa_b_512(m, n, k, ap, b, ldb, c, ldc, accumulate);
+}
+
+void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+		    const float *b, size_t ldb, float *c, size_t ldc)
+{
+	if (dcap_simd() == DCAP_SIMD_AVX2)
+		dcap_avx2_gemm_a_bt(m, n, k, a, lda, b, ldb, c, ldc);
+	else
+		gemm_a_bt_512(m, n, k, a, lda, b, ldb, c, ldc);
+}
+
+void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+		  const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
+		  int accumulate)
+{
+	if (dcap_simd() == DCAP_SIMD_AVX2)
+		dcap_avx2_conv_pa(m, vs, k, ap, base, koff, c, ldc, accumulate);
+	else
+		conv_pa_512(m, vs, k, ap, base, koff, c, ldc, accumulate);
+}
+
+void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
+		    size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
+		    const ptrdiff_t *koff, float *c, size_t ldc)
+{
+	if (dcap_simd() == DCAP_SIMD_AVX2)
+		dcap_avx2_conv_a_bt(m, n, vs, ns, a, lda, astep, base, bstep, koff, c, ldc);
+	else
+		conv_a_bt_512(m, n, vs, ns, a, lda, astep, base, bstep, koff, c, ldc);
+}
+
+#else /* no x86 kernels on this target: plain loops, never the fast path */
 
 void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
 		    size_t ldb, float *c, size_t ldc, int accumulate)

@@ -5,9 +5,9 @@
  * sample; a BLAS call packs its large operand for every call and reaches
  * half its peak on them. These kernels read the im2col matrix, or the
  * padded input itself through offset tables, in place, and use AVX-512
- * where the CPU has it. dcap_simd() says whether they may be
- * used (CPU support, and DCANAS_SIMD=off not set); callers keep a BLAS path
- * for every case so the results can be compared. */
+ * where the CPU has it, else AVX2 and FMA (gemm_avx2.c). dcap_simd() says
+ * which may be used (CPU support, capped by DCANAS_SIMD=off|avx2|avx512);
+ * callers keep a BLAS path for every case so the results can be compared. */
 #ifndef DCANAS_GEMM_SIMD_H
 #define DCANAS_GEMM_SIMD_H
 
@@ -16,8 +16,17 @@
 /* Rows per panel of a packed A operand. */
 #define DCAP_MR 8
 
-/* 1 when the AVX-512 kernels below may run. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DCAP_X86_KERNELS 1
+#endif
+
+/* The kernels' instruction sets, in order. */
+enum { DCAP_SIMD_OFF = 0, DCAP_SIMD_AVX2 = 1, DCAP_SIMD_AVX512 = 2 };
+
+/* Which kernels below run (DCAP_SIMD_*): 0 when none may. */
 int dcap_simd(void);
+/* Its name for keys and reports: "avx512", "avx2" or "blas". */
+const char *dcap_simd_name(void);
 
 /* Floats needed by dcap_pack_a for an M x K operand. */
 size_t dcap_packed_size(int m, int k);
@@ -61,5 +70,33 @@ void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
 void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
 		    size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
 		    const ptrdiff_t *koff, float *c, size_t ldc);
+
+/* The lanes below n of a vector of 16, as a bit mask. */
+static inline unsigned dcap_lanes(int n)
+{
+	return n >= 16 ? 0xffffu : n <= 0 ? 0u : (1u << n) - 1;
+}
+
+/* Offsets i * step for i < n, in buf when it has cap entries, else on
+ * the heap (NULL when that fails; free it when it is not buf). */
+#define DCAP_TABLE_CAP 2048
+ptrdiff_t *dcap_stride_table(ptrdiff_t *buf, size_t cap, int n, size_t step);
+/* count row pointers a + offs[r0 + i] (or a + (r0 + i) * stride); rows past
+ * n repeat the last one */
+void dcap_block_rows(const float *a, const ptrdiff_t *offs, size_t stride,
+		     int r0, int n, int count, const float **rows);
+
+/* The AVX2 + FMA versions (gemm_avx2.c), same contracts as above. */
+void dcap_avx2_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+			 size_t ldb, float *c, size_t ldc, int accumulate);
+void dcap_avx2_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+			 const float *b, size_t ldb, float *c, size_t ldc);
+void dcap_avx2_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+		       const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
+		       int accumulate);
+void dcap_avx2_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
+			 const float *a, size_t lda, ptrdiff_t astep,
+			 const float *base, ptrdiff_t bstep, const ptrdiff_t *koff,
+			 float *c, size_t ldc);
 
 #endif
