@@ -265,8 +265,7 @@ void dca_host_describe(char *buf, size_t n)
 		fclose(f);
 	/* the kernels are part of the name: a table timed with other kernels
 	 * (or an older engine) is another machine's */
-	snprintf(buf, n, "%s, %d threads, OPENBLAS_CORETYPE=%s, kernels %s", model,
+	snprintf(buf, n, "%s, %d threads, OPENBLAS_CORETYPE=%s, kernels %s-1", model,
 		 dca_engine_threads(), ct && *ct ? ct : "unset",
-		 dcap_simd() == DCAP_SIMD_AVX512 ? "avx512-1" :
-		 dcap_simd() == DCAP_SIMD_AVX2 ? "avx2-1" : "blas-1");
+		 dcap_simd_name());
 }

@@ -1,4 +1,5 @@
-/* dcanas — small-matrix products for convolution, AVX-512 (see gemm_simd.h).
+/* dcanas — small-matrix products for convolution, AVX-512 (see gemm_simd.h),
+ * and the choice between them, gemm_avx2.c's and none (dcap_simd).
  *
  * dcap_gemm_pa_b: an 8 x 32 block of C lives in 16 registers; each step
  * along K loads two vectors of a B row and broadcasts 8 values of packed A.
@@ -168,9 +169,8 @@ static INLINE_TARGET void block_pa(const float *a, int k, const ptrdiff_t *koff,
 	}
 }
 
-
 static TARGET void gemm_pa_b_512(int m, int n, int k, const float *ap, const float *b,
-			   size_t ldb, float *c, size_t ldc, int accumulate)
+				 size_t ldb, float *c, size_t ldc, int accumulate)
 {
 	ptrdiff_t buf[DCAP_TABLE_CAP], *koff = dcap_stride_table(buf, DCAP_TABLE_CAP, k, ldb);
 	int n0, p;
@@ -210,8 +210,8 @@ static INLINE_TARGET void conv_pa_body(int m, const dcap_vectors *vs, int k,
 }
 
 static TARGET void conv_pa_512(int m, const dcap_vectors *vs, int k, const float *ap,
-			 const float *base, const ptrdiff_t *koff, float *c,
-			 size_t ldc, int accumulate)
+			       const float *base, const ptrdiff_t *koff, float *c,
+			       size_t ldc, int accumulate)
 {
 	if (vs->split)
 		conv_pa_body(m, vs, k, ap, base, koff, vs->split, c, ldc, accumulate);
@@ -324,7 +324,7 @@ static INLINE_TARGET void block_dot(const float *const *ar, const float *const *
 
 
 static TARGET void gemm_a_bt_512(int m, int n, int k, const float *a, size_t lda,
-			   const float *b, size_t ldb, float *c, size_t ldc)
+				 const float *b, size_t ldb, float *c, size_t ldc)
 {
 	int nt = (k + 15) / 16, m0, n0, t;
 	ptrdiff_t buf[DCAP_TABLE_CAP], *off = dcap_stride_table(buf, DCAP_TABLE_CAP, nt, 16);
@@ -379,9 +379,9 @@ static INLINE_TARGET void conv_a_bt_body(int m, int n, const dcap_vectors *vs,
 }
 
 static TARGET void conv_a_bt_512(int m, int n, const dcap_vectors *vs, int ns,
-			   const float *a, size_t lda, ptrdiff_t astep,
-			   const float *base, ptrdiff_t bstep, const ptrdiff_t *koff,
-			   float *c, size_t ldc)
+				 const float *a, size_t lda, ptrdiff_t astep,
+				 const float *base, ptrdiff_t bstep, const ptrdiff_t *koff,
+				 float *c, size_t ldc)
 {
 	if (vs->split)
 		conv_a_bt_body(m, n, vs, ns, a, lda, astep, base, bstep, koff,
