@@ -15,13 +15,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 threads=${1:-2}; rounds=${2:-3}
-: "${OPENBLAS_CORETYPE:=Haswell}"
-export OPENBLAS_CORETYPE
-export LD_LIBRARY_PATH="$PWD/.libs"
-export DCANAS_PLUGIN_PATH="$PWD/spaces:$PWD/plugins/constraints:$PWD/plugins/devices:$PWD/plugins/optimizers"
-export DCANAS_NO_SYSTEM_PLUGINS=1 DCANAS_PROFILE_PATH="$PWD/devices/profiles"
-NB='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
-V2="Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
+. bench/bench_env.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE threads=$threads $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
@@ -54,18 +48,14 @@ while [ "$r" -le "$rounds" ]; do
 	done
 	r=$((r + 1))
 done
-awk '
+awk "$AWK_MEDIAN"'
 	{ k = $1 " " $2 " " $3; c = ++n[k]; t[k, c] = $4 }
-	function median(k,   i, j, x, c) {
-		c = n[k]
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++)
-			if (t[k, j] < t[k, i]) { x = t[k, i]; t[k, i] = t[k, j]; t[k, j] = x }
-		return c % 2 ? t[k, (c + 1) / 2] : (t[k, c / 2] + t[k, c / 2 + 1]) / 2 }
 	END {
 		printf "\nsummary: batch 1, median over rounds of each side'"'"'s median ms\n"
 		printf "%-6s %-8s %10s %11s %7s\n", "net", "policy", "dcanas ms", "PyTorch ms", "ratio"
 		split("nb201 darts", nets, " "); split("unset passive active", pols, " ")
 		for (i = 1; i <= 2; i++) for (p = 1; p <= 3; p++) {
-			a = median("dcanas " nets[i] " " pols[p]); b = median("pytorch " nets[i] " " pols[p])
+			d = "dcanas " nets[i] " " pols[p]; q = "pytorch " nets[i] " " pols[p]
+			a = median(t, d, n[d]); b = median(t, q, n[q])
 			printf "%-6s %-8s %10.2f %11.2f %6.2fx\n", nets[i], pols[p], a, b, a / b }
 	}' "$tmp/log"

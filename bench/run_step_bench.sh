@@ -13,14 +13,10 @@ cd "$(dirname "$0")/.."
 threads=${1:-2}
 steps=${2:-10}
 rounds=${3:-3}
-NB='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
-V2="Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
 cc=${CC:-cc}
 $cc -std=gnu11 -O2 -fopenmp -I. -Iinclude $(pkg-config --cflags openblas jansson) \
 	bench/bench_step.c -L.libs -ldcanas $(pkg-config --libs jansson) -o bench/bench_step
-export LD_LIBRARY_PATH="$PWD/.libs"
-export DCANAS_PLUGIN_PATH="$PWD/spaces:$PWD/plugins/constraints:$PWD/plugins/devices"
-export DCANAS_NO_SYSTEM_PLUGINS=1 DCANAS_PROFILE_PATH="$PWD/devices/profiles"
+. bench/bench_env.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} threads=$threads $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
@@ -33,17 +29,12 @@ while [ "$r" -le "$rounds" ]; do
 	r=$((r + 1))
 done
 # summary: median over rounds per (side, network), and the ratio
-awk '
+awk "$AWK_MEDIAN"'
 	{ side = $1; net = $(side == "pytorch" ? 3 : 2)
 	  for (i = 1; i <= NF; i++) {
 		if ($i == "ms/step") ms = $(i - 1)
 		if ($i == "RSS") rss = $(i + 1) }
 	  k = side " " net; n[k]++; t[k, n[k]] = ms; m[k] = rss > m[k] ? rss : m[k] }
-	function median(k,   i, j, x, c) {
-		c = n[k]
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++)
-			if (t[k, j] < t[k, i]) { x = t[k, i]; t[k, i] = t[k, j]; t[k, j] = x }
-		return c % 2 ? t[k, (c + 1) / 2] : (t[k, c / 2] + t[k, c / 2 + 1]) / 2 }
 	END {
 		printf "\nsummary over %d rounds (medians over rounds; a round runs both sides back to back)\n", n["dcanas nb201"]
 		printf "%-6s %14s %15s %7s %13s %22s\n", "net", "dcanas ms/step", "PyTorch ms/step", "ratio", "round ratio", "peak RSS dcanas/torch"
@@ -52,7 +43,6 @@ awk '
 			d = "dcanas " nets[i]; p = "pytorch " nets[i]
 			# each round s ratio, before median() sorts the times
 			for (r = 1; r <= n[d]; r++) t["ratio " nets[i], r] = t[d, r] / t[p, r]
-			n["ratio " nets[i]] = n[d]
-			q = median("ratio " nets[i]); a = median(d); b = median(p)
+			q = median(t, "ratio " nets[i], n[d]); a = median(t, d, n[d]); b = median(t, p, n[p])
 			printf "%-6s %14.1f %15.1f %6.2fx %12.2fx %15s / %s MiB\n", nets[i], a, b, a / b, q, m[d], m[p] }
 	}' "$log"

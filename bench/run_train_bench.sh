@@ -13,15 +13,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 data=$(cd "$1" && pwd); threads=${2:-2}; rounds=${3:-3}
-# OpenBLAS's generic kernel is slow where it cannot tell the CPU; the
-# engine's threads sleep between ops unless told otherwise (the default)
-: "${OPENBLAS_CORETYPE:=Haswell}"
-export OPENBLAS_CORETYPE
-export LD_LIBRARY_PATH="$PWD/.libs"
-export DCANAS_PLUGIN_PATH="$PWD/spaces:$PWD/plugins/constraints:$PWD/plugins/devices:$PWD/plugins/optimizers"
-export DCANAS_NO_SYSTEM_PLUGINS=1 DCANAS_PROFILE_PATH="$PWD/devices/profiles"
-NB='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
-V2="Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
+. bench/bench_env.sh
 batch=64
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -63,13 +55,9 @@ for p in glob.glob(os.path.join(sys.argv[1], '*.bin*')):
         n += len((gzip.open if p.endswith('.gz') else open)(p, 'rb').read()) // 3073
 print(n)" "$data")
 steps=$(( (n + batch - 1) / batch ))
-awk -v steps="$steps" '
+awk -v steps="$steps" "$AWK_MEDIAN"'
 	{ k = $1 " " $2; r = ++seen[k, $3]; t[k, $3, r] = $4
 	  if ($5 > rss[k, $3]) rss[k, $3] = $5 }
-	function median(a, c,   i, j, x) {
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++)
-			if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
-		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2 }
 	END {
 		printf "\nsummary: %d steps per epoch, median over %d rounds of (3-epoch time - 1-epoch time) / %d steps\n",
 			steps, seen["dcanas nb201", 1], 2 * steps
@@ -80,8 +68,8 @@ awk -v steps="$steps" '
 			for (s = 1; s <= 2; s++) {
 				side = s == 1 ? "dcanas" : "pytorch"; k = side " " nets[i]
 				c = seen[k, 1]
-				for (r = 1; r <= c; r++) d[r] = (t[k, 3, r] - t[k, 1, r]) * 1000 / (2 * steps)
-				ms[side] = median(d, c)
+				for (r = 1; r <= c; r++) d[k, r] = (t[k, 3, r] - t[k, 1, r]) * 1000 / (2 * steps)
+				ms[side] = median(d, k, c)
 				mem[side] = sprintf("%d / %d MiB", rss[k, 1] / 1024, rss[k, 3] / 1024)
 			}
 			printf "%-6s %16.1f %17.1f %6.2fx %18s %18s\n", nets[i], ms["dcanas"],

@@ -232,28 +232,24 @@ static INLINE_TARGET float hsum(__m256 x)
 #define DOT_MR 3    /* rows of A per block */
 #define DOT_NR 4    /* rows of B per block */
 
-/* one half (at ao in A's rows, bo in B's) into the 3 x 4 accumulators */
+/* one half (at ao in A's rows, bo in B's) into the 3 x 4 accumulators:
+ * B row j against the three A rows */
+#define DOT_COL(j, full, m)                                                 \
+	do {                                                                \
+		__m256 b = load8(br[j] + bo, full, m);                      \
+		y0##j = _mm256_fmadd_ps(a0, b, y0##j);                      \
+		y1##j = _mm256_fmadd_ps(a1, b, y1##j);                      \
+		y2##j = _mm256_fmadd_ps(a2, b, y2##j);                      \
+	} while (0)
 #define DOT_STEP(full, m)                                                   \
 	do {                                                                \
 		__m256 a0 = load8(ar[0] + ao, full, m);                     \
 		__m256 a1 = load8(ar[1] + ao, full, m);                     \
-		__m256 a2 = load8(ar[2] + ao, full, m), b;                  \
-		b = load8(br[0] + bo, full, m);                             \
-		y00 = _mm256_fmadd_ps(a0, b, y00);                          \
-		y10 = _mm256_fmadd_ps(a1, b, y10);                          \
-		y20 = _mm256_fmadd_ps(a2, b, y20);                          \
-		b = load8(br[1] + bo, full, m);                             \
-		y01 = _mm256_fmadd_ps(a0, b, y01);                          \
-		y11 = _mm256_fmadd_ps(a1, b, y11);                          \
-		y21 = _mm256_fmadd_ps(a2, b, y21);                          \
-		b = load8(br[2] + bo, full, m);                             \
-		y02 = _mm256_fmadd_ps(a0, b, y02);                          \
-		y12 = _mm256_fmadd_ps(a1, b, y12);                          \
-		y22 = _mm256_fmadd_ps(a2, b, y22);                          \
-		b = load8(br[3] + bo, full, m);                             \
-		y03 = _mm256_fmadd_ps(a0, b, y03);                          \
-		y13 = _mm256_fmadd_ps(a1, b, y13);                          \
-		y23 = _mm256_fmadd_ps(a2, b, y23);                          \
+		__m256 a2 = load8(ar[2] + ao, full, m);                     \
+		DOT_COL(0, full, m);                                        \
+		DOT_COL(1, full, m);                                        \
+		DOT_COL(2, full, m);                                        \
+		DOT_COL(3, full, m);                                        \
 	} while (0)
 
 /* C[i][j] += sum over ns samples and the halves of A_i[out + lane] *
