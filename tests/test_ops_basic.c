@@ -60,6 +60,66 @@ static dca_tensor *f_relu(dca_graph *g, dca_tensor **in, void *ctx)
 	return dca_relu(g, in[0]);
 }
 
+/* Inputs an op does not fit are refused, not aborted on: NULL, the op and
+ * the reason in dca_graph_error (the first kept), cleared by a reset, and
+ * dca_graph_error_set turns them into an error (NULL alone: out of memory). */
+START_TEST(test_ops_refuse_bad_inputs)
+{
+	dca_graph *g = dca_graph_new();
+	dca_tensor *x = param(2, 4, 6, 6, 1, -1, 1), *w3 = param(8, 3, 3, 3, 2, -1, 1);
+	dca_tensor *y = param(2, 4, 5, 6, 3, -1, 1), *gam = param(1, 3, 1, 1, 4, 1, 1);
+	dca_tensor *fc = param(10, 7, 1, 1, 5, -1, 1), *logits = param(2, 3, 1, 1, 6, -1, 1);
+	dca_error err = { 0 };
+	static const int labels[2] = { 1, 3 };
+	struct { const char *op, *why; } want[] = {
+		{ "dca_add", "shapes differ" }, { "conv2d", "input channels" },
+		{ "dca_batchnorm", "one per channel" }, { "dca_maxpool", "do not fit" },
+		{ "dca_avgpool", "do not fit" }, { "dca_linear", "features per sample" },
+		{ "dca_cross_entropy", "not a class" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof want / sizeof *want; i++) {
+		dca_tensor *r = NULL;
+		const char *e;
+
+		dca_graph_reset(g);
+		ck_assert_ptr_null(dca_graph_error(g));
+		switch (i) {
+		case 0: r = dca_add(g, x, y); break;
+		case 1: r = dca_conv2d(g, x, w3, NULL, 1, 1, 1, 1); break;
+		case 2: r = dca_batchnorm(g, x, gam, NULL, NULL, NULL, 1, 0.1f, 1e-5f); break;
+		case 3: r = dca_maxpool(g, x, 9, 1, 0); break;
+		case 4: r = dca_avgpool(g, x, 3, 1, 2); break;
+		case 5: r = dca_linear(g, x, fc, NULL); break;
+		case 6: r = dca_cross_entropy(g, logits, labels, 0.0f); break;
+		}
+		ck_assert_ptr_null(r);
+		e = dca_graph_error(g);
+		ck_assert_msg(e && strstr(e, want[i].op) && strstr(e, want[i].why),
+			      "case %zu: %s", i, e ? e : "(no error)");
+	}
+	/* the first refusal is the one kept */
+	ck_assert_ptr_null(dca_add(g, x, y));
+	ck_assert_msg(strstr(dca_graph_error(g), "dca_cross_entropy") != NULL, "%s",
+		      dca_graph_error(g));
+	ck_assert_int_eq(dca_graph_error_set(g, &err, "a training step"), DCA_ERR_INVALID);
+	ck_assert_msg(strstr(err.msg, "a training step: dca_cross_entropy") != NULL, "%s", err.msg);
+	dca_graph_reset(g);
+	ck_assert_ptr_null(dca_graph_error(g));
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_graph_error_set(g, &err, "a training step"), DCA_ERR_NOMEM);
+	ck_assert_msg(strstr(err.msg, "out of memory in a training step") != NULL, "%s", err.msg);
+	dca_param_free(x);
+	dca_param_free(w3);
+	dca_param_free(y);
+	dca_param_free(gam);
+	dca_param_free(fc);
+	dca_param_free(logits);
+	dca_graph_free(g);
+}
+END_TEST
+
 START_TEST(test_relu)
 {
 	static const float xv[] = { -1.0f, 0.5f, 2.0f, -0.1f };
@@ -691,6 +751,7 @@ static Suite *ops_suite(void)
 	TCase *tc = tcase_create("ops");
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_ops_refuse_bad_inputs);
 	tcase_add_test(tc, test_relu);
 	tcase_add_test(tc, test_add_scale);
 	tcase_add_test(tc, test_weighted_sum_zero);

@@ -341,6 +341,43 @@ START_TEST(memory_flat_across_epochs)
 }
 END_TEST
 
+/* a network whose classifier does not fit its input (a space module's
+ * bug): 3x32x32 images into a linear layer of 10 x 5 */
+static dca_tensor *misfit_forward(dca_model *m, dca_graph *g, dca_tensor *x,
+				  int training, dca_tensor **aux)
+{
+	(void)training;
+	if (aux)
+		*aux = NULL;
+	return dca_linear(g, x, m->params[0], NULL);
+}
+
+/* Training such a network is an error naming the op, not an abort. */
+START_TEST(misfit_network_is_an_error)
+{
+	dca_dataset train;
+	dca_augment aug = { 0 };
+	dca_train_opts o;
+	dca_train_result r;
+	dca_error err = { 0 };
+	dca_model *m = dca_model_new(1);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(dca_model_param(m, 10, 5, 1, 1, "fc.weight"));
+	m->forward = misfit_forward;
+	random_images(&train, 64, 3);
+	dca_dataset_stats(&train, &aug);
+	dca_train_opts_default(&o);
+	o.epochs = 1;
+	o.aug = aug;
+	ck_assert_int_eq(dca_train(m, &train, NULL, &o, &r, &err), DCA_ERR_INVALID);
+	ck_assert_msg(strstr(err.msg, "training step: dca_linear: input has 3072 features") != NULL,
+		      "%s", err.msg);
+	dca_model_free(m);
+	dca_dataset_free(&train);
+}
+END_TEST
+
 START_TEST(cifar_mini_loss_falls)
 {
 	char dirbuf[1024];
@@ -389,6 +426,7 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, weight_files);
 	tcase_add_test(tc, memory_flat_across_epochs);
+	tcase_add_test(tc, misfit_network_is_an_error);
 	/* the rest train on the shared data: left out, and the run a skip, without it */
 	skipped = test_skip_without_data();
 	if (!skipped) {

@@ -10,6 +10,8 @@
 #include "config.h"
 
 #include <cblas.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,6 +45,7 @@ struct dca_graph {
 	free_grad *free_grads;   /* arena memory, valid until reset */
 	dca_relu_observer relu_fn;
 	void *relu_ctx;
+	char error[512];         /* an op's refusal, until reset */
 };
 
 static int engine_threads = 1;
@@ -150,10 +153,42 @@ void *dca_graph_alloc(dca_graph *g, size_t bytes)
 	return p;
 }
 
+int dca_graph_fail(dca_graph *g, const char *op, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (g->error[0])
+		return DCA_ERR_INVALID;  /* the first cause is the one to report */
+	n = snprintf(g->error, sizeof g->error, "%s: ", op);
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof g->error)
+		vsnprintf(g->error + n, sizeof g->error - (size_t)n, fmt, ap);
+	va_end(ap);
+	return DCA_ERR_INVALID;
+}
+
+const char *dca_graph_error(const dca_graph *g)
+{
+	return g && g->error[0] ? g->error : NULL;
+}
+
+int dca_graph_error_set(const dca_graph *g, dca_error *err, const char *where)
+{
+	const char *e = dca_graph_error(g);
+
+	if (e)
+		return dca_error_set(err, DCA_ERR_INVALID, "%s: %s (the network does not "
+				     "fit its ops: a bug of the space module that built it)",
+				     where, e);
+	return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in %s", where);
+}
+
 void dca_graph_reset(dca_graph *g)
 {
 	block *b, *next;
 
+	g->error[0] = '\0';
 	g->n_nodes = 0;
 	g->used = 0;
 	g->free_grads = NULL;

@@ -92,7 +92,7 @@ static int evaluate_in(dca_graph *g, dca_model *m, const dca_dataset *d, int bat
 		ce = logits ? dca_cross_entropy(g, logits, labels, 0.0f) : NULL;
 		if (!ce) {
 			dca_loader_free(&l);
-			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in evaluation");
+			return dca_graph_error_set(g, err, "evaluation");
 		}
 		correct += dca_count_correct(logits, labels);
 		loss_sum += (double)ce->data[0] * b;
@@ -421,7 +421,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 				}
 			}
 			if (!loss) {
-				rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory in training step");
+				rc = dca_graph_error_set(g, err, "training step");
 				goto out;
 			}
 			if (!isfinite(loss->data[0])) {

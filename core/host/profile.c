@@ -101,9 +101,12 @@ static int op_once(void *ctx, dca_graph *g, dca_error *err)
 {
 	const op_run *r = ctx;
 
-	return run_op(g, r->op, r->in, r->n_in, r->p) ? 0
-	       : dca_error_set(err, DCA_ERR_UNSUPPORTED, "profile: cannot run a %s op",
-			       dca_op_kind_name(r->op->kind));
+	if (run_op(g, r->op, r->in, r->n_in, r->p))
+		return 0;
+	if (dca_graph_error(g))   /* an op descriptor its op refuses */
+		return dca_graph_error_set(g, err, "profile");
+	return dca_error_set(err, DCA_ERR_UNSUPPORTED, "profile: cannot run a %s op",
+			     dca_op_kind_name(r->op->kind));
 }
 
 /* run the op once on g */
@@ -209,8 +212,7 @@ static int model_once(void *ctx, dca_graph *g, dca_error *err)
 	const model_run *r = ctx;
 
 	return r->m->forward(r->m, g, r->x, 0, NULL) ? 0
-	       : dca_error_set(err, DCA_ERR_NOMEM, "profile: out of memory running "
-			       "the network");
+	       : dca_graph_error_set(g, err, "profile: running the network");
 }
 
 int dca_time_model(dca_model *m, int c, int h, int w, const dca_timing_opts *o,

@@ -147,7 +147,7 @@ static int naswot_score(dca_model *m, dca_graph *g, const dca_tensor *x,
 	dca_graph_observe_relu(g, NULL, NULL);
 	set_requires_grad(m, 1);
 	if (!out || s.nomem) {
-		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory in a naswot score");
+		rc = dca_graph_error_set(g, err, "a naswot score");
 		goto out;
 	}
 	*score = dca_log_abs_det(s.k, s.n);
@@ -241,7 +241,7 @@ static int synflow_pass(dca_model *m, dca_graph *g, const dca_tensor *x, float c
 			in->data[j] = c;
 	out = in ? m->forward(m, g, in, 0, NULL) : NULL;
 	if (!out || (s > 0 && !(go = dca_tensor_grad(g, out))))
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in a synflow score");
+		return dca_graph_error_set(g, err, "a synflow score");
 	for (j = 0; j < out->size; j++)
 		sum += out->data[j];
 	*r = sum / c;
@@ -314,7 +314,7 @@ static int snip_score(dca_model *m, dca_graph *g, const dca_tensor *x,
 	out = m->forward(m, g, (dca_tensor *)x, 1, NULL);
 	loss = out ? dca_cross_entropy(g, out, labels, 0) : NULL;
 	if (!loss || dca_backward(g, loss))
-		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory in a snip score");
+		rc = dca_graph_error_set(g, err, "a snip score");
 	else
 		*score = weight_saliency(m);
 	zero_grads(m);

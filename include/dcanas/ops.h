@@ -1,5 +1,7 @@
 /* dcanas — engine ops, forward and backward. Each returns an arena tensor of
- * g (NULL only on out-of-memory). Inputs are borrowed. See tensor.h. */
+ * g, or NULL: out of memory, or inputs the op does not fit (shapes,
+ * arguments), which it records in g (dca_graph_error; tensor.h). Inputs are
+ * borrowed. */
 #ifndef DCANAS_OPS_H
 #define DCANAS_OPS_H
 
@@ -9,7 +11,7 @@
 extern "C" {
 #endif
 
-/* --- conv2d.c: convolution (AVX-512 kernels or im2col + sgemm; direct loops
+/* --- conv2d.c: convolution (AVX-512/AVX2 kernels or im2col + sgemm; direct loops
  * for depthwise) --- */
 /* x: N x Cin x H x W, w: Cout x (Cin/groups) x K x K, b: NULL or 1 x Cout */
 dca_tensor *dca_conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b,

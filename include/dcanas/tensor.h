@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dcanas/error.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,6 +47,17 @@ int dca_engine_threads(void);
 int dca_engine_set_simd(int on);
 
 dca_graph *dca_graph_new(void);
+/* An op refuses its inputs (shapes that do not fit, an argument out of
+ * range: a bug of the caller, e.g. a space module's network) by recording
+ * why here and returning NULL, as it does when memory runs out. The first
+ * refusal is kept until dca_graph_reset(); dca_graph_error() returns it,
+ * or NULL when a NULL result means out of memory. */
+int dca_graph_fail(dca_graph *g, const char *op, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *dca_graph_error(const dca_graph *g);
+/* err from a NULL result in g: the op's refusal (DCA_ERR_INVALID), else
+ * "out of memory in WHERE"; returns the code */
+int dca_graph_error_set(const dca_graph *g, dca_error *err, const char *where);
 /* Forget the tape and rewind the arena; tensors from it become invalid. */
 void dca_graph_reset(dca_graph *g);
 void dca_graph_free(dca_graph *g);

@@ -234,7 +234,7 @@ static int weight_step(run *r, dca_tensor *x, const int *labels, float *loss_out
 	loss = logits ? dca_cross_entropy(r->g, logits, labels, 0) : NULL;
 	set_requires_grad(r->arch, 2, 1);
 	if (!loss)
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in a weight step");
+		return dca_graph_error_set(r->g, err, "a weight step");
 	if (!isfinite(loss->data[0]))
 		return dca_error_set(err, DCA_ERR_INVALID, "the search diverged (loss "
 				     "%g); lower optimizer.lr", loss->data[0]);
@@ -265,7 +265,7 @@ static int arch_step(run *r, dca_tensor *x, const int *labels, float *loss_out,
 		loss = NULL;
 	set_requires_grad(m->params, m->n_params, 1);
 	if (!loss)
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in an architecture step");
+		return dca_graph_error_set(r->g, err, "an architecture step");
 	/* the cost terms: d/dα Σ λ_c (Ĉ_c − B_c)/B_c */
 	for (i = 0; i < nc; i++) {
 		dca_cost_model *cm = dca_search_cost(r->s, i);

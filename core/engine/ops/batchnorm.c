@@ -124,13 +124,10 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 	float *saved;
 	long ci;
 
-	if ((gamma && (int)gamma->size != c) || (beta && (int)beta->size != c) ||
-	    (running_mean && (int)running_mean->size != c) ||
-	    (running_var && (int)running_var->size != c)) {
-		fprintf(stderr, "dca_batchnorm: gamma, beta and running stats need %d "
-			"values, one per channel\n", c);
-		abort();
-	}
+	OP_REQUIRE((!gamma || (int)gamma->size == c) && (!beta || (int)beta->size == c) &&
+		   (!running_mean || (int)running_mean->size == c) &&
+		   (!running_var || (int)running_var->size == c),
+		   "gamma, beta and running stats need %d values, one per channel", c);
 	y = dca_tensor_new_uninit(g, n, c, x->h, x->w);
 	saved = dca_graph_alloc(g, 2 * (size_t)c * sizeof *saved);
 	if (!y || !saved)

@@ -37,21 +37,12 @@ enum { A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_HO, A_WO, A_RELU, A_NB };
 
 
 /* A shape that cannot be convolved is the caller's bug, not a runtime state. */
-#define CONV_REQUIRE(cond, ...)                                    \
-	do {                                                       \
-		if (!(cond)) {                                     \
-			fprintf(stderr, "dca_conv2d: " __VA_ARGS__); \
-			fputc('\n', stderr);                       \
-			abort();                                   \
-		}                                                  \
-	} while (0)
-
 /* Scratch for a backward pass: out of memory there cannot be returned. */
 static void *graph_alloc_or_die(dca_graph *g, size_t bytes)
 {
 	void *p = dca_graph_alloc(g, bytes);
 
-	CONV_REQUIRE(p, "out of memory in backward (%zu bytes)", bytes);
+	OP_ASSERT(p, "out of memory in backward (%zu bytes)", bytes);
 	return p;
 }
 
@@ -654,7 +645,7 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 		goto bias;
 	scratch = graph_alloc_or_die(g, (size_t)nt * tsz * sizeof *scratch);
 	if (want_w) {
-		CONV_REQUIRE(!direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff),
+		OP_ASSERT(!direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff),
 			     "out of memory in backward");
 		/* one dW partial per group of samples, summed in group order:
 		 * the same bits whatever the thread count or schedule */
@@ -662,7 +653,7 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 	}
 	if (want_x) {
 		int ci, co, t;
-		CONV_REQUIRE(!direct_tables(g, h, w, cout, hq, wq, k, d, &vs2, &koff2),
+		OP_ASSERT(!direct_tables(g, h, w, cout, hq, wq, k, d, &vs2, &koff2),
 			     "out of memory in backward");
 		/* W'[ci][co][t] = W[co][ci][kk - 1 - t]: flipped and transposed */
 		wflip = graph_alloc_or_die(g, (size_t)cin * kt * sizeof *wflip);
@@ -818,20 +809,20 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 	dca_node *nd;
 	long i;
 
-	CONV_REQUIRE(stride >= 1 && pad >= 0 && dilation >= 1 && groups >= 1,
+	OP_REQUIRE(stride >= 1 && pad >= 0 && dilation >= 1 && groups >= 1,
 		     "stride %d, pad %d, dilation %d, groups %d out of range",
 		     stride, pad, dilation, groups);
-	CONV_REQUIRE(cin % groups == 0 && cout % groups == 0,
+	OP_REQUIRE(cin % groups == 0 && cout % groups == 0,
 		     "%d input and %d output channels do not divide into %d groups",
 		     cin, cout, groups);
-	CONV_REQUIRE(w->c == cin / groups,
+	OP_REQUIRE(w->c == cin / groups,
 		     "weight has %d input channels per group, input needs %d",
 		     w->c, cin / groups);
-	CONV_REQUIRE(!b || (int)b->size == cout,
+	OP_REQUIRE(!b || (int)b->size == cout,
 		     "bias has %zu values for %d output channels", b ? b->size : 0, cout);
 	ho = (h + 2 * pad - dilation * (kh - 1) - 1) / stride + 1;
 	wo = (wd + 2 * pad - dilation * (kw - 1) - 1) / stride + 1;
-	CONV_REQUIRE(ho >= 1 && wo >= 1, "a %dx%d kernel (dilation %d) does not fit "
+	OP_REQUIRE(ho >= 1 && wo >= 1, "a %dx%d kernel (dilation %d) does not fit "
 		     "a %dx%d input padded by %d", kh, kw, dilation, h, wd, pad);
 
 	y = dca_tensor_new_uninit(g, n, cout, ho, wo);   /* sgemm beta 0 / direct */

@@ -14,6 +14,8 @@
 
 #include <dcanas/ops.h>
 
+#include "op_common.h"
+
 static int n_blocks(int rows)
 {
 #ifdef _OPENMP
@@ -85,13 +87,9 @@ dca_tensor *dca_linear(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor *b
 	dca_node *nd;
 
 	f = (int)(x->size / (size_t)x->n);
-	if ((size_t)out * f != w->size || (b && (int)b->size != out)) {
-		/* a shape mismatch is the caller's bug */
-		fprintf(stderr, "dca_linear: input has %d features per sample, weight "
-			"is %d x %zu, bias has %zu values\n", f, out,
-			w->size / (size_t)w->n, b ? b->size : 0);
-		abort();
-	}
+	OP_REQUIRE((size_t)out * f == w->size && (!b || (int)b->size == out),
+		   "input has %d features per sample, weight is %d x %zu, bias has "
+		   "%zu values", f, out, w->size / (size_t)w->n, b ? b->size : 0);
 	y = dca_tensor_new(g, n, out, 1, 1, 0);
 	if (!y)
 		return NULL;

@@ -18,9 +18,21 @@
  * is still computed alone, so the result does not depend on the split. */
 #define PAR_CHUNK 16384
 
-/* Programmer errors (mismatched shapes, bad arguments) abort with the
- * function named; out of memory is reported by returning NULL instead. */
+/* In an op's forward function (g in scope): inputs that do not fit the op
+ * (mismatched shapes, bad arguments) are refused, recorded in g for the
+ * caller's message, and NULL returned, as for out of memory. */
 #define OP_REQUIRE(cond, ...) \
+	do { \
+		if (!(cond)) { \
+			dca_graph_fail(g, __func__, __VA_ARGS__); \
+			return NULL; \
+		} \
+	} while (0)
+
+/* In a backward function, which cannot return an error (its forward
+ * checked the shapes): what cannot happen, or memory for scratch, aborts
+ * with the function named. */
+#define OP_ASSERT(cond, ...) \
 	do { \
 		if (!(cond)) { \
 			fprintf(stderr, "dcanas: %s: ", __func__); \

@@ -16,15 +16,11 @@
 
 enum { A_KERNEL, A_STRIDE, A_PAD };
 
-static void pool_check(const char *op, const dca_tensor *x, int k, int s, int p)
+static int pool_fits(const dca_tensor *x, int k, int s, int p)
 {
 	/* PyTorch's rule: pad at most half the kernel, so no window is all pad */
-	if (k < 1 || s < 1 || p < 0 || 2 * p > k || x->h + 2 * p < k ||
-	    x->w + 2 * p < k) {
-		fprintf(stderr, "%s: kernel %d, stride %d, pad %d do not fit a %dx%d "
-			"input (need pad <= kernel/2)\n", op, k, s, p, x->h, x->w);
-		abort();
-	}
+	return k >= 1 && s >= 1 && p >= 0 && 2 * p <= k && x->h + 2 * p >= k &&
+	       x->w + 2 * p >= k;
 }
 
 /* The input rows (or columns) [*lo, *hi) under output position o, clipped
@@ -40,13 +36,18 @@ static inline void window(int o, int stride, int pad, int kernel, int n,
 		*hi = n;
 }
 
-/* Check the pool's arguments and give its output size. */
-static void pool_shape(const char *op, const dca_tensor *x, int k, int s, int p,
-		       int *ho, int *wo)
+/* The pool's output size, or 0 (and g's error) when it does not fit x. */
+static int pool_shape(dca_graph *g, const char *op, const dca_tensor *x, int k, int s,
+		      int p, int *ho, int *wo)
 {
-	pool_check(op, x, k, s, p);
+	if (!pool_fits(x, k, s, p)) {
+		dca_graph_fail(g, op, "kernel %d, stride %d, pad %d do not fit a %dx%d "
+			       "input (need pad <= kernel/2)", k, s, p, x->h, x->w);
+		return 0;
+	}
 	*ho = (x->h + 2 * p - k) / s + 1;
 	*wo = (x->w + 2 * p - k) / s + 1;
+	return 1;
 }
 
 /* ---- max ---- */
@@ -82,7 +83,8 @@ dca_tensor *dca_maxpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	dca_node *nd;
 	int *arg;
 
-	pool_shape("dca_maxpool", x, kernel, stride, pad, &ho, &wo);
+	if (!pool_shape(g, "dca_maxpool", x, kernel, stride, pad, &ho, &wo))
+		return NULL;
 	ohw = (size_t)ho * wo;
 	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
 	arg = dca_graph_alloc(g, (size_t)planes * ohw * sizeof *arg);
@@ -183,7 +185,7 @@ static void avgpool_backward(dca_graph *g, dca_node *nd)
 		return;
 	scratch = dca_graph_alloc(g, (size_t)dcap_max_threads() * tsz * sizeof *scratch);
 	cx = col_counts(g, wo, s, p, k, w);
-	OP_REQUIRE(scratch && cx, "out of memory in backward");
+	OP_ASSERT(scratch && cx, "out of memory in backward");
 #pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (i = 0; i < planes; i++) {
 		float *t = scratch + (size_t)dcap_thread_id() * tsz, *gr = t + (size_t)h * wo;
@@ -230,7 +232,8 @@ dca_tensor *dca_avgpool(dca_graph *g, dca_tensor *x, int kernel, int stride, int
 	dca_node *nd;
 	float *scratch, *cx;
 
-	pool_shape("dca_avgpool", x, kernel, stride, pad, &ho, &wo);
+	if (!pool_shape(g, "dca_avgpool", x, kernel, stride, pad, &ho, &wo))
+		return NULL;
 	ohw = (size_t)ho * wo;
 	tsz = (size_t)h * wo;                 /* r */
 	y = dca_tensor_new_uninit(g, x->n, x->c, ho, wo);
