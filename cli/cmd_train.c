@@ -246,8 +246,9 @@ static int run(int argc, char **argv, int eval)
 		if (dca_train(model, &train, &test, &a.opts, &res, &err))
 			goto fail;
 		printf("epochs %d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  "
-		       "%.1f s  %.0f images/s\n", res.epochs_done, res.train_loss,
-		       res.train_acc, res.test_acc, res.seconds, res.images_per_second);
+		       "%.1f s  %.0f images/s  peak RSS %.0f MiB\n", res.epochs_done,
+		       res.train_loss, res.train_acc, res.test_acc, res.seconds,
+		       res.images_per_second, dca_peak_rss_mib());
 	}
 	status = 0;
 	goto out;
