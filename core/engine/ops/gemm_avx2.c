@@ -113,6 +113,15 @@ static INLINE_TARGET void store_row(float *cr, const half *h, int nh, int full,
 	}
 }
 
+/* row r of block_pa's step: A[k][r0 + r] times the three halves of B */
+#define PA_ROW(r)                                                           \
+	do {                                                                \
+		__m256 av = _mm256_broadcast_ss(ar + r);                    \
+		x##r##0 = _mm256_fmadd_ps(av, b0, x##r##0);                 \
+		x##r##1 = _mm256_fmadd_ps(av, b1, x##r##1);                 \
+		x##r##2 = _mm256_fmadd_ps(av, b2, x##r##2);                 \
+	} while (0)
+
 /* rows r0..r0+3 (those below `rows`) of a panel of packed A (k x DCAP_MR)
  * times three halves h[0..2] of columns at base + h.in + koff[k], into C
  * at c + row * ldc + h.out; full: every lane of the three valid. A group
@@ -133,24 +142,12 @@ static INLINE_TARGET void block_pa(const float *a, int k, const ptrdiff_t *koff,
 	for (kk = 0; kk < k; kk++, ar += DCAP_MR) {
 		ptrdiff_t o = koff[kk];
 		__m256 b0 = load8(p0 + o, full, m0), b1 = load8(p1 + o, full, m1);
-		__m256 b2 = load8(p2 + o, full, m2), av;
+		__m256 b2 = load8(p2 + o, full, m2);
 
-		av = _mm256_broadcast_ss(ar);
-		x00 = _mm256_fmadd_ps(av, b0, x00);
-		x01 = _mm256_fmadd_ps(av, b1, x01);
-		x02 = _mm256_fmadd_ps(av, b2, x02);
-		av = _mm256_broadcast_ss(ar + 1);
-		x10 = _mm256_fmadd_ps(av, b0, x10);
-		x11 = _mm256_fmadd_ps(av, b1, x11);
-		x12 = _mm256_fmadd_ps(av, b2, x12);
-		av = _mm256_broadcast_ss(ar + 2);
-		x20 = _mm256_fmadd_ps(av, b0, x20);
-		x21 = _mm256_fmadd_ps(av, b1, x21);
-		x22 = _mm256_fmadd_ps(av, b2, x22);
-		av = _mm256_broadcast_ss(ar + 3);
-		x30 = _mm256_fmadd_ps(av, b0, x30);
-		x31 = _mm256_fmadd_ps(av, b1, x31);
-		x32 = _mm256_fmadd_ps(av, b2, x32);
+		PA_ROW(0);
+		PA_ROW(1);
+		PA_ROW(2);
+		PA_ROW(3);
 	}
 	c += (size_t)r0 * ldc;
 	store_row(c, h, nh, full, m0, m1, m2, x00, x01, x02, accumulate);
