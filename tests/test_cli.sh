@@ -283,6 +283,11 @@ expect_ok "cost --device host measures the network" 'measured +[0-9.]+ms' \
 expect_ok "host: another machine's table is refused" "n/a: host: .*measured on" \
 	env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" cost --threads 2 --space nb201 \
 	--width 4 --cells 1 --device host --arch "$ARCH0"
+env DCANAS_SIMD=avx3 DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" cost --threads 1 \
+	--space nb201 --width 4 --cells 1 --device host --arch "$ARCH0" >"$tmp/out" 2>"$tmp/err" &&
+	grep -q 'DCANAS_SIMD=avx3 is not one of off, avx2, avx512' "$tmp/err" &&
+	pass "DCANAS_SIMD with an unknown value: a warning naming it" ||
+	{ fail "DCANAS_SIMD with an unknown value: a warning naming it"; sed 's/^/# /' "$tmp/err"; }
 
 if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 	expect_ok "search: nb201 under a host latency budget" 'arch\.json' \

@@ -8,6 +8,7 @@
  * Both run in a fixed order, so results are reproducible run to run. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,15 +35,22 @@ static int simd_supported(void)
 	return DCAP_SIMD_OFF;
 }
 
-/* the most DCANAS_SIMD allows: off (or 0), avx2, avx512 (the default) */
+/* the most DCANAS_SIMD allows: off (or 0), avx2, avx512 (the default);
+ * another value is named in a warning, once, and ignored */
 static int simd_allowed(void)
 {
+	static int warned;
 	const char *env = getenv("DCANAS_SIMD");
 
 	if (env && (!strcmp(env, "off") || !strcmp(env, "0")))
 		return DCAP_SIMD_OFF;
 	if (env && !strcmp(env, "avx2"))
 		return DCAP_SIMD_AVX2;
+	if (env && *env && strcmp(env, "avx512") && !warned) {
+		warned = 1;
+		fprintf(stderr, "dcanas: warning: DCANAS_SIMD=%.40s is not one of off, "
+			"avx2, avx512; using the best kernels this CPU has\n", env);
+	}
 	return DCAP_SIMD_AVX512;
 }
 
