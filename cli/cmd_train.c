@@ -45,7 +45,9 @@ static void usage(FILE *f, int eval)
 "  --test-every N      test every N epochs and after the last (default 1)\n"
 "  --threads N         cores to use (default: all)\n"
 "  --run-dir DIR       write config, log.jsonl, checkpoints and weights here\n"
-"  --resume            continue the run in --run-dir from its last checkpoint\n");
+"  --resume            continue the run in --run-dir from its last checkpoint\n"
+"                      (the same settings; --data may name another place\n"
+"                      holding the same data: its fingerprint is checked)\n");
 }
 
 static int parse(int argc, char **argv, train_args *a, int eval)
@@ -220,9 +222,15 @@ static int run(int argc, char **argv, int eval)
 		goto out;
 	}
 	{
-		json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:i, s:i, s:f, s:f, "
-				      "s:I, s:f, s:i, s:i}",
-			"space", space->name, "arch", canon, "data", a.data,
+		/* the data's fingerprint: a resume may find the data elsewhere */
+		char fp[24];
+		json_t *j;
+
+		snprintf(fp, sizeof fp, "%016llx", (unsigned long long)
+			 dca_dataset_fingerprint(&test, dca_dataset_fingerprint(&train, 0)));
+		j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:b, s:i, s:i, s:f, s:f, "
+			      "s:I, s:f, s:i, s:i}",
+			"space", space->name, "arch", canon, "data", a.data, "data_fingerprint", fp,
 			"width", a.shape.width, "cells", a.shape.cells, "auxiliary",
 			a.shape.auxiliary, "epochs", a.opts.epochs, "batch_size",
 			a.opts.batch_size, "lr", (double)a.opts.lr, "weight_decay",

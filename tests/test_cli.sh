@@ -256,6 +256,14 @@ JSON
 		&& grep '"epoch": *3' "$tmp/t3/log.jsonl" | grep -q test_acc \
 		&& pass "train --test-every 2: tested after epochs 2 and 3 (the last) only" \
 		|| { fail "train --test-every 2: tested after epochs 2 and 3 only"; sed 's/^/# /' "$tmp/t3/log.jsonl"; }
+	# the data moved since the run started: the same fingerprint is accepted
+	cp -r "$DIGITS" "$tmp/moved"
+	expect_ok "train --resume: data that moved (same fingerprint) is accepted" 'test acc' \
+		"$DCANAS" train --arch-json "$tmp/r2/arch.json" --data "digits8x8:$tmp/moved" \
+		--epochs 3 --test-every 2 --run-dir "$tmp/t3" --resume
+	grep -q 'the data moved' "$tmp/err" && grep -q "$tmp/moved" "$tmp/t3/config.json" \
+		&& pass "train --resume: the move said, config.json names the new place" \
+		|| { fail "train --resume: the move said, config.json names the new place"; sed 's/^/# /' "$tmp/err"; }
 else
 	if [ "${DCANAS_REQUIRE_DATA:-}" = 1 ]; then
 		fail "search runs: DCANAS_REQUIRE_DATA=1 but no digits8x8 under DCANAS_DATA_DIR"

@@ -141,8 +141,20 @@ START_TEST(weight_files)
 }
 END_TEST
 
+static int train_digits_cfg(const char *run_dir, int resume, int stop_after,
+			    int epochs, const char *config, dca_train_result *r,
+			    dca_error *err);
+
 static int train_digits_rc(const char *run_dir, int resume, int stop_after,
 			   int epochs, dca_train_result *r, dca_error *err)
+{
+	return train_digits_cfg(run_dir, resume, stop_after, epochs, "{\"test\": 1}", r, err);
+}
+
+/* settings as config (the command's JSON, compared on resume) */
+static int train_digits_cfg(const char *run_dir, int resume, int stop_after,
+			    int epochs, const char *config, dca_train_result *r,
+			    dca_error *err)
 {
 	dca_dataset train, test;
 	dca_augment aug;
@@ -161,7 +173,7 @@ static int train_digits_rc(const char *run_dir, int resume, int stop_after,
 	o.run_dir = run_dir;
 	o.resume = resume;
 	o.stop_after = stop_after;
-	o.config_json = "{\"test\": 1}";
+	o.config_json = config;
 	rc = dca_train(m, &train, &test, &o, r, err);
 	dca_model_free(m);
 	dca_dataset_free(&train);
@@ -378,6 +390,65 @@ START_TEST(misfit_network_is_an_error)
 }
 END_TEST
 
+/* Resuming from data that moved: the same fingerprint under another path
+ * is accepted; another fingerprint, or another setting, is refused. */
+START_TEST(resume_from_moved_data)
+{
+	static const char *const started =
+		"{\"data\": \"digits8x8:/a\", \"data_fingerprint\": \"f1\", \"lr\": 1}";
+	static const char *const moved =
+		"{\"data\": \"digits8x8:/b\", \"data_fingerprint\": \"f1\", \"lr\": 1}";
+	static const char *const other_data =
+		"{\"data\": \"digits8x8:/b\", \"data_fingerprint\": \"f2\", \"lr\": 1}";
+	static const char *const other_lr =
+		"{\"data\": \"digits8x8:/b\", \"data_fingerprint\": \"f1\", \"lr\": 2}";
+	char *run = tmpdir(), cmd[700];
+	dca_train_result r;
+	dca_error err = { 0 };
+
+	ck_assert_msg(train_digits_cfg(run, 0, 1, 2, started, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(r.epochs_done, 1);
+	ck_assert_int_eq(train_digits_cfg(run, 1, 0, 2, other_data, &r, &err), DCA_ERR_INVALID);
+	ck_assert_msg(strstr(err.msg, "digits8x8:/b is not the data this run was started "
+			     "with (digits8x8:/a): fingerprint f2, not f1"), "%s", err.msg);
+	dca_error_clear(&err);
+	ck_assert_int_eq(train_digits_cfg(run, 1, 0, 2, other_lr, &r, &err), DCA_ERR_INVALID);
+	ck_assert_msg(strstr(err.msg, "started with different settings"), "%s", err.msg);
+	dca_error_clear(&err);
+	ck_assert_msg(train_digits_cfg(run, 1, 0, 2, moved, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(r.epochs_done, 2);
+	/* config.json now names where the data is */
+	snprintf(cmd, sizeof cmd, "grep -q 'digits8x8:/b' %s/config.json", run);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", run);
+	ck_assert_int_eq(system(cmd), 0);
+	free(run);
+}
+END_TEST
+
+/* The fingerprint follows the data, not where it lies or its copy. */
+START_TEST(dataset_fingerprint)
+{
+	dca_dataset a, b;
+	uint64_t fa, fb;
+
+	random_images(&a, 32, 5);
+	random_images(&b, 32, 5);
+	fa = dca_dataset_fingerprint(&a, 0);
+	fb = dca_dataset_fingerprint(&b, 0);
+	ck_assert(fa == fb);
+	b.images[1000] ^= 1;
+	ck_assert(dca_dataset_fingerprint(&b, 0) != fa);
+	b.images[1000] ^= 1;
+	b.labels[3] = (b.labels[3] + 1) % 10;
+	ck_assert(dca_dataset_fingerprint(&b, 0) != fa);
+	/* going on from another value: another result */
+	ck_assert(dca_dataset_fingerprint(&a, fa) != fa);
+	dca_dataset_free(&a);
+	dca_dataset_free(&b);
+}
+END_TEST
+
 START_TEST(cifar_mini_loss_falls)
 {
 	char dirbuf[1024];
@@ -427,11 +498,13 @@ int main(void)
 	tcase_add_test(tc, weight_files);
 	tcase_add_test(tc, memory_flat_across_epochs);
 	tcase_add_test(tc, misfit_network_is_an_error);
+	tcase_add_test(tc, dataset_fingerprint);
 	/* the rest train on the shared data: left out, and the run a skip, without it */
 	skipped = test_skip_without_data();
 	if (!skipped) {
 		tcase_add_test(tc, learns_digits);
 		tcase_add_test(tc, deterministic_and_resumable);
+		tcase_add_test(tc, resume_from_moved_data);
 		tcase_add_test(tc, cifar_mini_loss_falls);
 	}
 	suite_add_tcase(s, tc);

@@ -246,3 +246,30 @@ void dca_dataset_stats(const dca_dataset *d, dca_augment *aug)
 			aug->std[c] = 1.0f;  /* a constant channel: keep values finite */
 	}
 }
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+uint64_t dca_dataset_fingerprint(const dca_dataset *d, uint64_t h)
+{
+	int32_t shape[5] = { d->n, d->c, d->h, d->w, d->classes };
+	size_t i;
+
+	if (h == 0)
+		h = 0xcbf29ce484222325ull;     /* FNV-1a's offset basis */
+	h = fnv1a(h, shape, sizeof shape);
+	for (i = 0; i < (size_t)d->n; i++) {
+		int32_t l = d->labels[i];
+		h = fnv1a(h, &l, sizeof l);
+	}
+	return fnv1a(h, d->images, (size_t)d->n * d->c * d->h * d->w);
+}

@@ -190,6 +190,52 @@ void dca_threads_warning(FILE *f, const char *checkpoint, int threads)
 			threads, dca_engine_threads(), threads);
 }
 
+/* The checkpoint's settings (was) against this command's (now): the same
+ * text, or, where both are JSON objects with a "data_fingerprint", the same
+ * but for "data": data that moved (another path, the same images and
+ * labels) is accepted, and said so on progress. */
+static int same_settings(const char *was, const char *now, const char *path,
+			 FILE *progress, dca_error *err)
+{
+	json_t *a = json_loads(was, 0, NULL), *b = json_loads(now, 0, NULL);
+	const char *fa = json_string_value(json_object_get(a, "data_fingerprint"));
+	const char *fb = json_string_value(json_object_get(b, "data_fingerprint"));
+	const char *da = json_string_value(json_object_get(a, "data"));
+	const char *db = json_string_value(json_object_get(b, "data"));
+	int rc = 0;
+
+	if (strcmp(was, now) == 0)
+		goto out;
+	if (fa && fb && da && db && strcmp(fa, fb) != 0) {
+		rc = dca_error_set(err, DCA_ERR_INVALID, "%s: the data %s is not the data "
+				   "this run was started with (%s): fingerprint %s, not %s; "
+				   "resume with the same data, or use a new run directory",
+				   path, db, da, fb, fa);
+		goto out;
+	}
+	if (fa && fb && da && db) {
+		/* the same settings but for where the data lies */
+		json_t *moved = json_deep_copy(b);
+
+		json_object_set_new(moved, "data", json_string(da));
+		if (json_equal(a, moved)) {
+			if (progress)
+				fprintf(progress, "dcanas: the data moved: %s, started "
+					"with %s (same fingerprint %s)\n", db, da, fb);
+			json_decref(moved);
+			goto out;
+		}
+		json_decref(moved);
+	}
+	rc = dca_error_set(err, DCA_ERR_INVALID, "%s: this run was started with "
+			   "different settings; resume it with the same command, or use "
+			   "a new run directory", path);
+out:
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
 /* Returns the epochs already done (>= 0) or a negative error. */
 static int load_checkpoint(dca_model *m, dca_sgd *opt, const dca_train_opts *o,
 			   dca_error *err)
@@ -230,10 +276,9 @@ static int load_checkpoint(dca_model *m, dca_sgd *opt, const dca_train_opts *o,
 		epoch = (int)json_integer_value(json_object_get(meta, "epoch"));
 		dca_threads_warning(o->progress ? o->progress : stderr, path, (int)json_integer_value(
 					json_object_get(meta, "threads")));
-		if (o->config_json && cfg && strcmp(cfg, o->config_json) != 0)
-			rc = dca_error_set(err, DCA_ERR_INVALID, "%s: this run was "
-				"started with different settings; resume it with the same "
-				"command, or use a new run directory", path);
+		if (o->config_json && cfg)
+			rc = same_settings(cfg, o->config_json, path,
+					   o->progress ? o->progress : stderr, err);
 	}
 	json_decref(meta);
 	dca_weights_close(&f);

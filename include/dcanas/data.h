@@ -71,6 +71,11 @@ typedef struct dca_augment {
 /* Per-channel mean and std of a dataset (in [0,1] units) into aug. */
 void dca_dataset_stats(const dca_dataset *d, dca_augment *aug);
 
+/* A 64-bit fingerprint of d's shape, labels and pixels (FNV-1a), going on
+ * from h (0 to start): the same data wherever it lies gives the same
+ * value, so a run can be resumed from data that moved. */
+uint64_t dca_dataset_fingerprint(const dca_dataset *d, uint64_t h);
+
 /* Seeded epoch order and batches. */
 typedef struct dca_loader {
 	const dca_dataset *d;  /* borrowed */
