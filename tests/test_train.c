@@ -417,6 +417,13 @@ START_TEST(resume_from_moved_data)
 	dca_error_clear(&err);
 	ck_assert_msg(train_digits_cfg(run, 1, 0, 2, moved, &r, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(r.epochs_done, 2);
+	/* a run started before settings carried a fingerprint resumes too */
+	snprintf(cmd, sizeof cmd, "rm -rf %s/*", run);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(train_digits_cfg(run, 0, 1, 2, "{\"data\": \"digits8x8:/b\", "
+				       "\"lr\": 1}", &r, &err) == 0, "%s", err.msg);
+	ck_assert_msg(train_digits_cfg(run, 1, 0, 2, moved, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(r.epochs_done, 2);
 	/* config.json now names where the data is */
 	snprintf(cmd, sizeof cmd, "grep -q 'digits8x8:/b' %s/config.json", run);
 	ck_assert_int_eq(system(cmd), 0);

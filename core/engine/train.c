@@ -227,6 +227,16 @@ static int same_settings(const char *was, const char *now, const char *path,
 		}
 		json_decref(moved);
 	}
+	if (!fa && fb) {
+		/* a run started before settings carried the fingerprint */
+		json_t *older = json_deep_copy(b);
+
+		json_object_del(older, "data_fingerprint");
+		rc = json_equal(a, older) ? 0 : 1;
+		json_decref(older);
+		if (rc == 0)
+			goto out;
+	}
 	rc = dca_error_set(err, DCA_ERR_INVALID, "%s: this run was started with "
 			   "different settings; resume it with the same command, or use "
 			   "a new run directory", path);
