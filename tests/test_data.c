@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <zlib.h>
 
@@ -278,6 +279,40 @@ START_TEST(cifar_bad_files)
 		ck_assert_int_eq(d.images[2 * 3072 + 5], raw[3073 * 2 + 1 + 5]);
 		dca_dataset_free(&d);
 	}
+	/* Bytes after the gzip data (a page appended to a download): refused,
+	 * naming where the gzip data ends; two gzip members are one file. */
+	write_file(tmp_path("junk.bin.gz", path, sizeof path), raw, 3073 * 5, 1);
+	f = fopen(path, "rb");
+	glen = fread(gzbytes, 1, 1 << 20, f);
+	fclose(f);
+	memcpy(gzbytes + glen, "<html>404</html>\n", 17);
+	write_file(path, gzbytes, glen + 17, 0);
+	ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 0, &err), DCA_ERR_IO);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "17 bytes after the gzip data"),
+		      "%s", err.msg);
+	{
+		char want[64];
+		snprintf(want, sizeof want, "from byte offset %zu", glen);
+		ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
+	}
+	dca_error_clear(&err);
+	{
+		char a[512], cmd[2048];
+		write_file(tmp_path("m1.gz", a, sizeof a), raw, 3073 * 2, 1);
+		write_file(tmp_path("m2.gz", path, sizeof path), raw + 3073 * 2, 3073 * 3, 1);
+		snprintf(cmd, sizeof cmd, "cat '%s' '%s' > '%s/two.bin.gz'", a, path, tmpdir);
+		ck_assert_int_eq(system(cmd), 0);
+		tmp_path("two.bin.gz", path, sizeof path);
+		ck_assert_msg(dca_cifar_load(&d, &p, 1, 0, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(d.n, 5);
+		dca_dataset_free(&d);
+		/* and junk after the second member */
+		snprintf(cmd, sizeof cmd, "printf 'junk' >> '%s'", path);
+		ck_assert_int_eq(system(cmd), 0);
+		ck_assert_int_eq(dca_cifar_load(&d, &p, 1, 0, &err), DCA_ERR_IO);
+		ck_assert_msg(strstr(err.msg, "4 bytes after the gzip data"), "%s", err.msg);
+		dca_error_clear(&err);
+	}
 	free(gzbytes);
 	free(raw);
 }
@@ -331,6 +366,20 @@ START_TEST(idx_bad_files)
 	ck_assert_msg(dca_idx_load(&d, pi, pl, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(d.n, 1797);
 	dca_dataset_free(&d);
+
+	/* Junk after the labels' gzip data: refused, naming the labels file. */
+	{
+		char cmd[1200];
+		write_file(tmp_path("img-ok.gz", pi, sizeof pi), img, ilen, 1);
+		write_file(tmp_path("lab-junk.gz", pl, sizeof pl), lab, llen, 1);
+		snprintf(cmd, sizeof cmd, "printf 'xyz' >> '%s'", pl);
+		ck_assert_int_eq(system(cmd), 0);
+		ck_assert_int_eq(dca_idx_load(&d, pi, pl, &err), DCA_ERR_IO);
+		ck_assert_msg(strstr(err.msg, pl) && strstr(err.msg, "3 bytes after the gzip data"),
+			      "%s", err.msg);
+		dca_error_clear(&err);
+		write_file(tmp_path("lab.gz", pl, sizeof pl), lab, llen, 1);
+	}
 
 	/* Wrong magic. */
 	img[3] = 0x04;

@@ -11,6 +11,7 @@
 #include <dcanas/data.h>
 
 #include "../atomic_file.h"
+#include "gz_end.h"
 #include "zlib_message.h"
 
 #define CIFAR_PIXELS 3072   /* 3 x 32 x 32 */
@@ -104,6 +105,8 @@ static int cifar_read_file(dca_dataset *d, int *cap, const char *path,
 	if (rc == 0 && index == 0)
 		rc = dca_error_set(err, DCA_ERR_IO, "%s: empty: no CIFAR records in the file",
 				   path);
+	if (rc == 0)
+		rc = dcap_gz_check_end(path, (uint64_t)offset, err);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <dcanas/data.h>
 
 #include "../atomic_file.h"
+#include "gz_end.h"
 #include "zlib_message.h"
 
 #define IDX_IMAGES 0x00000803u
@@ -155,7 +156,8 @@ static int idx_read_images(dca_dataset *d, const char *path, dca_error *err)
 				   "inside image %zu", path, n, rows, cols, bytes, 16 + got, got / per);
 		goto out;
 	}
-	if ((rc = idx_expect_end(gz, path, (long)(16 + bytes), err)) != 0)
+	if ((rc = idx_expect_end(gz, path, (long)(16 + bytes), err)) != 0 ||
+	    (rc = dcap_gz_check_end(path, 16 + (uint64_t)bytes, err)) != 0)
 		goto out;
 	d->n = (int)n;
 	d->c = 1;
@@ -197,7 +199,8 @@ static int idx_read_labels(dca_dataset *d, const char *path, dca_error *err)
 				   "at byte offset %zu", path, n, 8 + got);
 		goto out;
 	}
-	if ((rc = idx_expect_end(gz, path, (long)(8 + n), err)) != 0)
+	if ((rc = idx_expect_end(gz, path, (long)(8 + n), err)) != 0 ||
+	    (rc = dcap_gz_check_end(path, 8 + (uint64_t)n, err)) != 0)
 		goto out;
 	/* Unsigned bytes: every label is < 256 by construction. */
 	for (i = 0; i < n; i++) {
