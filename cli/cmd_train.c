@@ -222,21 +222,24 @@ static int run(int argc, char **argv, int eval)
 		goto out;
 	}
 	{
-		/* the data's fingerprint: a resume may find the data elsewhere */
-		char fp[24];
-		json_t *j;
-
-		snprintf(fp, sizeof fp, "%016llx", (unsigned long long)
-			 dca_dataset_fingerprint(&test, dca_dataset_fingerprint(&train, 0)));
-		j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:b, s:i, s:i, s:f, s:f, "
-			      "s:I, s:f, s:i, s:i}",
-			"space", space->name, "arch", canon, "data", a.data, "data_fingerprint", fp,
+		json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:i, s:i, s:f, s:f, "
+				      "s:I, s:f, s:i, s:i}",
+			"space", space->name, "arch", canon, "data", a.data,
 			"width", a.shape.width, "cells", a.shape.cells, "auxiliary",
 			a.shape.auxiliary, "epochs", a.opts.epochs, "batch_size",
 			a.opts.batch_size, "lr", (double)a.opts.lr, "weight_decay",
 			(double)a.opts.weight_decay, "seed", (json_int_t)a.opts.seed,
 			"drop_path", (double)a.opts.drop_path, "cutout", a.opts.aug.cutout,
 			"per_class", a.per_class);
+		if (a.run_dir) {
+			/* the data's fingerprint, for a run directory only (what
+			 * a resume compares): the data may be found elsewhere */
+			char fp[24];
+
+			snprintf(fp, sizeof fp, "%016llx", (unsigned long long)
+				 dca_dataset_fingerprint(&test, dca_dataset_fingerprint(&train, 0)));
+			json_object_set_new(j, "data_fingerprint", json_string(fp));
+		}
 		cfg = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 		/* dca_train writes it to the run directory once the run
 		 * is accepted (new, or resumed with the same settings) */

@@ -907,7 +907,7 @@ END_TEST
  * search is instant and the candidates number in the hundreds. */
 START_TEST(test_select_bounded_without_time_limit)
 {
-	char dir[1024], text[2048];
+	char dir[1024];
 	dca_experiment e;
 	dca_error err = { 0 };
 	json_t *arch, *sel;
@@ -916,12 +916,10 @@ START_TEST(test_select_bounded_without_time_limit)
 
 	digits_dir(dir, sizeof dir);
 	ck_assert_int_eq(dca_registry_add_optimizer(reg, &none_opt, &err), 0);
-	snprintf(text, sizeof text,
-		 "{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1},"
-		 " \"optimizer\": {\"name\": \"none-test\", \"select\": \"proxy\"},"
-		 " \"data\": {\"dataset\": \"digits8x8\", \"path\": \"%s\", \"per_class\": 20},"
-		 " \"constraints\": [{\"name\": \"params\", \"max\": \"40K\"}]}", dir);
-	ck_assert_msg(dca_experiment_parse(&e, text, "(test)", reg, &err) == 0, "%s", err.msg);
+	experiment(&e, "{\"space\": {\"name\": \"nb201\", \"width\": 8, \"cells\": 1},"
+		   " \"optimizer\": {\"name\": \"none-test\", \"select\": \"proxy\"},"
+		   " \"data\": {\"dataset\": \"digits8x8\", \"path\": \"%s\", \"per_class\": 20},"
+		   " \"constraints\": [{\"name\": \"params\", \"max\": \"40K\"}]}", dir);
 	e.time_limit = 0;          /* "time_limit": 0, no limit */
 	run = tmpdir();
 	arch = run_search(&e, run, 0, 0, &rc, &err);
