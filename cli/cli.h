@@ -47,5 +47,6 @@ int cmd_check_config(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* dcanas train / eval — train an architecture from scratch; measure it. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "cli.h"
 
 typedef struct train_args {
-	const char *space, *arch, *data, *run_dir, *weights, *arch_json;
+	const char *space, *arch, *data, *run_dir, *weights, *arch_json, *logits;
 	json_t *from_search;    /* the --arch-json document (owns space, arch) */
 	dca_net_shape shape;
 	dca_train_opts opts;
@@ -24,7 +25,9 @@ static void usage(FILE *f, int eval)
 		fprintf(f,
 "Usage: dcanas eval --space NAME --arch ARCH --data KIND:PATH --weights FILE\n"
 "Measure a trained network's accuracy on the test split of the data.\n"
-"Shape options (--width, --cells, --auxiliary) must match the training run.\n");
+"Shape options (--width, --cells, --auxiliary) must match the training run.\n"
+"  --logits FILE   also write one line per test image: its label, then its\n"
+"                  logits (\"-\": standard output)\n");
 		return;
 	}
 	fprintf(f,
@@ -66,6 +69,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		{ "weights", required_argument, 0, 'F' }, { "help", no_argument, 0, 'h' },
 		{ "arch-json", required_argument, 0, 'J' },
 		{ "test-every", required_argument, 0, 'T' },
+		{ "logits", required_argument, 0, 'G' },
 		{ 0, 0, 0, 0 }
 	};
 	int o;
@@ -114,6 +118,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		case 'F': a->weights = optarg; break;
 		case 'J': a->arch_json = optarg; break;
 		case 'T': a->opts.test_every = (int)v; break;
+		case 'G': a->logits = optarg; break;
 		case 'h': usage(stdout, eval); return 0;
 		default: usage(stderr, eval); return 2;
 		}
@@ -156,6 +161,8 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 	}
 	if (!a->space || !a->arch || !a->data)
 		return cli_fail("%s: --space, --arch and --data are required (see --help)", argv[0]) + 1;
+	if (!eval && a->logits)
+		return cli_fail("train: --logits is an option of dcanas eval") + 1;
 	if (eval && !a->weights)
 		return cli_fail("eval: --weights FILE is required (a run's weights.dcaw)") + 1;
 	if (a->resume && !a->run_dir)
@@ -214,8 +221,21 @@ static int run(int argc, char **argv, int eval)
 	a.opts.aug = aug;
 	if (eval) {
 		float acc, loss;
-		if (dca_model_load(model, a.weights, NULL, &err) ||
-		    dca_evaluate(model, &test, 256, &aug, &acc, &loss, &err))
+		FILE *lf = NULL;
+		int bad;
+
+		if (dca_model_load(model, a.weights, NULL, &err))
+			goto fail;
+		if (a.logits && !(lf = strcmp(a.logits, "-") ? fopen(a.logits, "w") : stdout)) {
+			dca_error_set(&err, DCA_ERR_IO, "--logits %s: cannot write: %s",
+				      a.logits, strerror(errno));
+			goto fail;
+		}
+		bad = dca_evaluate_logits(model, &test, 256, &aug, lf, &acc, &loss, &err);
+		if (lf && lf != stdout && fclose(lf) && !bad)
+			bad = dca_error_set(&err, DCA_ERR_IO, "--logits %s: write "
+					    "failed: %s", a.logits, strerror(errno));
+		if (bad)
 			goto fail;
 		printf("test accuracy %.2f%% (loss %.4f) on %d images\n", acc, loss, test.n);
 		status = 0;

@@ -19,6 +19,7 @@ static const struct command {
 	{ "profile", cmd_profile, "measure op latencies on this machine into a device profile" },
 	{ "train", cmd_train, "train an architecture from scratch on a dataset" },
 	{ "eval", cmd_eval, "measure a trained network on the test split" },
+	{ "export", cmd_export, "write a trained network as an ONNX model or C99 source" },
 	{ "cost", cmd_cost, "print the exact costs of an architecture on a device" },
 	{ "check-config", cmd_check_config, "validate an experiment file and print the resolved values" },
 	{ "plugins", cmd_plugins, "list every loaded space, optimizer, constraint and device" },

@@ -32,6 +32,7 @@ void dca_net_free(dca_net *net)
 		free(net->labels[i]);
 	free(net->labels);
 	free(net->ops);
+	free(net->binds);
 	free(net->tensors);
 	dca_net_init(net);
 }
@@ -68,7 +69,8 @@ static int push_op(dca_net *net, dca_op_desc *op, int c, int oh, int ow)
 {
 	int t;
 
-	if (grow((void **)&net->ops, &net->cap_ops, net->n_ops + 1, sizeof *net->ops))
+	if (grow((void **)&net->ops, &net->cap_ops, net->n_ops + 1, sizeof *net->ops) ||
+	    grow((void **)&net->binds, &net->cap_binds, net->n_ops + 1, sizeof *net->binds))
 		return -1;
 	t = new_tensor(net, c, oh, ow);
 	if (t < 0)
@@ -77,6 +79,7 @@ static int push_op(dca_net *net, dca_op_desc *op, int c, int oh, int ow)
 	op->oh = oh;
 	op->ow = ow;
 	op->out = t;
+	net->binds[net->n_ops] = (dca_op_bind){ NULL, 0 };
 	net->ops[net->n_ops++] = *op;
 	net->output = t;
 	return t;
@@ -115,7 +118,15 @@ static int conv_out(int n, int k, int s, int p, int d)
 int dca_net_conv(dca_net *net, int x, int cout, int kernel, int stride,
 		 int pad, int dilation, int groups, int bias)
 {
+	return dca_net_conv_offset(net, x, 0, cout, kernel, stride, pad, dilation,
+				   groups, bias);
+}
+
+int dca_net_conv_offset(dca_net *net, int x, int offset, int cout, int kernel,
+			int stride, int pad, int dilation, int groups, int bias)
+{
 	dca_op_desc op = unary(net, DCA_OP_CONV, x);
+	int t;
 
 	op.kernel = kernel;
 	op.stride = stride;
@@ -123,8 +134,11 @@ int dca_net_conv(dca_net *net, int x, int cout, int kernel, int stride,
 	op.dilation = dilation;
 	op.groups = groups;
 	op.bias = bias;
-	return push_op(net, &op, cout, conv_out(op.h, kernel, stride, pad, dilation),
-		       conv_out(op.w, kernel, stride, pad, dilation));
+	t = push_op(net, &op, cout, conv_out(op.h - offset, kernel, stride, pad, dilation),
+		    conv_out(op.w - offset, kernel, stride, pad, dilation));
+	if (t >= 0)
+		net->binds[net->n_ops - 1].offset = offset;
+	return t;
 }
 
 int dca_net_linear(dca_net *net, int x, int cout, int bias)
@@ -210,25 +224,49 @@ int dca_net_zero(dca_net *net, int x, int cout, int stride)
 		       (op.w + stride - 1) / stride);
 }
 
+/* a copy of the text in the net's string pool, or NULL */
+static const char *pool_vprintf(dca_net *net, const char *fmt, va_list ap)
+{
+	char buf[256];
+	char *s;
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (grow((void **)&net->labels, &net->cap_labels, net->n_labels + 1,
+		 sizeof *net->labels) || !(s = strdup(buf)))
+		return NULL;
+	net->labels[net->n_labels++] = s;
+	return s;
+}
+
 int dca_net_label_last(dca_net *net, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[256];
-	char *s;
+	const char *s;
 
 	if (net->n_ops == 0)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	s = pool_vprintf(net, fmt, ap);
 	va_end(ap);
-	if (grow((void **)&net->labels, &net->cap_labels, net->n_labels + 1,
-		 sizeof *net->labels))
-		return -1;
-	s = strdup(buf);
 	if (!s)
 		return -1;
-	net->labels[net->n_labels++] = s;
 	net->ops[net->n_ops - 1].label = s;
+	return 0;
+}
+
+int dca_net_param_last(dca_net *net, const char *fmt, ...)
+{
+	va_list ap;
+	const char *s;
+
+	if (net->n_ops == 0)
+		return -1;
+	va_start(ap, fmt);
+	s = pool_vprintf(net, fmt, ap);
+	va_end(ap);
+	if (!s)
+		return -1;
+	net->binds[net->n_ops - 1].param = s;
 	return 0;
 }
 

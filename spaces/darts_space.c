@@ -575,7 +575,10 @@ static dca_arch *darts_from_choices(const int *choice, dca_error *err)
 /* The evaluation network (NetworkCIFAR)                               */
 
 /* Each helper returns the output tensor id, or -1 when out of memory. All
- * ops of one helper call carry the label `lab`. */
+ * ops of one helper call carry the label `lab`; `pn`, when not NULL, is the
+ * model's name for the op's parameters (darts_model.c: the reference code's
+ * state_dict keys), and PARAM names the last op's from it (candidate_net's
+ * stand-ins pass NULL). */
 
 static int lab_last(dca_net *net, const char *lab)
 {
@@ -583,20 +586,24 @@ static int lab_last(dca_net *net, const char *lab)
 }
 
 #define STEP(expr) do { x = (expr); if (x < 0 || lab_last(net, lab)) return -1; } while (0)
+#define PARAM(...) do { if (pn && dca_net_param_last(net, __VA_ARGS__)) return -1; } while (0)
 
-/* ReLU, conv kxk (no bias), BN affine */
+/* ReLU, conv kxk (no bias), BN affine (the reference ReLUConvBN: op.1, op.2) */
 static int relu_conv_bn(dca_net *net, int x, int cout, int k, int stride,
-			int pad, const char *lab)
+			int pad, const char *lab, const char *pn)
 {
 	STEP(dca_net_relu(net, x));
 	STEP(dca_net_conv(net, x, cout, k, stride, pad, 1, 1, 0));
+	PARAM("%s.op.1", pn);
 	STEP(dca_net_batchnorm(net, x, 1));
+	PARAM("%s.op.2", pn);
 	return x;
 }
 
 /* ReLU, two 1x1 stride-2 convs to cout/2 (the second on the input shifted by
  * one pixel, same output size for even inputs), concat, BN affine. */
-static int factorized_reduce(dca_net *net, int x, int cout, const char *lab)
+static int factorized_reduce(dca_net *net, int x, int cout, const char *lab,
+			     const char *pn)
 {
 	int ab[2];
 
@@ -604,29 +611,36 @@ static int factorized_reduce(dca_net *net, int x, int cout, const char *lab)
 	ab[0] = dca_net_conv(net, x, cout / 2, 1, 2, 0, 1, 1, 0);
 	if (ab[0] < 0 || lab_last(net, lab))
 		return -1;
-	ab[1] = dca_net_conv(net, x, cout / 2, 1, 2, 0, 1, 1, 0);
+	PARAM("%s.conv_1", pn);
+	ab[1] = dca_net_conv_offset(net, x, 1, cout / 2, 1, 2, 0, 1, 1, 0);
 	if (ab[1] < 0 || lab_last(net, lab))
 		return -1;
+	PARAM("%s.conv_2", pn);
 	STEP(dca_net_concat(net, ab, 2));
 	STEP(dca_net_batchnorm(net, x, 1));
+	PARAM("%s.bn", pn);
 	return x;
 }
 
-/* ReLU, depthwise kxk (dilation d), pointwise 1x1 to cout, BN affine */
+/* ReLU, depthwise kxk (dilation d), pointwise 1x1 to cout, BN affine; their
+ * parameters are op.FIRST, op.FIRST+1 and op.FIRST+2 */
 static int dw_pw_bn(dca_net *net, int x, int cout, int k, int stride, int pad,
-		    int dil, const char *lab)
+		    int dil, const char *lab, const char *pn, int first)
 {
 	int c = net->tensors[x].c;
 
 	STEP(dca_net_relu(net, x));
 	STEP(dca_net_conv(net, x, c, k, stride, pad, dil, c, 0));
+	PARAM("%s.op.%d", pn, first);
 	STEP(dca_net_conv(net, x, cout, 1, 1, 0, 1, 1, 0));
+	PARAM("%s.op.%d", pn, first + 1);
 	STEP(dca_net_batchnorm(net, x, 1));
+	PARAM("%s.op.%d", pn, first + 2);
 	return x;
 }
 
 static int edge_op(dca_net *net, int x, int op, int C, int stride,
-		   const char *lab)
+		   const char *lab, const char *pn)
 {
 	switch (op) {
 	case OP_NONE:
@@ -640,18 +654,18 @@ static int edge_op(dca_net *net, int x, int op, int C, int stride,
 		return x;
 	case OP_SKIP_CONNECT:
 		/* stride 1: identity, the input tensor itself (no op) */
-		return stride == 1 ? x : factorized_reduce(net, x, C, lab);
+		return stride == 1 ? x : factorized_reduce(net, x, C, lab, pn);
 	case OP_SEP_CONV_3X3:
 	case OP_SEP_CONV_5X5: {
 		int k = op == OP_SEP_CONV_3X3 ? 3 : 5;
 
-		x = dw_pw_bn(net, x, C, k, stride, k / 2, 1, lab);
-		return x < 0 ? -1 : dw_pw_bn(net, x, C, k, 1, k / 2, 1, lab);
+		x = dw_pw_bn(net, x, C, k, stride, k / 2, 1, lab, pn, 1);
+		return x < 0 ? -1 : dw_pw_bn(net, x, C, k, 1, k / 2, 1, lab, pn, 5);
 	}
 	case OP_DIL_CONV_3X3:
-		return dw_pw_bn(net, x, C, 3, stride, 2, 2, lab);
+		return dw_pw_bn(net, x, C, 3, stride, 2, 2, lab, pn, 1);
 	case OP_DIL_CONV_5X5:
-		return dw_pw_bn(net, x, C, 5, stride, 4, 2, lab);
+		return dw_pw_bn(net, x, C, 5, stride, 4, 2, lab, pn, 1);
 	default:
 		return -1;
 	}
@@ -662,16 +676,18 @@ static int build_cell(dca_net *net, int idx, const darts_cell *cell, int s0,
 {
 	int st[DARTS_STATES];
 	int cat[DARTS_STATES];
-	char lab[96];
+	char lab[96], pn[64];
 	int i, x;
 
 	snprintf(lab, sizeof lab, "cell%d/preprocess0", idx);
-	st[0] = reduction_prev ? factorized_reduce(net, s0, C, lab)
-			       : relu_conv_bn(net, s0, C, 1, 1, 0, lab);
+	snprintf(pn, sizeof pn, "cells.%d.preprocess0", idx);
+	st[0] = reduction_prev ? factorized_reduce(net, s0, C, lab, pn)
+			       : relu_conv_bn(net, s0, C, 1, 1, 0, lab, pn);
 	if (st[0] < 0)
 		return -1;
 	snprintf(lab, sizeof lab, "cell%d/preprocess1", idx);
-	st[1] = relu_conv_bn(net, s1, C, 1, 1, 0, lab);
+	snprintf(pn, sizeof pn, "cells.%d.preprocess1", idx);
+	st[1] = relu_conv_bn(net, s1, C, 1, 1, 0, lab, pn);
 	if (st[1] < 0)
 		return -1;
 	for (i = 0; i < DARTS_STEPS; i++) {
@@ -684,7 +700,8 @@ static int build_cell(dca_net *net, int idx, const darts_cell *cell, int s0,
 
 			snprintf(lab, sizeof lab, "cell%d/node%d/%s", idx, i,
 				 darts_op_names[cell->op[e]]);
-			h[j] = edge_op(net, st[in], cell->op[e], C, stride, lab);
+			snprintf(pn, sizeof pn, "cells.%d._ops.%d", idx, e);
+			h[j] = edge_op(net, st[in], cell->op[e], C, stride, lab, pn);
 			if (h[j] < 0)
 				return -1;
 		}
@@ -701,21 +718,27 @@ static int build_cell(dca_net *net, int idx, const darts_cell *cell, int s0,
 
 static int aux_head(dca_net *net, int x, int classes)
 {
-	const char *lab = "auxiliary";
+	const char *lab = "auxiliary", *pn = "auxiliary_head";
 
 	STEP(dca_net_relu(net, x));
 	STEP(dca_net_pool(net, x, DCA_OP_AVGPOOL, 5, 3, 0));
 	STEP(dca_net_conv(net, x, 128, 1, 1, 0, 1, 1, 0));
+	PARAM("%s.features.2", pn);
 	STEP(dca_net_batchnorm(net, x, 1));
+	PARAM("%s.features.3", pn);
 	STEP(dca_net_relu(net, x));
 	STEP(dca_net_conv(net, x, 768, 2, 1, 0, 1, 1, 0));
+	PARAM("%s.features.5", pn);
 	STEP(dca_net_batchnorm(net, x, 1));
+	PARAM("%s.features.6", pn);
 	STEP(dca_net_relu(net, x));
 	STEP(dca_net_linear(net, x, classes, 1));
+	PARAM("%s.classifier", pn);
 	return x;
 }
 
 #undef STEP
+#undef PARAM
 
 static const dca_space darts_space;
 
@@ -797,10 +820,10 @@ static int darts_build_net(const dca_arch *a, const dca_net_shape *shape_in,
 		goto oom;
 	/* stem: conv 3x3 to 3C (no bias), BN */
 	x = dca_net_conv(net, x, 3 * C, 3, 1, 1, 1, 1, 0);
-	if (x < 0 || dca_net_label_last(net, "stem"))
+	if (x < 0 || dca_net_label_last(net, "stem") || dca_net_param_last(net, "stem.0"))
 		goto oom;
 	x = dca_net_batchnorm(net, x, 1);
-	if (x < 0 || dca_net_label_last(net, "stem"))
+	if (x < 0 || dca_net_label_last(net, "stem") || dca_net_param_last(net, "stem.1"))
 		goto oom;
 	s0 = s1 = x;
 	for (i = 0; i < sh.cells; i++) {
@@ -824,7 +847,8 @@ static int darts_build_net(const dca_arch *a, const dca_net_shape *shape_in,
 	if (x < 0 || dca_net_label_last(net, "classifier"))
 		goto oom;
 	logits = dca_net_linear(net, x, sh.classes, 1);
-	if (logits < 0 || dca_net_label_last(net, "classifier"))
+	if (logits < 0 || dca_net_label_last(net, "classifier") ||
+	    dca_net_param_last(net, "classifier"))
 		goto oom;
 	net->output = logits;
 	return 0;
@@ -886,7 +910,7 @@ static int darts_candidate_net(const dca_net_shape *shape, int edge, int op,
 			continue;
 		x = dca_net_input(net, c->C, h, w);
 		if (x < 0 || (op != OP_NONE &&
-			      edge_op(net, x, op, c->C, stride, darts_op_names[op]) < 0)) {
+			      edge_op(net, x, op, c->C, stride, darts_op_names[op], NULL) < 0)) {
 			free(cells);
 			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		}

@@ -119,14 +119,21 @@ static int nb201_choices(const dca_arch *a, int *choice)
 	return 0;
 }
 
-/* ReLU -> conv -> BN, as the benchmark's ReLUConvBN */
-static int relu_conv_bn(dca_net *net, int x, int cout, int k, int stride, int pad)
+/* ReLU -> conv -> BN, as the benchmark's ReLUConvBN; name: the model's
+ * (nb201_model.c) for its parameters, NAME.conv and NAME.bn (NULL: none,
+ * candidate_net's stand-ins) */
+static int relu_conv_bn(dca_net *net, int x, int cout, int k, int stride, int pad,
+			const char *name)
 {
 	x = dca_net_relu(net, x);
 	if (x >= 0)
 		x = dca_net_conv(net, x, cout, k, stride, pad, 1, 1, 0);
+	if (x >= 0 && name && dca_net_param_last(net, "%s.conv", name))
+		x = -1;
 	if (x >= 0)
 		x = dca_net_batchnorm(net, x, 1);
+	if (x >= 0 && name && dca_net_param_last(net, "%s.bn", name))
+		x = -1;
 	return x;
 }
 
@@ -138,7 +145,10 @@ static int build_cell(dca_net *net, const dca_arch *a, int x, int c, int index)
 	for (to = 1; to < NB201_NODES; to++) {
 		int terms[NB201_NODES], n = 0;
 		for (from = 0; from < to; from++) {
-			int op = a->op[edge_index(to, from)], y = -1;
+			int e = edge_index(to, from), op = a->op[e], y = -1;
+			char name[64];
+
+			snprintf(name, sizeof name, "cell%d.edge%d", index, e);
 			switch (op) {
 			case OP_NONE:
 				continue;  /* deployed nets drop zero edges */
@@ -146,10 +156,10 @@ static int build_cell(dca_net *net, const dca_arch *a, int x, int c, int index)
 				y = node[from];
 				break;
 			case OP_CONV1:
-				y = relu_conv_bn(net, node[from], c, 1, 1, 0);
+				y = relu_conv_bn(net, node[from], c, 1, 1, 0, name);
 				break;
 			case OP_CONV3:
-				y = relu_conv_bn(net, node[from], c, 3, 1, 1);
+				y = relu_conv_bn(net, node[from], c, 3, 1, 1, name);
 				break;
 			case OP_AVGPOOL:
 				y = dca_net_pool(net, node[from], DCA_OP_AVGPOOL, 3, 1, 1);
@@ -175,15 +185,20 @@ static int build_cell(dca_net *net, const dca_arch *a, int x, int c, int index)
 }
 
 /* the benchmark's ResNet basic block with stride 2 */
-static int residual_reduction(dca_net *net, int x, int cout)
+static int residual_reduction(dca_net *net, int x, int cout, int stage)
 {
 	int a, b, s, sum[2];
+	char name[64];
 
-	a = relu_conv_bn(net, x, cout, 3, 2, 1);
-	b = a < 0 ? -1 : relu_conv_bn(net, a, cout, 3, 1, 1);
+	snprintf(name, sizeof name, "reduction%d.a", stage);
+	a = relu_conv_bn(net, x, cout, 3, 2, 1, name);
+	snprintf(name, sizeof name, "reduction%d.b", stage);
+	b = a < 0 ? -1 : relu_conv_bn(net, a, cout, 3, 1, 1, name);
 	s = dca_net_pool(net, x, DCA_OP_AVGPOOL, 2, 2, 0);
 	if (s >= 0)
 		s = dca_net_conv(net, s, cout, 1, 1, 0, 1, 1, 0);
+	if (s >= 0 && dca_net_param_last(net, "reduction%d.shortcut", stage))
+		s = -1;
 	if (b < 0 || s < 0)
 		return -1;
 	sum[0] = s;
@@ -205,12 +220,16 @@ static int nb201_build(const dca_arch *a, const dca_net_shape *shape,
 			shape->in_c, shape->in_h, shape->in_w);
 	x = dca_net_input(net, shape->in_c, shape->in_h, shape->in_w);
 	x = dca_net_conv(net, x, c, 3, 1, 1, 1, 1, 0);
-	dca_net_label_last(net, "stem");
+	if (x < 0 || dca_net_label_last(net, "stem") ||
+	    dca_net_param_last(net, "stem.conv"))
+		return dca_error_set(err, DCA_ERR_NOMEM, "nb201: out of memory");
 	x = dca_net_batchnorm(net, x, 1);
+	if (x >= 0 && dca_net_param_last(net, "stem.bn"))
+		x = -1;
 	for (stage = 0; stage < 3 && x >= 0; stage++) {
 		if (stage > 0) {
 			c *= 2;
-			x = residual_reduction(net, x, c);
+			x = residual_reduction(net, x, c, stage);
 			dca_net_label_last(net, "reduction%d", stage);
 		}
 		for (i = 0; i < shape->cells && x >= 0; i++)
@@ -218,15 +237,17 @@ static int nb201_build(const dca_arch *a, const dca_net_shape *shape,
 	}
 	if (x >= 0)
 		x = dca_net_batchnorm(net, x, 1);
+	if (x >= 0 && dca_net_param_last(net, "lastact.bn"))
+		x = -1;
 	if (x >= 0)
 		x = dca_net_relu(net, x);
 	if (x >= 0)
 		x = dca_net_global_avgpool(net, x);
 	if (x >= 0)
 		x = dca_net_linear(net, x, shape->classes, 1);
-	if (x < 0)
+	if (x < 0 || dca_net_label_last(net, "classifier") ||
+	    dca_net_param_last(net, "classifier"))
 		return dca_error_set(err, DCA_ERR_NOMEM, "nb201: out of memory");
-	dca_net_label_last(net, "classifier");
 	net->output = x;
 	return 0;
 }
@@ -255,7 +276,7 @@ static int nb201_candidate_net(const dca_net_shape *shape, int edge, int op,
 			x = dca_net_input(net, c, h, w);
 			if (op == OP_CONV1 || op == OP_CONV3)
 				x = relu_conv_bn(net, x, c, op == OP_CONV3 ? 3 : 1, 1,
-						 op == OP_CONV3);
+						 op == OP_CONV3, NULL);
 			else if (op == OP_AVGPOOL)
 				x = dca_net_pool(net, x, DCA_OP_AVGPOOL, 3, 1, 1);
 			if (x < 0)

@@ -4,6 +4,7 @@
 #include "check_main.h"
 #include <math.h>
 #include "testutil.h"
+#include "genotypes.h"
 
 static dca_registry *reg;
 
@@ -69,6 +70,129 @@ START_TEST(peak_memory_by_hand)
 }
 END_TEST
 
+/* the deployed schedule: a BN after a conv runs inside it (no tensor of
+ * its own), and the arena never puts two tensors alive together in the
+ * same bytes, and holds at least what is alive at once */
+static void check_plan(const dca_net *net)
+{
+	dca_net_plan p;
+	size_t i, a, b;
+	double load, most = 0;
+
+	ck_assert_int_eq(dca_net_plan_make(net, &p), 0);
+	for (i = 0; i < net->n_ops; i++) {
+		/* alive during op i: written at or before i, read at or after */
+		load = 0;
+		for (a = 0; a < net->n_tensors; a++) {
+			long s = -2, e = -2;
+			size_t k;
+			int j;
+			if (p.offset[a] < 0)
+				continue;
+			if ((int)a == net->input)
+				s = e = -1;
+			for (k = 0; k < net->n_ops; k++) {
+				if (p.writes[k] == (int)a)
+					s = e = (long)k;
+				for (j = 0; j < net->ops[k].n_in && p.writes[k] >= 0; j++)
+					if (net->ops[k].in[j] == (int)a)
+						e = (long)k;
+			}
+			if ((int)a == net->output)
+				e = (long)net->n_ops;
+			if (s <= (long)i && (long)i <= e) {
+				load += dca_tensor_bytes(net, (int)a);
+				for (b = 0; b < a; b++) {
+					/* b alive at i too: no shared bytes */
+					long sb = -2, eb = -2;
+					if (p.offset[b] < 0)
+						continue;
+					if ((int)b == net->input)
+						sb = eb = -1;
+					for (k = 0; k < net->n_ops; k++) {
+						if (p.writes[k] == (int)b)
+							sb = eb = (long)k;
+						for (j = 0; j < net->ops[k].n_in && p.writes[k] >= 0; j++)
+							if (net->ops[k].in[j] == (int)b)
+								eb = (long)k;
+					}
+					if ((int)b == net->output)
+						eb = (long)net->n_ops;
+					if (sb <= (long)i && (long)i <= eb)
+						ck_assert(p.offset[a] + dca_tensor_bytes(net, (int)a) <= p.offset[b] ||
+							  p.offset[b] + dca_tensor_bytes(net, (int)b) <= p.offset[a]);
+				}
+			}
+		}
+		if (load > most)
+			most = load;
+	}
+	ck_assert_double_ge((double)p.arena_bytes, most);
+	ck_assert_double_le((double)p.arena_bytes, 1.25 * most);
+	dca_net_plan_free(&p);
+}
+
+START_TEST(plan_folds_batchnorm)
+{
+	dca_net net;
+	dca_net_plan p;
+	int x, c;
+
+	/* input 1x4x4 (64 B) -> conv 2x4x4 -> BN -> relu: the BN runs in the
+	 * conv, so the most alive at once is input + BN output = 192 B */
+	dca_net_init(&net);
+	x = dca_net_input(&net, 1, 4, 4);
+	c = dca_net_conv(&net, x, 2, 3, 1, 1, 1, 1, 0);
+	x = dca_net_batchnorm(&net, c, 1);
+	dca_net_relu(&net, x);
+	ck_assert_int_eq(dca_net_plan_make(&net, &p), 0);
+	ck_assert_int_eq(p.writes[0], x);
+	ck_assert_int_eq(p.writes[1], -1);
+	ck_assert_int_eq(p.offset[c], -1);
+	ck_assert_uint_eq(p.arena_bytes, 256);   /* BN output + relu output */
+	dca_net_plan_free(&p);
+	check_plan(&net);
+	/* a second reader of the conv's output: the BN cannot fold */
+	dca_net_relu(&net, c);
+	ck_assert_int_eq(dca_net_plan_make(&net, &p), 0);
+	ck_assert_int_eq(p.writes[1], x);
+	ck_assert_int_ge(p.offset[c], 0);
+	dca_net_plan_free(&p);
+	check_plan(&net);
+	dca_net_free(&net);
+}
+END_TEST
+
+START_TEST(plan_of_real_networks)
+{
+	static const char *const archs[][2] = {
+		{ "nb201", "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|" },
+		{ "nb201", "|none~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|none~2|" },
+		{ "darts", NULL },
+		{ "darts", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof archs / sizeof *archs; i++) {
+		dca_error err = { 0 };
+		const dca_space *sp = dca_registry_space(reg, archs[i][0], &err);
+		dca_net_shape shape = { .width = 8, .cells = 5 };
+		dca_arch *a;
+		dca_net net;
+
+		ck_assert_ptr_nonnull(sp);
+		a = sp->arch_parse(archs[i][1] ? archs[i][1] : i == 2 ? DARTS_V2 : PC_DARTS, &err);
+		ck_assert_msg(a != NULL, "%s", err.msg);
+		dca_space_resolve_shape(sp, &shape);
+		dca_net_init(&net);
+		ck_assert_int_eq(sp->build_net(a, &shape, &net, &err), 0);
+		check_plan(&net);
+		dca_net_free(&net);
+		sp->arch_free(a);
+	}
+}
+END_TEST
+
 START_TEST(latency_from_device_table)
 {
 	dca_error err = { 0 };
@@ -106,6 +230,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, op_counts_by_hand);
 	tcase_add_test(tc, peak_memory_by_hand);
+	tcase_add_test(tc, plan_folds_batchnorm);
+	tcase_add_test(tc, plan_of_real_networks);
 	tcase_add_test(tc, latency_from_device_table);
 	suite_add_tcase(s, tc);
 	return test_run(s);

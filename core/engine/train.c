@@ -69,11 +69,25 @@ int dca_count_correct(const dca_tensor *logits, const int *labels)
 	return correct;
 }
 
+/* one line per sample: its label, then its logits (to 9 digits: exact) */
+static void write_logits(FILE *f, const dca_tensor *logits, const int *labels)
+{
+	int i, j;
+
+	for (i = 0; i < logits->n; i++) {
+		fprintf(f, "%d", labels[i]);
+		for (j = 0; j < logits->c; j++)
+			fprintf(f, " %.9g", (double)logits->data[(size_t)i * logits->c + j]);
+		fputc('\n', f);
+	}
+}
+
 /* Evaluation in g's arena: inside training, the training graph's, which is
  * larger than a forward pass needs, so evaluating takes no memory of its
  * own (a graph of its own held a second arena beside training's). */
 static int evaluate_in(dca_graph *g, dca_model *m, const dca_dataset *d, int batch,
-		       const dca_augment *norm, float *acc, float *loss, dca_error *err)
+		       const dca_augment *norm, FILE *logits_out, float *acc,
+		       float *loss, dca_error *err)
 {
 	dca_loader l;
 	dca_tensor *x, *logits, *ce;
@@ -96,6 +110,8 @@ static int evaluate_in(dca_graph *g, dca_model *m, const dca_dataset *d, int bat
 		}
 		correct += dca_count_correct(logits, labels);
 		loss_sum += (double)ce->data[0] * b;
+		if (logits_out)
+			write_logits(logits_out, logits, labels);
 		seen += b;
 	}
 	dca_loader_free(&l);
@@ -108,14 +124,49 @@ static int evaluate_in(dca_graph *g, dca_model *m, const dca_dataset *d, int bat
 int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
 		 const dca_augment *norm, float *acc, float *loss, dca_error *err)
 {
+	return dca_evaluate_logits(m, d, batch, norm, NULL, acc, loss, err);
+}
+
+int dca_evaluate_logits(dca_model *m, const dca_dataset *d, int batch,
+			const dca_augment *norm, FILE *logits_out, float *acc,
+			float *loss, dca_error *err)
+{
 	dca_graph *g = dca_graph_new();
 	int rc;
 
 	if (!g)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	rc = evaluate_in(g, m, d, batch, norm, acc, loss, err);
+	rc = evaluate_in(g, m, d, batch, norm, logits_out, acc, loss, err);
 	dca_graph_free(g);
 	return rc;
+}
+
+/* The final weights' metadata: the run's settings, and what deploying the
+ * network needs beside its arrays (dcanas export): the input's shape, the
+ * class count and the per-channel normalisation of [0, 1] pixels. */
+static char *weights_meta(const dca_train_opts *o, const dca_dataset *train)
+{
+	json_t *j = o->config_json ? json_loads(o->config_json, 0, NULL) : NULL;
+	json_t *mean = json_array(), *std = json_array();
+	char *text = NULL;
+	int c;
+
+	if (!j)
+		j = json_object();
+	for (c = 0; c < train->c && mean && std; c++) {
+		json_array_append_new(mean, json_real(o->aug.mean[c]));
+		json_array_append_new(std, json_real(o->aug.std[c]));
+	}
+	if (j && mean && std &&
+	    !json_object_set_new(j, "input", json_pack("{s:i, s:i, s:i, s:O, s:O}",
+			"c", train->c, "h", train->h, "w", train->w, "mean", mean,
+			"std", std)) &&
+	    !json_object_set_new(j, "classes", json_integer(train->classes)))
+		text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(mean);
+	json_decref(std);
+	json_decref(j);
+	return text;
 }
 
 static char *run_path(const char *dir, const char *file)
@@ -515,7 +566,7 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		tested = test && (epoch + 1 == o->epochs || o->test_every <= 1 ||
 				  (epoch + 1) % o->test_every == 0);
 		if (tested) {
-			rc = evaluate_in(g, m, test, o->batch_size, &o->aug, &res->test_acc,
+			rc = evaluate_in(g, m, test, o->batch_size, &o->aug, NULL, &res->test_acc,
 					 &res->test_loss, err);
 			if (rc) {
 				json_decref(line);
@@ -546,8 +597,10 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	res->epochs_done = o->epochs;
 	if (o->run_dir) {
 		char *path = run_path(o->run_dir, "weights.dcaw");
-		rc = path ? dca_model_save(m, path, o->config_json, err) :
+		char *meta = weights_meta(o, train);
+		rc = path && meta ? dca_model_save(m, path, meta, err) :
 		     dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		free(meta);
 		free(path);
 	}
 out:

@@ -22,4 +22,5 @@
 #include <dcanas/proxy.h>
 #include <dcanas/network_fit.h>
 #include <dcanas/profile.h>
+#include <dcanas/export.h>
 #endif

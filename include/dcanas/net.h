@@ -46,6 +46,20 @@ typedef struct dca_op_desc {
 	const char *label;
 } dca_op_desc;
 
+/* What running an op outside the engine needs beyond its cost shape
+ * (dcanas export), kept beside the ops (net->binds[i] is ops[i]'s) so that
+ * dca_op_desc keeps its 1.0 layout. */
+typedef struct dca_op_bind {
+	/* The trained model's name for this op's parameters, as in a weights
+	 * file: conv and linear NAME.weight (+ NAME.bias), batchnorm
+	 * NAME.running_mean, NAME.running_var (+ NAME.weight, NAME.bias when
+	 * affine). NULL: the op has none, or the space does not say. */
+	const char *param;
+	/* conv: the input is read from row and column `offset` on (DARTS's
+	 * factorized reduce convolves x[:, :, 1:, 1:] in its second half) */
+	int offset;
+} dca_op_bind;
+
 typedef struct dca_tensor_desc {
 	int c, h, w;
 } dca_tensor_desc;
@@ -59,6 +73,10 @@ typedef struct dca_net {
 	int output;           /* tensor id of the logits */
 	char **labels;        /* string pool owned by the net */
 	size_t n_labels, cap_labels;
+	/* --- plugin ABI 1.2 (modules only ever hold a dca_net through a
+	 * pointer the core gives them, so the struct may grow at its end) --- */
+	dca_op_bind *binds;   /* n_ops entries, parallel to ops */
+	size_t cap_binds;
 } dca_net;
 
 void dca_net_init(dca_net *net);
@@ -82,6 +100,15 @@ int dca_net_zero(dca_net *net, int x, int cout, int stride);
 int dca_net_label_last(dca_net *net, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Name the parameters of the most recently added op (copied; see
+ * dca_op_bind.param). */
+int dca_net_param_last(dca_net *net, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A conv reading x[:, :, offset:, offset:] (dca_op_bind.offset); the output
+ * shape follows the shifted input. */
+int dca_net_conv_offset(dca_net *net, int x, int offset, int cout, int kernel,
+			int stride, int pad, int dilation, int groups, int bias);
+
 const char *dca_op_kind_name(dca_op_kind kind);
 
 /* Parameters of one op (weights + bias + BN affine; running stats excluded,
@@ -96,6 +123,29 @@ double dca_op_macs(const dca_op_desc *op);
 int dca_net_depends_on_input(const dca_net *net);
 /* Bytes of float32 activation in tensor t. */
 double dca_tensor_bytes(const dca_net *net, int t);
+
+/* How the deployed network runs at batch 1, in float32: the schedule of the
+ * code dcanas export generates, whose arena size the peak_memory constraint
+ * reports. Ops run one at a time in the net's order. A batchnorm whose input
+ * is a convolution's output that nothing else reads (and is not the net's
+ * output) is folded into that convolution, which then writes the BN's
+ * output. Every other op writes a new tensor, alive from the op that writes
+ * it to its last reader, both included (so an op's inputs and output are
+ * alive together); the input is alive before the first op, the output
+ * after the last. No op works in place. Tensors are laid out in one arena,
+ * the largest first, each at the lowest offset clear of the tensors alive
+ * with it; the arena is at least the most bytes alive at once. Weights are
+ * not in it (flash on a microcontroller). */
+typedef struct dca_net_plan {
+	int *writes;         /* per op: the tensor it writes; -1 for a folded BN */
+	long *offset;        /* per tensor: byte offset in the arena; -1: never
+			      * stored (a folded conv's own output) */
+	size_t arena_bytes;
+} dca_net_plan;
+
+/* 0, or -1 when out of memory. */
+int dca_net_plan_make(const dca_net *net, dca_net_plan *plan);
+void dca_net_plan_free(dca_net_plan *plan);
 
 #ifdef __cplusplus
 }

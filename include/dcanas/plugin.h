@@ -24,7 +24,11 @@
  *        edge_model stay in place, never called (arch_cost_1_0,
  *        edge_model_1_0). dca_experiment gains select, select_k and
  *        resolved (the plugins its names resolve to) at its end (modules
- *        only read it through a pointer). */
+ *        only read it through a pointer).
+ *   1.2  dca_net gains binds at its end (per op: the parameters' names and
+ *        a conv's input offset, for dcanas export; dca_net_param_last,
+ *        dca_net_conv_offset). Modules hold a dca_net only through the
+ *        core's pointers, and dca_op_desc is unchanged. */
 #ifndef DCANAS_PLUGIN_H
 #define DCANAS_PLUGIN_H
 
@@ -42,7 +46,7 @@ extern "C" {
 #endif
 
 #define DCA_ABI_MAJOR 1
-#define DCA_ABI_MINOR 1
+#define DCA_ABI_MINOR 2
 #define DCA_MODULE_ENTRY_NAME "dca_module_entry"
 
 typedef struct dca_registry dca_registry;

@@ -68,6 +68,11 @@ void dca_threads_warning(FILE *f, const char *checkpoint, int threads);
 /* Accuracy (percent) and mean loss of m on d, in eval mode. */
 int dca_evaluate(dca_model *m, const dca_dataset *d, int batch,
 		 const dca_augment *norm, float *acc, float *loss, dca_error *err);
+/* The same, writing to logits_out (may be NULL) one line per sample of d,
+ * in order: its label, then its logits (dcanas eval --logits). */
+int dca_evaluate_logits(dca_model *m, const dca_dataset *d, int batch,
+			const dca_augment *norm, FILE *logits_out, float *acc,
+			float *loss, dca_error *err);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,6 @@
 
 #include <dcanas/dcanas.h>
 
-#include "peak_memory.h"
 
 static int sum_ops(const dca_net *net, double (*f)(const dca_op_desc *),
 		   double *out)
@@ -52,11 +51,14 @@ static int peak_exact(const dca_net *net, const dca_space *space,
 		      const dca_arch *arch, const dca_device *dev,
 		      double *out, dca_error *err)
 {
-	double v = dcap_peak_memory(net);
+	/* the arena of the deployed schedule (net.h), which the code dcanas
+	 * export generates declares */
+	dca_net_plan plan;
 
-	if (v < 0)
+	if (dca_net_plan_make(net, &plan))
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	*out = v;
+	*out = (double)plan.arena_bytes;
+	dca_net_plan_free(&plan);
 	return 0;
 }
 

@@ -1,0 +1,182 @@
+/* dcanas — the kernels of an exported network, in plain C99.
+ *
+ * One source for two uses: the library compiles it (dca_export_run, the
+ * reference the export tests check against), and dcanas export --format c
+ * copies this text verbatim into the generated NAME.c (the build turns it
+ * into a string, c_kernels_text.c). So it must stay self-contained C99:
+ * no includes, no libc, static functions only. Batch 1, float32, NCHW;
+ * every output is a separate buffer (the arena plan never overlaps a live
+ * input with an output). */
+
+/* y = x * scale[c] + shift[c] per channel (input normalisation, batch norm
+ * that could not be folded) */
+static void k_scale_shift(const float *x, float *y, int c, int hw,
+			  const float *scale, const float *shift)
+{
+	int i, p;
+
+	for (i = 0; i < c; i++)
+		for (p = 0; p < hw; p++)
+			y[i * hw + p] = x[i * hw + p] * scale[i] + shift[i];
+}
+
+/* the first index o in [0, n) with o * s + base >= 0, and one past the
+ * last with o * s + base < limit: the outputs whose input tap is inside */
+static void k_range(int n, int s, int base, int limit, int *lo, int *hi)
+{
+	int a = 0, b = n;
+
+	if (base < 0)
+		a = (-base + s - 1) / s;
+	if ((n - 1) * s + base >= limit)
+		b = limit - base <= 0 ? 0 : (limit - base - 1) / s + 1;
+	if (b < a)
+		b = a;
+	*lo = a;
+	*hi = b;
+}
+
+/* Convolution with groups, stride, zero padding and dilation, reading
+ * x[:, off:, off:] of a cin x h x w input; w: cout x (cin/groups) x k x k;
+ * bias may be 0 (a null pointer). */
+static void k_conv(const float *x, int cin, int h, int w, int off, float *y,
+		   int cout, int oh, int ow, int k, int stride, int pad, int dil,
+		   int groups, const float *wt, const float *bias)
+{
+	int cg = cin / groups, og = cout / groups, oc, ic, ky, kx, oy, ox;
+	int eh = h - off, ew = w - off;
+
+	for (oc = 0; oc < cout; oc++) {
+		float *yo = y + oc * oh * ow;
+		int g = oc / og;
+
+		for (oy = 0; oy < oh * ow; oy++)
+			yo[oy] = bias ? bias[oc] : 0.0f;
+		for (ic = 0; ic < cg; ic++) {
+			const float *xc = x + (g * cg + ic) * h * w;
+
+			for (ky = 0; ky < k; ky++) {
+				int y0, y1;
+
+				k_range(oh, stride, ky * dil - pad, eh, &y0, &y1);
+				for (kx = 0; kx < k; kx++) {
+					float wv = wt[((oc * cg + ic) * k + ky) * k + kx];
+					int x0, x1, bx = kx * dil - pad;
+
+					k_range(ow, stride, bx, ew, &x0, &x1);
+					for (oy = y0; oy < y1; oy++) {
+						/* the row's input index at ox = 0 (the
+						 * taps used are x0..x1-1, all inside) */
+						int xb = (oy * stride + ky * dil - pad + off) * w +
+							 off + bx;
+						float *yr = yo + oy * ow;
+
+						if (stride == 1)
+							for (ox = x0; ox < x1; ox++)
+								yr[ox] += wv * xc[xb + ox];
+						else
+							for (ox = x0; ox < x1; ox++)
+								yr[ox] += wv * xc[xb + ox * stride];
+					}
+				}
+			}
+		}
+	}
+}
+
+/* y = W x + b; W: cout x cin */
+static void k_linear(const float *x, int cin, float *y, int cout,
+		     const float *wt, const float *bias)
+{
+	int o, i;
+
+	for (o = 0; o < cout; o++) {
+		float s = 0.0f;
+
+		for (i = 0; i < cin; i++)
+			s += wt[o * cin + i] * x[i];
+		y[o] = s + (bias ? bias[o] : 0.0f);
+	}
+}
+
+static void k_relu(const float *x, float *y, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+/* max (is_max) or average pooling; the average leaves padding out */
+static void k_pool(const float *x, int c, int h, int w, float *y, int oh, int ow,
+		   int k, int stride, int pad, int is_max)
+{
+	int i, oy, ox, ky, kx;
+
+	for (i = 0; i < c; i++)
+		for (oy = 0; oy < oh; oy++)
+			for (ox = 0; ox < ow; ox++) {
+				float acc = 0.0f;
+				int n = 0;
+
+				for (ky = 0; ky < k; ky++) {
+					int iy = oy * stride - pad + ky;
+
+					if (iy < 0 || iy >= h)
+						continue;
+					for (kx = 0; kx < k; kx++) {
+						int ix = ox * stride - pad + kx;
+						float v;
+
+						if (ix < 0 || ix >= w)
+							continue;
+						v = x[(i * h + iy) * w + ix];
+						if (is_max)
+							acc = n == 0 || v > acc ? v : acc;
+						else
+							acc += v;
+						n++;
+					}
+				}
+				y[(i * oh + oy) * ow + ox] = is_max || n == 0 ? acc : acc / (float)n;
+			}
+}
+
+static void k_global_avgpool(const float *x, int c, int hw, float *y)
+{
+	int i, p;
+
+	for (i = 0; i < c; i++) {
+		float s = 0.0f;
+
+		for (p = 0; p < hw; p++)
+			s += x[i * hw + p];
+		y[i] = s / (float)hw;
+	}
+}
+
+/* y = a + b (an n-input sum is a chain: y = a + b, then y += each next) */
+static void k_add(const float *a, const float *b, float *y, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] = a[i] + b[i];
+}
+
+static void k_accumulate(const float *x, float *y, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] += x[i];
+}
+
+/* copy n floats (a concatenation's part, the logits); 0: fill with zeros */
+static void k_copy(const float *x, float *y, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] = x ? x[i] : 0.0f;
+}
