@@ -278,6 +278,12 @@ int cmd_search(int argc, char **argv)
 	}
 	if (rc)
 		return cli_fail("%s", err.msg);
+	if (!a.quiet)
+		fprintf(stderr, "next: train it, then export it for the device:\n"
+			"  dcanas train --arch-json %s/arch.json --data %s:%s --run-dir %s/train\n"
+			"  dcanas export --weights %s/train/weights.dcaw --format onnx "
+			"--out %s/net.onnx   (or --format c --out %s/net.c)\n",
+			out, exp.dataset, exp.data_path, out, out, out, out);
 	printf("%s/arch.json\n", out);
 	return 0;
 }

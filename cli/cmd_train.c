@@ -280,6 +280,10 @@ static int run(int argc, char **argv, int eval)
 		       "%.1f s  %.0f images/s  peak RSS %.0f MiB\n", res.epochs_done,
 		       res.train_loss, res.train_acc, res.test_acc, res.seconds,
 		       res.images_per_second, dca_peak_rss_mib());
+		if (a.run_dir && res.epochs_done == a.opts.epochs)
+			fprintf(stderr, "export it: dcanas export --weights %s/weights.dcaw "
+				"--format onnx --out %s/net.onnx   (or --format c --out "
+				"%s/net.c)\n", a.run_dir, a.run_dir, a.run_dir);
 	}
 	status = 0;
 	goto out;

@@ -8,6 +8,8 @@ shape inference (python3-onnx) and OpenCV's ONNX runtime (python3-opencv).
       (the C test's input)
   export_check.py logits ENGINE_LOGITS OTHER_LOGITS N
       compare two logits files (label, then logits per line) on N images
+  export_check.py ppm CIFAR_BIN_GZ ENGINE_LOGITS PPM_OUT
+      write the first test image as a binary PPM; print the engine's class
 
 Logits agree when |a - b| <= 1e-4 * max |engine logit| of that image.
 Prints one line; exit status 1 on a mismatch."""
@@ -72,6 +74,13 @@ def main(argv):
         n = int(argv[4])
         return compare("generated C", read_logits(argv[2], n),
                        read_logits(argv[3], n))
+    if argv[1] == "ppm":
+        x = cifar_images(argv[2], 1)[0]
+        with open(argv[4], "wb") as f:
+            f.write(b"P6\n# a CIFAR-10 test image\n32 32\n255\n")
+            f.write(np.round(x.transpose(1, 2, 0) * 255).astype(np.uint8).tobytes())
+        print(int(read_logits(argv[3], 1)[0].argmax()))
+        return 0
     print(__doc__)
     return 2
 

@@ -100,6 +100,20 @@ EOF
 run_case nb nb201 "$NB" 8 1
 run_case da darts "$DA" 4 5 --auxiliary
 
+# --- examples/deploy_image.c, the program docs/deploy.md shows, on an image ---
+mkdir -p "$tmp/deploy"
+if "$D" export --weights "$tmp/nb/weights.dcaw" --format c --name net \
+	--out "$tmp/deploy/net.c" >/dev/null 2>"$tmp/err" &&
+	${CC:-cc} -std=c99 -pedantic -Wall -Werror -O2 -I"$tmp/deploy" -o "$tmp/deploy/classify" \
+	"$DCANAS_SRCDIR/examples/deploy_image.c" "$tmp/deploy/net.c" 2>>"$tmp/err"; then
+	want=$("$PY" "$DCANAS_SRCDIR/tests/export_check.py" ppm "$data/test_200.bin.gz" \
+		"$tmp/nb/engine.txt" "$tmp/deploy/img.ppm")
+	got=$("$tmp/deploy/classify" "$tmp/deploy/img.ppm" | sed -n 's/^class //p')
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		pass "examples/deploy_image.c classifies a PPM image as the engine does (class $got)"
+	else fail "examples/deploy_image.c: class '$got', the engine's '$want'"; fi
+else fail "examples/deploy_image.c builds with an export named net"; sed 's/^/# /' "$tmp/err"; fi
+
 # --- bad inputs ---
 W="$tmp/nb/weights.dcaw"
 expect_err "another architecture's weights are refused, naming both" 'weights are of .*not' \
