@@ -38,45 +38,79 @@ static void k_range(int n, int s, int base, int limit, int *lo, int *hi)
 
 /* Convolution with groups, stride, zero padding and dilation, reading
  * x[:, off:, off:] of a cin x h x w input; w: cout x (cin/groups) x k x k;
- * bias may be 0 (a null pointer). */
+ * bias may be 0 (a null pointer). Output channels go four at a time (of
+ * one group), so each input value read serves four outputs; each output
+ * row is summed over the taps that fall inside the input. */
 static void k_conv(const float *x, int cin, int h, int w, int off, float *y,
 		   int cout, int oh, int ow, int k, int stride, int pad, int dil,
 		   int groups, const float *wt, const float *bias)
 {
-	int cg = cin / groups, og = cout / groups, oc, ic, ky, kx, oy, ox;
-	int eh = h - off, ew = w - off;
+	int cg = cin / groups, og = cout / groups, oc, nb, j, ic, ky, kx, oy, ox;
+	int eh, ew, plane = oh * ow;
 
-	for (oc = 0; oc < cout; oc++) {
-		float *yo = y + oc * oh * ow;
-		int g = oc / og;
+	if (k == 1 && stride == 1 && pad == 0 && off == 0) {
+		/* pointwise: the plane is one long row */
+		w = ow = plane;
+		h = oh = 1;
+	}
+	eh = h - off;
+	ew = w - off;
+	for (oc = 0; oc < cout; oc += nb) {
+		const float *xg = x + (oc / og) * cg * h * w;
+		float *y0 = y + oc * plane, *y1, *y2, *y3;
 
-		for (oy = 0; oy < oh * ow; oy++)
-			yo[oy] = bias ? bias[oc] : 0.0f;
+		/* a block of four within the group, or what the group has left */
+		nb = og - oc % og < 4 ? og - oc % og : 4;
+		y1 = nb > 1 ? y0 + plane : y0;
+		y2 = nb > 2 ? y0 + 2 * plane : y0;
+		y3 = nb > 3 ? y0 + 3 * plane : y0;
+		for (j = 0; j < nb; j++)
+			for (ox = 0; ox < plane; ox++)
+				y0[j * plane + ox] = bias ? bias[oc + j] : 0.0f;
 		for (ic = 0; ic < cg; ic++) {
-			const float *xc = x + (g * cg + ic) * h * w;
+			const float *restrict xc = xg + ic * h * w;
 
 			for (ky = 0; ky < k; ky++) {
-				int y0, y1;
+				int y0r, y1r;
 
-				k_range(oh, stride, ky * dil - pad, eh, &y0, &y1);
+				k_range(oh, stride, ky * dil - pad, eh, &y0r, &y1r);
 				for (kx = 0; kx < k; kx++) {
-					float wv = wt[((oc * cg + ic) * k + ky) * k + kx];
-					int x0, x1, bx = kx * dil - pad;
+					/* this tap's weight for each output of the
+					 * block (0 for the slots past its end) */
+					const float *wk = wt + ((oc * cg + ic) * k + ky) * k + kx;
+					int step = cg * k * k, x0, x1, bx = kx * dil - pad;
+					float w0 = wk[0];
+					float w1 = nb > 1 ? wk[step] : 0.0f;
+					float w2 = nb > 2 ? wk[2 * step] : 0.0f;
+					float w3 = nb > 3 ? wk[3 * step] : 0.0f;
 
 					k_range(ow, stride, bx, ew, &x0, &x1);
-					for (oy = y0; oy < y1; oy++) {
+					for (oy = y0r; oy < y1r; oy++) {
 						/* the row's input index at ox = 0 (the
 						 * taps used are x0..x1-1, all inside) */
 						int xb = (oy * stride + ky * dil - pad + off) * w +
-							 off + bx;
-						float *yr = yo + oy * ow;
+							 off + bx, r = oy * ow;
 
-						if (stride == 1)
-							for (ox = x0; ox < x1; ox++)
-								yr[ox] += wv * xc[xb + ox];
+						if (nb == 4 && stride == 1)
+							for (ox = x0; ox < x1; ox++) {
+								float v = xc[xb + ox];
+								y0[r + ox] += w0 * v;
+								y1[r + ox] += w1 * v;
+								y2[r + ox] += w2 * v;
+								y3[r + ox] += w3 * v;
+							}
 						else
-							for (ox = x0; ox < x1; ox++)
-								yr[ox] += wv * xc[xb + ox * stride];
+							for (j = 0; j < nb; j++) {
+								float wj = j == 0 ? w0 : j == 1 ? w1 :
+									   j == 2 ? w2 : w3;
+								float *yj = y0 + j * plane + r;
+								if (stride == 1)
+									for (ox = x0; ox < x1; ox++)
+										yj[ox] += wj * xc[xb + ox];
+								else
+									for (ox = x0; ox < x1; ox++)
+										yj[ox] += wj * xc[xb + ox * stride];
+							}
 					}
 				}
 			}
