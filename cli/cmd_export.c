@@ -17,6 +17,7 @@ typedef struct export_args {
 	const char *weights, *format, *out, *name, *data, *arch_json;
 	const char *space, *arch;
 	dca_net_shape shape;
+	int int8, calibration, int8_test;
 } export_args;
 
 static void usage(FILE *f)
@@ -39,7 +40,15 @@ static void usage(FILE *f)
 "                     the architecture, when the weights do not name it\n"
 "                     (and a check that they are of it, when they do)\n"
 "  --data KIND:PATH   take the normalisation from this data set, for weights\n"
-"                     written before dcanas stored it in them\n"
+"                     written before dcanas stored it in them; with --int8,\n"
+"                     the images to calibrate on (training split) and to\n"
+"                     measure the accuracy change on (test split)\n"
+"  --int8             (with --format c) post-training int8 quantization:\n"
+"                     weights per output channel, activations per tensor from\n"
+"                     their largest value on calibration images, int32 sums;\n"
+"                     prints the test accuracy before and after\n"
+"  --calibration N    images for --int8's calibration (256)\n"
+"  --int8-test N      test images for --int8's accuracy change (1000; 0: all)\n"
 "The export is run against the engine on %d random images before it is\n"
 "written; a difference in the logits above 1e-4 of their size is an error.\n",
 		CHECK_IMAGES);
@@ -54,15 +63,20 @@ static int parse(int argc, char **argv, export_args *a)
 		{ "space", required_argument, 0, 's' }, { "arch", required_argument, 0, 'a' },
 		{ "genotype", required_argument, 0, 'a' },
 		{ "width", required_argument, 0, 'w' }, { "cells", required_argument, 0, 'c' },
+		{ "int8", no_argument, 0, 'q' }, { "calibration", required_argument, 0, 'C' },
+		{ "int8-test", required_argument, 0, 'T' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	static const cli_num_flag nums[] = {
 		{ 'w', "--width", DCA_LIM_WIDTH }, { 'c', "--cells", DCA_LIM_CELLS },
+		{ 'C', "--calibration", DCA_LIM_PER_CLASS }, { 'T', "--int8-test", DCA_LIM_PER_CLASS },
 	};
 	int o;
 	double v = 0;
 
 	memset(a, 0, sizeof *a);
+	a->calibration = 256;
+	a->int8_test = 1000;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (cli_number_flag(nums, sizeof nums / sizeof *nums, o, optarg, &v))
@@ -78,6 +92,9 @@ static int parse(int argc, char **argv, export_args *a)
 		case 'a': a->arch = optarg; break;
 		case 'w': a->shape.width = (int)v; break;
 		case 'c': a->shape.cells = (int)v; break;
+		case 'q': a->int8 = 1; break;
+		case 'C': a->calibration = (int)v; break;
+		case 'T': a->int8_test = (int)v; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -93,6 +110,13 @@ static int parse(int argc, char **argv, export_args *a)
 	    (strlen(a->out) < 3 || strcmp(a->out + strlen(a->out) - 2, ".c")))
 		return cli_fail("export: --format c writes NAME.c and NAME.h: --out "
 				"must end in .c (got '%s')", a->out) + 1;
+	if (a->int8 && strcmp(a->format, "c"))
+		return cli_fail("export: --int8 writes C only; use --format c") + 1;
+	if (a->int8 && !a->data)
+		return cli_fail("export: --int8 needs --data KIND:PATH, the data set to "
+				"calibrate on and to measure the accuracy change on") + 1;
+	if (a->int8 && a->calibration < 1)
+		return cli_fail("export: --calibration must be at least 1") + 1;
 	if (a->arch_json && (a->space || a->arch))
 		return cli_fail("export: --arch-json gives the space and arch; drop "
 				"--space and --arch") + 1;
@@ -206,6 +230,75 @@ out:
 	return rc;
 }
 
+/* image i of d as floats in [0, 1] into out */
+static void image_f32(const dca_dataset *d, int i, float *out)
+{
+	size_t n = (size_t)d->c * d->h * d->w, k;
+	const uint8_t *p = d->images + (size_t)i * n;
+
+	for (k = 0; k < n; k++)
+		out[k] = p[k] / d->max_value;
+}
+
+/* top-1 accuracy (percent) of x on the first n images of d */
+static int accuracy(const dca_export_net *x, const dca_dataset *d, int n,
+		    float *img, float *logits, float *acc, dca_error *err)
+{
+	int i, j, best, correct = 0;
+
+	for (i = 0; i < n; i++) {
+		image_f32(d, i, img);
+		if (dca_export_run(x, img, logits, err))
+			return -1;
+		for (best = 0, j = 1; j < d->classes; j++)
+			if (logits[j] > logits[best])
+				best = j;
+		correct += best == d->labels[i];
+	}
+	*acc = n ? 100.0f * correct / n : 0.0f;
+	return 0;
+}
+
+/* --int8: the float export's accuracy on n_test test images, calibration
+ * on n_cal training images spread over the split, quantization, the int8
+ * accuracy on the same test images */
+static int quantize(dca_export_net *x, const dca_dataset *train, const dca_dataset *test,
+		    int n_cal, int n_test, float *acc_f, float *acc_q, int *tested,
+		    dca_error *err)
+{
+	size_t per = (size_t)train->c * train->h * train->w;
+	float *cal, *img = malloc(per * sizeof *img);
+	float *logits = malloc((size_t)(test->classes > train->classes ? test->classes :
+					 train->classes) * sizeof *logits);
+	int i, rc = -1;
+
+	if (n_cal > train->n)
+		n_cal = train->n;
+	if (n_test <= 0 || n_test > test->n)
+		n_test = test->n;
+	*tested = n_test;
+	cal = malloc((size_t)n_cal * per * sizeof *cal);
+	if (!cal || !img || !logits) {
+		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	fprintf(stderr, "int8: the float network on %d test images, calibration on "
+		"%d training images, the int8 network on the test images\n",
+		n_test, n_cal);
+	for (i = 0; i < n_cal; i++)
+		image_f32(train, (int)((long)i * train->n / n_cal), cal + (size_t)i * per);
+	if (accuracy(x, test, n_test, img, logits, acc_f, err) ||
+	    dca_export_quantize(x, cal, n_cal, err) ||
+	    accuracy(x, test, n_test, img, logits, acc_q, err))
+		goto out;
+	rc = 0;
+out:
+	free(cal);
+	free(img);
+	free(logits);
+	return rc;
+}
+
 /* the C name from PATH's base name: letters, digits and _ */
 static void default_name(const char *path, char *name, size_t n)
 {
@@ -232,7 +325,9 @@ int cmd_export(int argc, char **argv)
 	dca_net net, deploy;
 	dca_export_net *x = NULL;
 	dca_error err = { 0 };
-	float mean[4] = { 0 }, std[4] = { 1, 1, 1, 1 };
+	float mean[4] = { 0 }, std[4] = { 1, 1, 1, 1 }, acc_f = 0, acc_q = 0;
+	dca_dataset train = { 0 }, test = { 0 };
+	int data_loaded = 0, n_test = 0;
 	char *canon = NULL, doc[1024], name[128], *path_h = NULL;
 	double rel = 0;
 
@@ -281,20 +376,27 @@ int cmd_export(int argc, char **argv)
 			      a.weights);
 		goto fail;
 	}
-	if (!have_norm && a.data) {
-		dca_dataset train = { 0 }, test = { 0 };
+	if (a.data) {
 		dca_augment aug;
 		if (cli_load_data(a.data, &train, &test, &aug))
 			goto out;
-		a.shape.in_c = train.c;
-		a.shape.in_h = train.h;
-		a.shape.in_w = train.w;
-		a.shape.classes = train.classes;
-		memcpy(mean, aug.mean, sizeof mean);
-		memcpy(std, aug.std, sizeof std);
-		dca_dataset_free(&train);
-		dca_dataset_free(&test);
-		have_norm = 1;
+		data_loaded = 1;
+		if (!have_norm) {
+			a.shape.in_c = train.c;
+			a.shape.in_h = train.h;
+			a.shape.in_w = train.w;
+			a.shape.classes = train.classes;
+			memcpy(mean, aug.mean, sizeof mean);
+			memcpy(std, aug.std, sizeof std);
+			have_norm = 1;
+		} else if (train.c != a.shape.in_c || train.h != a.shape.in_h ||
+			   train.w != a.shape.in_w) {
+			dca_error_set(&err, DCA_ERR_INVALID, "--data %s has %dx%dx%d "
+				      "images; the network was trained on %dx%dx%d",
+				      a.data, train.c, train.h, train.w, a.shape.in_c,
+				      a.shape.in_h, a.shape.in_w);
+			goto fail;
+		}
 	}
 	if (!have_norm) {
 		dca_error_set(&err, DCA_ERR_INVALID, "%s does not hold the input "
@@ -351,12 +453,16 @@ int cmd_export(int argc, char **argv)
 			      "their size): a bug; nothing was written", rel);
 		goto fail;
 	}
+	if (a.int8 && quantize(x, &train, &test, a.calibration, a.int8_test, &acc_f,
+			       &acc_q, &n_test, &err))
+		goto fail;
 	{
-		int c, k = snprintf(doc, sizeof doc, "dcanas export of %s %s (width %d, "
+		int c, k = snprintf(doc, sizeof doc, "dcanas export of %s%s %s (width %d, "
 				    "cells %d, %d classes). Input: one image as floats in "
 				    "[0, 1], NCHW, %dx%dx%d; the normalisation it was "
 				    "trained with, (x - mean) / std per channel, is the "
-				    "first step: mean", sp->name, canon, a.shape.width,
+				    "first step: mean", a.int8 ? "int8 " : "", sp->name,
+				    canon, a.shape.width,
 				    a.shape.cells, a.shape.classes, a.shape.in_c,
 				    a.shape.in_h, a.shape.in_w);
 		for (c = 0; c < a.shape.in_c && k > 0 && (size_t)k < sizeof doc; c++)
@@ -399,6 +505,11 @@ int cmd_export(int argc, char **argv)
 		       "  checked      against the engine on %d random images: largest "
 		       "logit difference %.2g of their size\n",
 		       info.arena_bytes, info.weight_bytes, CHECK_IMAGES, rel);
+		if (a.int8)
+			printf("  int8         test accuracy %.2f%% (float %.2f%%, change %+.2f "
+			       "points) on %d test images; calibrated on %d training images\n",
+			       acc_q, acc_f, acc_q - acc_f, n_test,
+			       a.calibration < train.n ? a.calibration : train.n);
 	}
 	status = 0;
 	goto out;
@@ -420,5 +531,9 @@ out:
 	json_decref(meta);
 	json_decref(from_search);
 	dca_registry_free(reg);
+	if (data_loaded) {
+		dca_dataset_free(&train);
+		dca_dataset_free(&test);
+	}
 	return status;
 }

@@ -8,6 +8,8 @@ shape inference (python3-onnx) and OpenCV's ONNX runtime (python3-opencv).
       (the C test's input)
   export_check.py logits ENGINE_LOGITS OTHER_LOGITS N
       compare two logits files (label, then logits per line) on N images
+  export_check.py agree ENGINE_LOGITS OTHER_LOGITS N PERCENT
+      the same class on at least PERCENT% of N images (int8 code)
   export_check.py ppm CIFAR_BIN_GZ ENGINE_LOGITS PPM_OUT
       write the first test image as a binary PPM; print the engine's class
 
@@ -74,6 +76,12 @@ def main(argv):
         n = int(argv[4])
         return compare("generated C", read_logits(argv[2], n),
                        read_logits(argv[3], n))
+    if argv[1] == "agree":
+        n = int(argv[4])
+        a, b = read_logits(argv[2], n), read_logits(argv[3], n)
+        same = 100.0 * (a.argmax(1) == b.argmax(1)).mean()
+        print(f"int8 C code: the engine's class on {same:.0f}% of {n} images")
+        return 0 if same >= float(argv[5]) else 1
     if argv[1] == "ppm":
         x = cifar_images(argv[2], 1)[0]
         with open(argv[4], "wb") as f:

@@ -28,29 +28,9 @@ need() {  # need WHAT: skip without it (fail where CI requires everything)
 NB='|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_1x1~2|'
 DA="Genotype(normal=[('sep_conv_5x5', 0), ('dil_conv_3x3', 1), ('dil_conv_5x5', 0), ('avg_pool_3x3', 1), ('max_pool_3x3', 2), ('skip_connect', 0), ('sep_conv_3x3', 3), ('none', 1)], normal_concat=[2, 3, 4, 5], reduce=[('skip_connect', 0), ('avg_pool_3x3', 1), ('sep_conv_5x5', 0), ('dil_conv_5x5', 2), ('max_pool_3x3', 1), ('sep_conv_3x3', 2), ('dil_conv_3x3', 3), ('skip_connect', 4)], reduce_concat=[2, 3, 4, 5])"
 
-# one network: train, eval --logits, export both ways, check
-run_case() {  # run_case NET SPACE ARCH WIDTH CELLS [TRAIN FLAGS...]
-	net=$1 space=$2 arch=$3 width=$4 cells=$5; shift 5
-	dir="$tmp/$net"
-	if ! "$D" train --space "$space" --arch "$arch" --width "$width" --cells "$cells" \
-		--data "cifar10:$data" --per-class 20 --epochs 1 --threads 1 \
-		--run-dir "$dir" "$@" >"$tmp/out" 2>&1; then
-		fail "$net: trains"; sed 's/^/# /' "$tmp/out"; return
-	fi
-	"$D" eval --space "$space" --arch "$arch" --width "$width" --cells "$cells" \
-		--data "cifar10:$data" --weights "$dir/weights.dcaw" --logits "$dir/engine.txt" \
-		--threads 1 "$@" >/dev/null 2>"$tmp/err" ||
-		{ fail "$net: eval --logits"; sed 's/^/# /' "$tmp/err"; return; }
-	expect_ok "$net: export onnx (checked against the engine)" 'checked +against the engine' \
-		"$D" export --weights "$dir/weights.dcaw" --format onnx --out "$dir/$net.onnx"
-	if "$PY" "$DCANAS_SRCDIR/tests/export_check.py" onnx "$dir/$net.onnx" \
-		"$data/test_200.bin.gz" "$dir/engine.txt" $N "$dir/images.f32" >"$tmp/out" 2>&1; then
-		pass "$net: $(cat "$tmp/out")"
-	else fail "$net: ONNX model checked and run by cv2.dnn"; sed 's/^/# /' "$tmp/out"; fi
-
-	expect_ok "$net: export c" "$net.h" \
-		"$D" export --weights "$dir/weights.dcaw" --format c --out "$dir/$net.c"
-	sed "s/NET/$net/g" >"$dir/main.c" <<'EOF'
+# a driver for an export named NET: logits of each raw image of FILE, or
+# without FILE the arena's and the constants' sizes
+cat >"$tmp/main.template" <<'EOF'
 #include <stdio.h>
 #include "NET.h"
 int main(int argc, char **argv)
@@ -77,6 +57,30 @@ int main(int argc, char **argv)
 	return fclose(f) != 0;
 }
 EOF
+
+# one network: train, eval --logits, export both ways, check
+run_case() {  # run_case NET SPACE ARCH WIDTH CELLS [TRAIN FLAGS...]
+	net=$1 space=$2 arch=$3 width=$4 cells=$5; shift 5
+	dir="$tmp/$net"
+	if ! "$D" train --space "$space" --arch "$arch" --width "$width" --cells "$cells" \
+		--data "cifar10:$data" --per-class 20 --epochs 1 --threads 1 \
+		--run-dir "$dir" "$@" >"$tmp/out" 2>&1; then
+		fail "$net: trains"; sed 's/^/# /' "$tmp/out"; return
+	fi
+	"$D" eval --space "$space" --arch "$arch" --width "$width" --cells "$cells" \
+		--data "cifar10:$data" --weights "$dir/weights.dcaw" --logits "$dir/engine.txt" \
+		--threads 1 "$@" >/dev/null 2>"$tmp/err" ||
+		{ fail "$net: eval --logits"; sed 's/^/# /' "$tmp/err"; return; }
+	expect_ok "$net: export onnx (checked against the engine)" 'checked +against the engine' \
+		"$D" export --weights "$dir/weights.dcaw" --format onnx --out "$dir/$net.onnx"
+	if "$PY" "$DCANAS_SRCDIR/tests/export_check.py" onnx "$dir/$net.onnx" \
+		"$data/test_200.bin.gz" "$dir/engine.txt" $N "$dir/images.f32" >"$tmp/out" 2>&1; then
+		pass "$net: $(cat "$tmp/out")"
+	else fail "$net: ONNX model checked and run by cv2.dnn"; sed 's/^/# /' "$tmp/out"; fi
+
+	expect_ok "$net: export c" "$net.h" \
+		"$D" export --weights "$dir/weights.dcaw" --format c --out "$dir/$net.c"
+	sed "s/NET/$net/g" "$tmp/main.template" >"$dir/main.c"
 	if ${CC:-cc} -std=c99 -pedantic -Wall -Wextra -Werror -O2 -o "$dir/run" \
 		"$dir/main.c" "$dir/$net.c" >"$tmp/out" 2>&1; then
 		pass "$net: the generated C compiles alone (cc -std=c99 -pedantic -Werror)"
@@ -113,6 +117,32 @@ if "$D" export --weights "$tmp/nb/weights.dcaw" --format c --name net \
 		pass "examples/deploy_image.c classifies a PPM image as the engine does (class $got)"
 	else fail "examples/deploy_image.c: class '$got', the engine's '$want'"; fi
 else fail "examples/deploy_image.c builds with an export named net"; sed 's/^/# /' "$tmp/err"; fi
+
+# --- int8: post-training quantization of the NB201 network ---
+q="$tmp/q"
+mkdir -p "$q"
+expect_ok "int8 export reports the accuracy change" 'int8 +test accuracy .*float .*change' \
+	"$D" export --weights "$tmp/nb/weights.dcaw" --format c --int8 --name nbq \
+	--data "cifar10:$data" --calibration 64 --int8-test 100 --out "$q/nbq.c"
+sed "s/NET/nbq/g" "$tmp/main.template" >"$q/main.c"
+if ${CC:-cc} -std=c99 -pedantic -Wall -Wextra -Werror -O2 -I"$q" -o "$q/run" \
+	"$q/main.c" "$q/nbq.c" >"$tmp/out" 2>&1; then
+	pass "int8: the generated C compiles alone"
+	"$q/run" "$tmp/nb/images.f32" >"$q/c.txt"
+	if "$PY" "$DCANAS_SRCDIR/tests/export_check.py" agree "$tmp/nb/engine.txt" \
+		"$q/c.txt" $N 90 >"$tmp/out" 2>&1; then pass "$(cat "$tmp/out")"
+	else fail "int8 C code against the engine"; sed 's/^/# /' "$tmp/out"; fi
+	set -- $("$q/run")
+	peak=$("$D" cost --space nb201 --arch "$NB" --width 8 --cells 1 --json |
+		sed -n 's/.*"peak_memory": \([0-9]*\).*/\1/p')
+	if [ $(($1 * 4)) = "$peak" ]; then pass "int8: the arena ($1 B) is a quarter of peak_memory"
+	else fail "int8: the arena ($1 B) is a quarter of peak_memory ($peak B)"; fi
+else fail "int8: the generated C compiles alone"; sed 's/^/# /' "$tmp/out"; fi
+expect_err "int8 needs the C format" "--int8 writes C only" \
+	"$D" export --weights "$tmp/nb/weights.dcaw" --int8 --data "cifar10:$data" \
+	--format onnx --out "$tmp/x.onnx"
+expect_err "int8 needs calibration data" "--int8 needs --data" \
+	"$D" export --weights "$tmp/nb/weights.dcaw" --int8 --format c --out "$tmp/x.c"
 
 # --- bad inputs ---
 W="$tmp/nb/weights.dcaw"

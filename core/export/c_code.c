@@ -31,6 +31,135 @@ static const char *at(const dca_export_net *x, int t, char *buf, size_t n)
 	return buf;
 }
 
+static void int8s(FILE *f, const char *name, const signed char *v, size_t n)
+{
+	size_t i;
+
+	fprintf(f, "static const k_i8 %s[%zu] = {", name, n);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%d", i == 0 ? "\n\t" : i % 16 ? ", " : ",\n\t", v[i]);
+	fprintf(f, "\n};\n");
+}
+
+/* the int8 schedule: constants, then NAME_run (quantize.c's
+ * dcap_export_run_int8, call for call) */
+static void write_int8(FILE *f, const dca_export_net *x, const char *name)
+{
+	const dca_net *net = x->net;
+	const dca_tensor_desc *ti = &net->tensors[net->input];
+	char b0[48], b1[48], nm[32];
+	size_t i;
+	int j, out_float = 0;
+
+	fprintf(f, "\n/* input: normalised and quantized, x * mult + add per channel */\n");
+	floats(f, "in_mult", x->in_qm, (size_t)ti->c);
+	floats(f, "in_add", x->in_qa, (size_t)ti->c);
+	for (i = 0; i < x->n_steps; i++) {
+		const dcap_xstep *s = &x->steps[i];
+		if (!s->n_q)
+			continue;
+		fprintf(f, "\n/* step %zu: %s%s%s */\n", i, dca_op_kind_name(s->op->kind),
+			s->param ? " " : "", s->param ? s->param : "");
+		if (s->qw) {
+			snprintf(nm, sizeof nm, "qw%zu", i);
+			int8s(f, nm, s->qw, s->n_w);
+		}
+		snprintf(nm, sizeof nm, "qm%zu", i);
+		floats(f, nm, s->qm, s->n_q);
+		if (s->op->kind == DCA_OP_CONV || s->op->kind == DCA_OP_LINEAR ||
+		    s->op->kind == DCA_OP_BATCHNORM) {
+			snprintf(nm, sizeof nm, "qa%zu", i);
+			floats(f, nm, s->qa, s->n_q);
+		}
+	}
+	fprintf(f, "\nstatic k_i8 arena[%s_ARENA_BYTES];\n\n"
+		"void %s_run(const float *in, float *out)\n{\n\tk_i8 *const a = arena;\n\n",
+		name, name);
+	fprintf(f, "\tk_q_input(in, %s, %d, %d, in_mult, in_add);\n",
+		at(x, net->input, b0, sizeof b0), ti->c, ti->h * ti->w);
+	for (i = 0; i < x->n_steps; i++) {
+		const dcap_xstep *s = &x->steps[i];
+		const dca_op_desc *op = s->op;
+		int n = dcap_tensor_floats(net, s->out);
+
+		at(x, op->in[0], b0, sizeof b0);
+		at(x, s->out, b1, sizeof b1);
+		switch (op->kind) {
+		case DCA_OP_CONV:
+			fprintf(f, "\tk_q_conv(%s, %d, %d, %d, %d, %s, %d, %d, %d, %d, %d, "
+				"%d, %d, %d, qw%zu, qm%zu, qa%zu);\n", b0, op->cin, op->h,
+				op->w, s->offset, b1, op->cout, op->oh, op->ow, op->kernel,
+				op->stride, op->pad, op->dilation, op->groups, i, i, i);
+			break;
+		case DCA_OP_LINEAR:
+			if (s->out == net->output) {
+				out_float = 1;
+				fprintf(f, "\tk_q_linear(%s, %d, out, 0, %d, qw%zu, qm%zu, qa%zu);\n",
+					b0, op->cin, op->cout, i, i, i);
+			} else
+				fprintf(f, "\tk_q_linear(%s, %d, 0, %s, %d, qw%zu, qm%zu, qa%zu);\n",
+					b0, op->cin, b1, op->cout, i, i, i);
+			break;
+		case DCA_OP_BATCHNORM:
+			fprintf(f, "\tk_q_scale_shift(%s, %s, %d, %d, qm%zu, qa%zu);\n", b0,
+				b1, op->cin, op->h * op->w, i, i);
+			break;
+		case DCA_OP_RELU:
+			fprintf(f, "\tk_q_relu(%s, %s, %d);\n", b0, b1, n);
+			break;
+		case DCA_OP_MAXPOOL:
+		case DCA_OP_AVGPOOL:
+			if (op->kind == DCA_OP_MAXPOOL)
+				snprintf(nm, sizeof nm, "1.0f");
+			else
+				snprintf(nm, sizeof nm, "qm%zu[0]", i);
+			fprintf(f, "\tk_q_pool(%s, %d, %d, %d, %s, %d, %d, %d, %d, %d, %d, "
+				"%s);\n", b0, op->cin, op->h, op->w, b1, op->oh, op->ow,
+				op->kernel, op->stride, op->pad, op->kind == DCA_OP_MAXPOOL, nm);
+			break;
+		case DCA_OP_GLOBAL_AVGPOOL:
+			fprintf(f, "\tk_q_global_avgpool(%s, %d, %d, %s, qm%zu[0]);\n", b0,
+				op->cin, op->h * op->w, b1, i);
+			break;
+		case DCA_OP_ADD:
+			if (op->n_in == 1) {
+				fprintf(f, "\tk_q_rescale(%s, %s, %d, qm%zu[0]);\n", b0, b1, n, i);
+				break;
+			}
+			fprintf(f, "\tk_q_add(%s, qm%zu[0], ", b0, i);
+			fprintf(f, "%s, qm%zu[1], %s, %d);\n", at(x, op->in[1], b0, sizeof b0),
+				i, b1, n);
+			for (j = 2; j < op->n_in; j++)
+				fprintf(f, "\tk_q_add(%s, 1.0f, %s, qm%zu[%d], %s, %d);\n", b1,
+					at(x, op->in[j], b0, sizeof b0), i, j, b1, n);
+			break;
+		case DCA_OP_CONCAT: {
+			size_t base = dcap_xoff(x, s->out);
+			for (j = 0; j < op->n_in; j++) {
+				int m = dcap_tensor_floats(net, op->in[j]);
+				fprintf(f, "\tk_q_rescale(%s, a + %zu, %d, qm%zu[%d]);\n",
+					at(x, op->in[j], b0, sizeof b0), base, m, i, j);
+				base += (size_t)m;
+			}
+			break;
+		}
+		case DCA_OP_ZERO:
+			fprintf(f, "\tk_q_zero(%s, %d);\n", b1, n);
+			break;
+		case DCA_OP_IDENTITY:
+			fprintf(f, "\tk_q_rescale(%s, %s, %d, qm%zu[0]);\n", b0, b1, n, i);
+			break;
+		default:
+			break;
+		}
+	}
+	if (!out_float)
+		fprintf(f, "\tk_q_dequant(%s, out, %s_CLASSES, %af);\n",
+			at(x, net->output, b0, sizeof b0), name,
+			(double)x->tscale[net->output]);
+	fprintf(f, "}\n");
+}
+
 static void write_source(FILE *f, const dca_export_net *x, const char *name,
 			 const char *header, const char *doc)
 {
@@ -46,6 +175,10 @@ static void write_source(FILE *f, const dca_export_net *x, const char *name,
 		"#pragma GCC diagnostic ignored \"-Wunused-function\"\n#endif\n\n",
 		name, doc ? doc : "", header);
 	fputs(dcap_c_kernels_text, f);
+	if (x->tscale) {
+		write_int8(f, x, name);
+		return;
+	}
 	fprintf(f, "\n/* input normalisation: x * scale + shift, per channel */\n");
 	floats(f, "in_scale", x->in_scale, (size_t)ti->c);
 	floats(f, "in_shift", x->in_shift, (size_t)ti->c);
@@ -144,6 +277,7 @@ static void write_header(FILE *f, const dca_export_net *x, const char *name,
 {
 	const dca_net *net = x->net;
 	const dca_tensor_desc *ti = &net->tensors[net->input];
+	dca_export_info info;
 	char guard[80];
 	size_t i;
 
@@ -160,12 +294,14 @@ static void write_header(FILE *f, const dca_export_net *x, const char *name,
 		"#ifndef %s_H\n#define %s_H\n\n",
 		name, doc ? doc : "", name, name, name, name, name, name, name,
 		guard, guard);
+	dca_export_get_info(x, &info);
 	fprintf(f, "#define %s_INPUT_C %d\n#define %s_INPUT_H %d\n#define %s_INPUT_W %d\n"
-		"#define %s_CLASSES %d\n#define %s_ARENA_BYTES %zu\n"
+		"#define %s_CLASSES %d\n#define %s_ARENA_BYTES %zu%s\n"
 		"#define %s_WEIGHT_BYTES %zu\n\n",
 		name, ti->c, name, ti->h, name, ti->w, name,
-		dcap_tensor_floats(net, net->output), name, x->plan.arena_bytes,
-		name, x->weight_bytes);
+		dcap_tensor_floats(net, net->output), name, info.arena_bytes,
+		info.int8 ? "   /* int8: a quarter of the float network's peak_memory */" : "",
+		name, info.weight_bytes);
 	fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
 		"void %s_run(const float *in, float *out);\n\n"
 		"#ifdef __cplusplus\n}\n#endif\n#endif\n", name);

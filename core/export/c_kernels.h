@@ -214,3 +214,200 @@ static void k_copy(const float *x, float *y, int n)
 	for (i = 0; i < n; i++)
 		y[i] = x ? x[i] : 0.0f;
 }
+
+/* ---- int8 (dcanas export --int8): symmetric post-training quantization.
+ * A tensor holds round(v / s) in [-127, 127] with one scale s per tensor
+ * (from calibration images), a convolution's weights one scale per output
+ * channel; sums run in int32 and are requantized with one float multiply
+ * per output channel (mult = s_w * s_x / s_y, add = bias / s_y). */
+typedef signed char k_i8;
+
+static k_i8 k_sat(float v)
+{
+	v = v >= 0.0f ? v + 0.5f : v - 0.5f;
+	return (k_i8)(v >= 127.0f ? 127 : v <= -127.0f ? -127 : (int)v);
+}
+
+/* y = sat(x * mult[c] + add[c]) per channel: the input normalisation
+ * (x float) */
+static void k_q_input(const float *x, k_i8 *y, int c, int hw, const float *mult,
+		      const float *add)
+{
+	int i, p;
+
+	for (i = 0; i < c; i++)
+		for (p = 0; p < hw; p++)
+			y[i * hw + p] = k_sat(x[i * hw + p] * mult[i] + add[i]);
+}
+
+/* the same on int8 input: a batch norm that could not be folded */
+static void k_q_scale_shift(const k_i8 *x, k_i8 *y, int c, int hw,
+			    const float *mult, const float *add)
+{
+	int i, p;
+
+	for (i = 0; i < c; i++)
+		for (p = 0; p < hw; p++)
+			y[i * hw + p] = k_sat((float)x[i * hw + p] * mult[i] + add[i]);
+}
+
+/* int8 convolution, as k_conv; each output row in chunks of 64 int32 sums */
+static void k_q_conv(const k_i8 *x, int cin, int h, int w, int off, k_i8 *y,
+		     int cout, int oh, int ow, int k, int stride, int pad, int dil,
+		     int groups, const k_i8 *wt, const float *mult, const float *add)
+{
+	int cg = cin / groups, og = cout / groups, oc, ic, ky, kx, oy, ox, c0, n;
+	int eh, ew, acc[64];
+
+	if (k == 1 && stride == 1 && pad == 0 && off == 0) {
+		w = ow = oh * ow;      /* pointwise: the plane is one long row */
+		h = oh = 1;
+	}
+	eh = h - off;
+	ew = w - off;
+	for (oc = 0; oc < cout; oc++) {
+		const k_i8 *xg = x + (oc / og) * cg * h * w;
+
+		for (oy = 0; oy < oh; oy++)
+			for (c0 = 0; c0 < ow; c0 += n) {
+				n = ow - c0 < 64 ? ow - c0 : 64;
+				for (ox = 0; ox < n; ox++)
+					acc[ox] = 0;
+				for (ic = 0; ic < cg; ic++)
+					for (ky = 0; ky < k; ky++) {
+						int iy = oy * stride + ky * dil - pad;
+
+						if (iy < 0 || iy >= eh)
+							continue;
+						for (kx = 0; kx < k; kx++) {
+							int wv = wt[((oc * cg + ic) * k + ky) * k + kx];
+							int x0, x1, bx = kx * dil - pad;
+							const k_i8 *xr = xg + ic * h * w + (iy + off) * w + off;
+
+							k_range(ow, stride, bx, ew, &x0, &x1);
+							if (x0 < c0)
+								x0 = c0;
+							if (x1 > c0 + n)
+								x1 = c0 + n;
+							for (ox = x0; ox < x1; ox++)
+								acc[ox - c0] += wv * xr[ox * stride + bx];
+						}
+					}
+				for (ox = 0; ox < n; ox++)
+					y[(oc * oh + oy) * ow + c0 + ox] =
+						k_sat((float)acc[ox] * mult[oc] + add[oc]);
+			}
+	}
+}
+
+/* int8 linear layer; logits (yf not null) in float, else int8 */
+static void k_q_linear(const k_i8 *x, int cin, float *yf, k_i8 *yq, int cout,
+		       const k_i8 *wt, const float *mult, const float *add)
+{
+	int o, i;
+
+	for (o = 0; o < cout; o++) {
+		int acc = 0;
+
+		for (i = 0; i < cin; i++)
+			acc += wt[o * cin + i] * x[i];
+		if (yf)
+			yf[o] = (float)acc * mult[o] + add[o];
+		else
+			yq[o] = k_sat((float)acc * mult[o] + add[o]);
+	}
+}
+
+/* y = sat(x * m): the same values at another scale (relu's and max
+ * pooling's output keep their input's scale, so there m is 1 and this is
+ * a copy; a concatenation's parts, identity ops) */
+static void k_q_rescale(const k_i8 *x, k_i8 *y, int n, float m)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] = m == 1.0f ? x[i] : k_sat((float)x[i] * m);
+}
+
+static void k_q_relu(const k_i8 *x, k_i8 *y, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] = x[i] > 0 ? x[i] : 0;
+}
+
+/* max pooling keeps the scale (m unused); average pooling sums in int and
+ * requantizes: y = sat(sum / count * m), padding left out */
+static void k_q_pool(const k_i8 *x, int c, int h, int w, k_i8 *y, int oh, int ow,
+		     int k, int stride, int pad, int is_max, float m)
+{
+	int i, oy, ox, ky, kx;
+
+	for (i = 0; i < c; i++)
+		for (oy = 0; oy < oh; oy++)
+			for (ox = 0; ox < ow; ox++) {
+				int acc = 0, n = 0;
+
+				for (ky = 0; ky < k; ky++) {
+					int iy = oy * stride - pad + ky;
+
+					if (iy < 0 || iy >= h)
+						continue;
+					for (kx = 0; kx < k; kx++) {
+						int ix = ox * stride - pad + kx, v;
+
+						if (ix < 0 || ix >= w)
+							continue;
+						v = x[(i * h + iy) * w + ix];
+						if (is_max)
+							acc = n == 0 || v > acc ? v : acc;
+						else
+							acc += v;
+						n++;
+					}
+				}
+				y[(i * oh + oy) * ow + ox] = is_max ? (k_i8)acc :
+					k_sat(n ? (float)acc / (float)n * m : 0.0f);
+			}
+}
+
+static void k_q_global_avgpool(const k_i8 *x, int c, int hw, k_i8 *y, float m)
+{
+	int i, p;
+
+	for (i = 0; i < c; i++) {
+		int s = 0;
+
+		for (p = 0; p < hw; p++)
+			s += x[i * hw + p];
+		y[i] = k_sat((float)s / (float)hw * m);
+	}
+}
+
+/* y = sat(a * ma + b * mb) (an n-input sum: then y = sat(y + next * m)) */
+static void k_q_add(const k_i8 *a, float ma, const k_i8 *b, float mb, k_i8 *y, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] = k_sat((float)a[i] * ma + (float)b[i] * mb);
+}
+
+static void k_q_zero(k_i8 *y, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] = 0;
+}
+
+/* float values of an int8 tensor: the logits when no linear layer ends
+ * the network */
+static void k_q_dequant(const k_i8 *x, float *y, int n, float s)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		y[i] = (float)x[i] * s;
+}

@@ -405,6 +405,9 @@ int dca_export_onnx(const dca_export_net *x, const char *path, const char *doc,
 	dcap_atomic_file af;
 	int rc = -1;
 
+	if (x->tscale)
+		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "onnx: an int8 network "
+				     "is exported as C only (--format c)");
 	memset(&b, 0, sizeof b);
 	b.x = x;
 	onnx__graph_proto__init(&b.graph);

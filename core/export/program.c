@@ -10,6 +10,7 @@
 
 #include "program.h"
 
+#pragma GCC diagnostic ignored "-Wunused-function"   /* the int8 kernels */
 #include "c_kernels.h"
 
 #define BN_EPS 1e-5   /* the engine's (dca_bn_apply) */
@@ -166,7 +167,11 @@ void dca_export_free(dca_export_net *x)
 	for (i = 0; i < x->n_steps; i++) {
 		free(x->steps[i].w);
 		free(x->steps[i].b);
+		free(x->steps[i].qw);
+		free(x->steps[i].qm);
+		free(x->steps[i].qa);
 	}
+	free(x->tscale);
 	free(x->steps);
 	dca_net_plan_free(&x->plan);
 	free(x);
@@ -271,25 +276,35 @@ out:
 
 void dca_export_get_info(const dca_export_net *x, dca_export_info *info)
 {
-	info->arena_bytes = x->plan.arena_bytes;
-	info->weight_bytes = x->weight_bytes;
+	info->int8 = x->tscale != NULL;
+	info->arena_bytes = info->int8 ? x->plan.arena_bytes / 4 : x->plan.arena_bytes;
+	info->weight_bytes = info->int8 ? x->q_weight_bytes : x->weight_bytes;
 	info->n_steps = x->n_steps;
 }
 
-int dca_export_run(const dca_export_net *x, const float *in, float *logits,
-		   dca_error *err)
+/* raise absmax[t] to the largest |value| of tensor t */
+static void note_range(const dca_export_net *x, const float *a, int t, float *absmax)
+{
+	int i, n = dcap_tensor_floats(x->net, t);
+	const float *v = a + dcap_xoff(x, t);
+
+	for (i = 0; i < n; i++)
+		if (fabsf(v[i]) > absmax[t])
+			absmax[t] = fabsf(v[i]);
+}
+
+void dcap_export_run_float(const dca_export_net *x, const float *in, float *logits,
+			   float *a, float *absmax)
 {
 	const dca_net *net = x->net;
-	float *a = malloc(x->plan.arena_bytes ? x->plan.arena_bytes : sizeof(float));
 	const dca_tensor_desc *ti = &net->tensors[net->input];
 	size_t i;
 	int j;
 
-	if (!a)
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory (arena of "
-				     "%zu bytes)", x->plan.arena_bytes);
 	k_scale_shift(in, a + dcap_xoff(x, net->input), ti->c, ti->h * ti->w,
 		      x->in_scale, x->in_shift);
+	if (absmax)
+		note_range(x, a, net->input, absmax);
 	for (i = 0; i < x->n_steps; i++) {
 		const dcap_xstep *s = &x->steps[i];
 		const dca_op_desc *op = s->op;
@@ -346,9 +361,26 @@ int dca_export_run(const dca_export_net *x, const float *in, float *logits,
 		default:
 			break;
 		}
+		if (absmax)
+			note_range(x, a, s->out, absmax);
 	}
 	memcpy(logits, a + dcap_xoff(x, net->output),
 	       (size_t)dcap_tensor_floats(net, net->output) * sizeof *logits);
+}
+
+int dca_export_run(const dca_export_net *x, const float *in, float *logits,
+		   dca_error *err)
+{
+	size_t bytes = x->tscale ? x->plan.arena_bytes / 4 : x->plan.arena_bytes;
+	void *a = malloc(bytes ? bytes : sizeof(float));
+
+	if (!a)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory (arena of "
+				     "%zu bytes)", bytes);
+	if (x->tscale)
+		dcap_export_run_int8(x, in, logits, a);
+	else
+		dcap_export_run_float(x, in, logits, a, NULL);
 	free(a);
 	return 0;
 }

@@ -16,6 +16,11 @@ typedef struct dcap_xstep {
 	 * batchnorm its per-channel scale and shift */
 	float *w, *b;
 	size_t n_w, n_b;
+	/* int8 (after dca_export_quantize): weights per output channel, and
+	 * the requantization factors (quantize.c says which per kind) */
+	signed char *qw;
+	float *qm, *qa;
+	size_t n_q;               /* entries of qm and qa */
 } dcap_xstep;
 
 struct dca_export_net {
@@ -25,7 +30,20 @@ struct dca_export_net {
 	size_t n_steps;
 	float in_scale[4], in_shift[4];   /* x * scale + shift on [0, 1] input */
 	size_t weight_bytes;
+	/* int8: one scale per tensor (NULL: a float network), the input's
+	 * quantizing factors, the constants' bytes */
+	float *tscale;
+	float in_qm[4], in_qa[4];
+	size_t q_weight_bytes;
 };
+
+/* run the float schedule; absmax (may be NULL) per tensor is raised to
+ * the largest |value| seen (calibration) */
+void dcap_export_run_float(const dca_export_net *x, const float *in, float *logits,
+			   float *arena, float *absmax);
+/* run the int8 schedule (arena: arena_bytes / 4 bytes) */
+void dcap_export_run_int8(const dca_export_net *x, const float *in, float *logits,
+			  signed char *arena);
 
 /* the float offset of tensor t in the arena */
 static inline size_t dcap_xoff(const dca_export_net *x, int t)

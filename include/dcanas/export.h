@@ -35,10 +35,22 @@ int dca_export_bind(const dca_net *net, const dca_weights_file *w, int check_all
 		    dca_error *err);
 void dca_export_free(dca_export_net *x);
 
+/* Quantize x to int8 after post-training calibration on n images (each
+ * C*H*W floats in [0, 1]): one scale per activation tensor from the
+ * largest value it takes on them, one per output channel for weights,
+ * int32 sums. From then on dca_export_run runs the int8 network and
+ * dca_export_c writes it (activations in an int8 arena a quarter of the
+ * float one); dca_export_onnx refuses it. */
+int dca_export_quantize(dca_export_net *x, const float *images, int n,
+			dca_error *err);
+
 /* Facts about the deployed network, for reports and tests. */
 typedef struct dca_export_info {
-	size_t arena_bytes;    /* activations: the plan's arena (= peak_memory) */
-	size_t weight_bytes;   /* float32 constants after folding batch norm */
+	size_t arena_bytes;    /* activations: the plan's arena (= peak_memory;
+				* int8: a quarter of it) */
+	size_t weight_bytes;   /* constants after folding batch norm (float32;
+				* int8: the weights' bytes and their factors) */
+	int int8;              /* quantized */
 	size_t n_steps;        /* ops in the deployed schedule */
 } dca_export_info;
 void dca_export_get_info(const dca_export_net *x, dca_export_info *info);
