@@ -179,26 +179,34 @@ static int check_shape(const dca_net_shape *sh, dca_error *err)
 	return 0;
 }
 
+/* Name the parameters of the op just added, as build_model names them
+ * (NAME.conv, NAME.pw, NAME.bn): dcanas export finds each op's weights by
+ * it. name is NULL for candidate_net's stand-ins, which are never exported. */
+static int param(dca_net *net, int x, const char *name, const char *layer)
+{
+	return x < 0 || !name || dca_net_param_last(net, "%s.%s", name, layer) == 0 ? x : -1;
+}
+
 /* The branch of block `op` on tensor x (c channels): its output id, or -1
  * when out of memory. Never called for 'none', which adds nothing. */
-static int branch_net(dca_net *net, int x, int op, int c)
+static int branch_net(dca_net *net, int x, int op, int c, const char *name)
 {
 	x = dca_net_relu(net, x);
 	if (x >= 0 && op == OP_SEP3) {
-		x = dca_net_conv(net, x, c, 3, 1, 1, 1, c, 0);    /* depthwise */
-		if (x >= 0)
-			x = dca_net_conv(net, x, c, 1, 1, 0, 1, 1, 0);
+		x = param(net, dca_net_conv(net, x, c, 3, 1, 1, 1, c, 0), name, "conv");
+		if (x >= 0)     /* depthwise, then pointwise */
+			x = param(net, dca_net_conv(net, x, c, 1, 1, 0, 1, 1, 0), name, "pw");
 	} else if (x >= 0) {
-		x = dca_net_conv(net, x, c, op == OP_CONV3 ? 3 : 1, 1,
-				 op == OP_CONV3 ? 1 : 0, 1, 1, 0);
+		x = param(net, dca_net_conv(net, x, c, op == OP_CONV3 ? 3 : 1, 1,
+					    op == OP_CONV3 ? 1 : 0, 1, 1, 0), name, "conv");
 	}
-	return x >= 0 ? dca_net_batchnorm(net, x, 1) : -1;
+	return x >= 0 ? param(net, dca_net_batchnorm(net, x, 1), name, "bn") : -1;
 }
 
 /* x + branch(x): the block with a kept op */
-static int block_net(dca_net *net, int x, int op, int c)
+static int block_net(dca_net *net, int x, int op, int c, const char *name)
 {
-	int sum[2] = { x, branch_net(net, x, op, c) };
+	int sum[2] = { x, branch_net(net, x, op, c, name) };
 
 	return sum[1] >= 0 ? dca_net_add(net, sum, 2) : -1;
 }
@@ -212,14 +220,17 @@ static int chain_build_net(const dca_arch *a, const dca_net_shape *sh,
 		return rc;
 	x = dca_net_input(net, sh->in_c, sh->in_h, sh->in_w);
 	if (x >= 0)
-		x = dca_net_conv(net, x, sh->width, 3, 1, 1, 1, 1, 0);
+		x = param(net, dca_net_conv(net, x, sh->width, 3, 1, 1, 1, 1, 0), "stem", "conv");
 	if (x >= 0)
-		x = dca_net_batchnorm(net, x, 1);
+		x = param(net, dca_net_batchnorm(net, x, 1), "stem", "bn");
 	for (r = 0; r < sh->cells && x >= 0; r++)
 		for (e = 0; e < CHAIN_EDGES && x >= 0; e++) {
+			char name[48];
+
 			if (a->op[e] == OP_NONE)
 				continue;    /* dropped: a deployed net has no zero ops */
-			x = block_net(net, x, a->op[e], sh->width);
+			snprintf(name, sizeof name, "cell%d.edge%d", r, e);
+			x = block_net(net, x, a->op[e], sh->width, name);
 			if (x >= 0)
 				dca_net_label_last(net, "cell%d/edge%d/%s", r, e,
 						   chain_op_names[a->op[e]]);
@@ -230,6 +241,8 @@ static int chain_build_net(const dca_arch *a, const dca_net_shape *sh,
 		x = dca_net_global_avgpool(net, x);
 	if (x >= 0)
 		x = dca_net_linear(net, x, sh->classes, 1);
+	if (x >= 0 && dca_net_param_last(net, "classifier"))
+		x = -1;
 	if (x < 0)
 		return dca_error_set(err, DCA_ERR_NOMEM, "chain: out of memory");
 	net->output = x;
@@ -254,7 +267,7 @@ static int chain_candidate_net(const dca_net_shape *sh, int edge, int op,
 	for (r = 0; r < sh->cells; r++) {
 		x = dca_net_input(net, sh->width, sh->in_h, sh->in_w);
 		if (x >= 0 && op != OP_NONE)
-			x = block_net(net, x, op, sh->width);
+			x = block_net(net, x, op, sh->width, NULL);
 		if (x < 0)
 			return dca_error_set(err, DCA_ERR_NOMEM, "chain: out of memory");
 	}

@@ -100,7 +100,7 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		--width 16 --cells 1 >"$tmp/cost" 2>&1
 	want=$(sed -n 's/^params .*(\([0-9]*\))$/\1/p' "$tmp/cost")
 	if "$DCANAS" train --space chain --arch "$ARCH" --data "$D" --width 16 --cells 1 \
-		--epochs 3 --lr 0.1 >"$tmp/out" 2>"$tmp/err"; then
+		--epochs 3 --lr 0.1 --run-dir "$tmp/trained" >"$tmp/out" 2>"$tmp/err"; then
 		got=$(sed -n 's/^training chain .*: \([0-9]*\) parameters.*/\1/p' "$tmp/err")
 		[ -n "$want" ] && [ "$got" = "$want" ] && pass "train: $got parameters, as cost counts" \
 			|| { fail "train: parameters ($got) as cost counts ($want)"; sed 's/^/# /' "$tmp/err" "$tmp/cost"; }
@@ -108,6 +108,12 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 		# the stem and classifier alone (none,none,none,none) reach ~40%
 		[ -n "$acc" ] && [ "$acc" -ge 60 ] && pass "train: 3 epochs reach $acc% test accuracy" \
 			|| { fail "train: 3 epochs reach 60% test accuracy"; sed 's/^/# /' "$tmp/out"; }
+		# the space names its parameters in build_net: it exports
+		expect_ok "export: the space's network to ONNX and C, checked against the engine" \
+			'checked +against the engine' sh -c "'$DCANAS' export --weights \
+			'$tmp/trained/weights.dcaw' --format onnx --out '$tmp/chain.onnx' &&
+			'$DCANAS' export --weights '$tmp/trained/weights.dcaw' --format c \
+			--out '$tmp/chain.c'"
 	else
 		fail "train runs"; sed 's/^/# /' "$tmp/out" "$tmp/err"
 	fi
