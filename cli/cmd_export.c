@@ -29,7 +29,8 @@ static void usage(FILE *f)
 "input normalisation it was trained with as its first step: it takes one\n"
 "image as floats in [0, 1], channels first.\n\n"
 "  --weights FILE     a trained network (dcanas train --run-dir DIR writes\n"
-"                     DIR/weights.dcaw); it names its space, arch and shape\n"
+"                     DIR/weights.dcaw); it names its space, arch and shape.\n"
+"                     A run's DIR/checkpoint.dcaw works too, with --data\n"
 "  --format onnx      an ONNX model (opset 13): input \"image\" [N,C,H,W],\n"
 "                     output \"logits\" [N,classes]\n"
 "  --format c         C99 source, no dependencies: PATH (NAME.c) and NAME.h\n"
@@ -132,6 +133,13 @@ static int read_meta(const char *meta, const char *path, export_args *a,
 	size_t i;
 	int have_norm = 0;
 
+	if (j && json_is_string(json_object_get(j, "config"))) {
+		/* a checkpoint: the run's settings are its "config" */
+		json_t *cfg = json_loads(json_string_value(json_object_get(j, "config")),
+					 0, NULL);
+		json_decref(j);
+		j = cfg;
+	}
 	*doc = j;
 	if (!j)
 		return 0;
@@ -400,7 +408,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (!have_norm) {
 		dca_error_set(&err, DCA_ERR_INVALID, "%s does not hold the input "
-			      "normalisation it was trained with (weights from an older "
+			      "normalisation it was trained with (a checkpoint, or weights from an older "
 			      "dcanas); give --data KIND:PATH, the data it was trained on",
 			      a.weights);
 		goto fail;

@@ -224,12 +224,15 @@ int dca_net_zero(dca_net *net, int x, int cout, int stride)
 		       (op.w + stride - 1) / stride);
 }
 
-/* a copy of the text in the net's string pool, or NULL */
+/* a copy of the text in the net's string pool, or NULL (also when the net
+ * has no op to attach it to) */
 static const char *pool_vprintf(dca_net *net, const char *fmt, va_list ap)
 {
 	char buf[256];
 	char *s;
 
+	if (net->n_ops == 0)
+		return NULL;
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	if (grow((void **)&net->labels, &net->cap_labels, net->n_labels + 1,
 		 sizeof *net->labels) || !(s = strdup(buf)))
@@ -243,15 +246,12 @@ int dca_net_label_last(dca_net *net, const char *fmt, ...)
 	va_list ap;
 	const char *s;
 
-	if (net->n_ops == 0)
-		return -1;
 	va_start(ap, fmt);
 	s = pool_vprintf(net, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return -1;
-	net->ops[net->n_ops - 1].label = s;
-	return 0;
+	if (s)
+		net->ops[net->n_ops - 1].label = s;
+	return s ? 0 : -1;
 }
 
 int dca_net_param_last(dca_net *net, const char *fmt, ...)
@@ -259,15 +259,12 @@ int dca_net_param_last(dca_net *net, const char *fmt, ...)
 	va_list ap;
 	const char *s;
 
-	if (net->n_ops == 0)
-		return -1;
 	va_start(ap, fmt);
 	s = pool_vprintf(net, fmt, ap);
 	va_end(ap);
-	if (!s)
-		return -1;
-	net->binds[net->n_ops - 1].param = s;
-	return 0;
+	if (s)
+		net->binds[net->n_ops - 1].param = s;
+	return s ? 0 : -1;
 }
 
 double dca_op_params(const dca_op_desc *op)

@@ -70,59 +70,51 @@ START_TEST(peak_memory_by_hand)
 }
 END_TEST
 
+/* tensor t's lifetime in plan p: from the op that writes it to its last
+ * reader (-1: the input, before the first op; n_ops: the output); 0 when
+ * the plan never stores it */
+static int alive(const dca_net *net, const dca_net_plan *p, int t, long *s, long *e)
+{
+	size_t k;
+	int j;
+
+	if (p->offset[t] < 0)
+		return 0;
+	*s = *e = -1;
+	for (k = 0; k < net->n_ops; k++) {
+		if (p->writes[k] == t)
+			*s = *e = (long)k;
+		for (j = 0; j < net->ops[k].n_in && p->writes[k] >= 0; j++)
+			if (net->ops[k].in[j] == t)
+				*e = (long)k;
+	}
+	if (t == net->output)
+		*e = (long)net->n_ops;
+	return 1;
+}
+
 /* the deployed schedule: a BN after a conv runs inside it (no tensor of
  * its own), and the arena never puts two tensors alive together in the
  * same bytes, and holds at least what is alive at once */
 static void check_plan(const dca_net *net)
 {
 	dca_net_plan p;
-	size_t i, a, b;
+	size_t i;
+	int a, b;
+	long sa, ea, sb, eb;
 	double load, most = 0;
 
 	ck_assert_int_eq(dca_net_plan_make(net, &p), 0);
 	for (i = 0; i < net->n_ops; i++) {
-		/* alive during op i: written at or before i, read at or after */
 		load = 0;
-		for (a = 0; a < net->n_tensors; a++) {
-			long s = -2, e = -2;
-			size_t k;
-			int j;
-			if (p.offset[a] < 0)
+		for (a = 0; a < (int)net->n_tensors; a++) {
+			if (!alive(net, &p, a, &sa, &ea) || sa > (long)i || (long)i > ea)
 				continue;
-			if ((int)a == net->input)
-				s = e = -1;
-			for (k = 0; k < net->n_ops; k++) {
-				if (p.writes[k] == (int)a)
-					s = e = (long)k;
-				for (j = 0; j < net->ops[k].n_in && p.writes[k] >= 0; j++)
-					if (net->ops[k].in[j] == (int)a)
-						e = (long)k;
-			}
-			if ((int)a == net->output)
-				e = (long)net->n_ops;
-			if (s <= (long)i && (long)i <= e) {
-				load += dca_tensor_bytes(net, (int)a);
-				for (b = 0; b < a; b++) {
-					/* b alive at i too: no shared bytes */
-					long sb = -2, eb = -2;
-					if (p.offset[b] < 0)
-						continue;
-					if ((int)b == net->input)
-						sb = eb = -1;
-					for (k = 0; k < net->n_ops; k++) {
-						if (p.writes[k] == (int)b)
-							sb = eb = (long)k;
-						for (j = 0; j < net->ops[k].n_in && p.writes[k] >= 0; j++)
-							if (net->ops[k].in[j] == (int)b)
-								eb = (long)k;
-					}
-					if ((int)b == net->output)
-						eb = (long)net->n_ops;
-					if (sb <= (long)i && (long)i <= eb)
-						ck_assert(p.offset[a] + dca_tensor_bytes(net, (int)a) <= p.offset[b] ||
-							  p.offset[b] + dca_tensor_bytes(net, (int)b) <= p.offset[a]);
-				}
-			}
+			load += dca_tensor_bytes(net, a);
+			for (b = 0; b < a; b++)
+				if (alive(net, &p, b, &sb, &eb) && sb <= (long)i && (long)i <= eb)
+					ck_assert(p.offset[a] + dca_tensor_bytes(net, a) <= p.offset[b] ||
+						  p.offset[b] + dca_tensor_bytes(net, b) <= p.offset[a]);
 		}
 		if (load > most)
 			most = load;

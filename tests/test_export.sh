@@ -144,6 +144,13 @@ expect_err "int8 needs the C format" "--int8 writes C only" \
 expect_err "int8 needs calibration data" "--int8 needs --data" \
 	"$D" export --weights "$tmp/nb/weights.dcaw" --int8 --format c --out "$tmp/x.c"
 
+# --- a run's checkpoint exports too, with the data for its normalisation ---
+expect_err "a checkpoint without --data asks for it" "give --data" \
+	"$D" export --weights "$tmp/nb/checkpoint.dcaw" --format onnx --out "$tmp/ck.onnx"
+expect_ok "a checkpoint with --data exports" 'checked +against the engine' \
+	"$D" export --weights "$tmp/nb/checkpoint.dcaw" --data "cifar10:$data" \
+	--format onnx --out "$tmp/ck.onnx"
+
 # --- bad inputs ---
 W="$tmp/nb/weights.dcaw"
 expect_err "another architecture's weights are refused, naming both" 'weights are of .*not' \

@@ -259,7 +259,8 @@ int dca_export_bind(const dca_net *net, const dca_weights_file *w, int check_all
 	}
 	x->weight_bytes += 2 * (size_t)net->tensors[net->input].c * sizeof(float);
 	for (k = 0; check_all && k < (size_t)w->count; k++)
-		if (!b.used[k]) {
+		/* a checkpoint's optimizer state is not the network's */
+		if (!b.used[k] && strncmp(w->arrays[k].name, "momentum/", 9)) {
 			dca_error_set(err, DCA_ERR_INVALID, "weights array '%s' is not "
 				      "part of this network: the weights are of "
 				      "another architecture", w->arrays[k].name);

@@ -27,7 +27,8 @@ typedef struct dca_export_net dca_export_net;
 /* Bind net's ops to the arrays of w. Every op that has parameters must find
  * them, with the shapes the op implies; with check_all, every array of w
  * must be used by some op (a weights file of another architecture is
- * refused, naming the first array that does not fit). mean/std: the
+ * refused, naming the first array that does not fit), but a checkpoint's
+ * optimizer state ("momentum/..."). mean/std: the
  * per-channel input normalisation (net's input channels, at most 4). The
  * result keeps pointers into net, which must outlive it. */
 int dca_export_bind(const dca_net *net, const dca_weights_file *w, int check_all,
