@@ -248,8 +248,8 @@ static void image_f32(const dca_dataset *d, int i, float *out)
 		out[k] = p[k] / d->max_value;
 }
 
-/* top-1 accuracy (percent) of x on the first n images of d */
-static int accuracy(const dca_export_net *x, const dca_dataset *d, int n,
+/* top-1 accuracy (percent) of x (classes logits) on the first n images of d */
+static int accuracy(const dca_export_net *x, const dca_dataset *d, int n, int classes,
 		    float *img, float *logits, float *acc, dca_error *err)
 {
 	int i, j, best, correct = 0;
@@ -258,7 +258,7 @@ static int accuracy(const dca_export_net *x, const dca_dataset *d, int n,
 		image_f32(d, i, img);
 		if (dca_export_run(x, img, logits, err))
 			return -1;
-		for (best = 0, j = 1; j < d->classes; j++)
+		for (best = 0, j = 1; j < classes; j++)
 			if (logits[j] > logits[best])
 				best = j;
 		correct += best == d->labels[i];
@@ -276,8 +276,7 @@ static int quantize(dca_export_net *x, const dca_dataset *train, const dca_datas
 {
 	size_t per = (size_t)train->c * train->h * train->w;
 	float *cal, *img = malloc(per * sizeof *img);
-	float *logits = malloc((size_t)(test->classes > train->classes ? test->classes :
-					 train->classes) * sizeof *logits);
+	float *logits = malloc((size_t)train->classes * sizeof *logits);
 	int i, rc = -1;
 
 	if (n_cal > train->n)
@@ -295,9 +294,9 @@ static int quantize(dca_export_net *x, const dca_dataset *train, const dca_datas
 		n_test, n_cal);
 	for (i = 0; i < n_cal; i++)
 		image_f32(train, (int)((long)i * train->n / n_cal), cal + (size_t)i * per);
-	if (accuracy(x, test, n_test, img, logits, acc_f, err) ||
+	if (accuracy(x, test, n_test, train->classes, img, logits, acc_f, err) ||
 	    dca_export_quantize(x, cal, n_cal, err) ||
-	    accuracy(x, test, n_test, img, logits, acc_q, err))
+	    accuracy(x, test, n_test, train->classes, img, logits, acc_q, err))
 		goto out;
 	rc = 0;
 out:
@@ -385,8 +384,10 @@ int cmd_export(int argc, char **argv)
 		goto fail;
 	}
 	if (a.data) {
+		/* CIFAR-100's coarse or fine classes, as trained */
+		const char *labels = json_string_value(json_object_get(meta, "labels"));
 		dca_augment aug;
-		if (cli_load_data(a.data, &train, &test, &aug))
+		if (cli_load_data(a.data, labels, &train, &test, &aug))
 			goto out;
 		data_loaded = 1;
 		if (!have_norm) {
@@ -398,11 +399,13 @@ int cmd_export(int argc, char **argv)
 			memcpy(std, aug.std, sizeof std);
 			have_norm = 1;
 		} else if (train.c != a.shape.in_c || train.h != a.shape.in_h ||
-			   train.w != a.shape.in_w) {
+			   train.w != a.shape.in_w || (a.shape.classes &&
+			   (train.classes != a.shape.classes || test.classes > a.shape.classes))) {
 			dca_error_set(&err, DCA_ERR_INVALID, "--data %s has %dx%dx%d "
-				      "images; the network was trained on %dx%dx%d",
-				      a.data, train.c, train.h, train.w, a.shape.in_c,
-				      a.shape.in_h, a.shape.in_w);
+				      "images of %d classes; the network was trained on "
+				      "%dx%dx%d images of %d", a.data, train.c, train.h,
+				      train.w, train.classes, a.shape.in_c, a.shape.in_h,
+				      a.shape.in_w, a.shape.classes);
 			goto fail;
 		}
 	}

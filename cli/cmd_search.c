@@ -32,7 +32,9 @@ static void usage(FILE *f)
 "  --space NAME        nb201 or darts        --width C --cells N (deployed net)\n"
 "  --search-width C --search-cells N         the supernet's (search proxy)\n"
 "  --optimizer NAME    dcanas, darts or random\n"
-"  --data KIND:PATH    cifar10:DIR, fashion-mnist:DIR, mnist:DIR, digits8x8:DIR\n"
+"  --data KIND:PATH    cifar10:DIR, cifar100:DIR, fashion-mnist:DIR, mnist:DIR,\n"
+"                      digits8x8:DIR\n"
+"  --labels coarse     CIFAR-100's 20 superclasses (fine: its 100 classes)\n"
 "  --per-class N       search on the first N training images of each class\n"
 "  --device NAME       for latency and energy budgets (see `dcanas devices`)\n"
 "  --budget NAME=MAX   e.g. params=2M, flops=100M, latency=20ms (repeatable;\n"
@@ -71,6 +73,7 @@ static const struct setting {
 	{ "lambda-lr", "optimizer.lambda_lr" }, { "seed", "optimizer.seed" },
 	{ "time-limit", "optimizer.time_limit" }, { "select", "optimizer.select" },
 	{ "select-k", "optimizer.select_k" }, { "per-class", "data.per_class" },
+	{ "labels", "data.labels" },
 	{ "device", "device" },
 	{ "data", NULL },      /* KIND:PATH */
 	{ "budget", NULL },    /* NAME=MAX */

@@ -13,6 +13,7 @@
 
 typedef struct train_args {
 	const char *space, *arch, *data, *run_dir, *weights, *arch_json, *logits;
+	const char *labels;      /* --labels: CIFAR-100's fine or coarse classes */
 	json_t *from_search;    /* the --arch-json document (owns space, arch) */
 	dca_net_shape shape;
 	dca_train_opts opts;
@@ -25,7 +26,8 @@ static void usage(FILE *f, int eval)
 		fprintf(f,
 "Usage: dcanas eval --space NAME --arch ARCH --data KIND:PATH --weights FILE\n"
 "Measure a trained network's accuracy on the test split of the data.\n"
-"Shape options (--width, --cells, --auxiliary) must match the training run.\n"
+"Shape options (--width, --cells, --auxiliary) and --labels must match the\n"
+"training run.\n"
 "  --logits FILE   also write one line per test image: its label, then its\n"
 "                  logits (\"-\": standard output)\n");
 		return;
@@ -33,11 +35,12 @@ static void usage(FILE *f, int eval)
 	fprintf(f,
 "Usage: dcanas train --space NAME --arch ARCH --data KIND:PATH [OPTIONS]\n"
 "Train the evaluation network of ARCH from scratch and report its test\n"
-"accuracy. KIND is cifar10, fashion-mnist, mnist or digits8x8.\n\n"
+"accuracy. KIND is cifar10, cifar100, fashion-mnist, mnist or digits8x8.\n\n"
 "  --space NAME        nb201 or darts (see `dcanas plugins`)\n"
 "  --arch TEXT         arch string or DARTS Genotype(...); --genotype too\n"
 "  --arch-json FILE    a search's arch.json: its space, arch, width and cells\n"
 "  --data KIND:PATH    e.g. cifar10:DIR, fashion-mnist:/usr/share/datasets/fashion-mnist\n"
+"  --labels coarse     CIFAR-100's 20 superclasses (fine: its 100 classes)\n"
 "  --epochs N          (10)      --batch-size N (64)    --lr X (0.025)\n"
 "  --weight-decay X    (3e-4)    --grad-clip X (5)      --seed N (1)\n"
 "  --width C --cells N --auxiliary      network shape (space defaults)\n"
@@ -70,6 +73,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		{ "arch-json", required_argument, 0, 'J' },
 		{ "test-every", required_argument, 0, 'T' },
 		{ "logits", required_argument, 0, 'G' },
+		{ "labels", required_argument, 0, 'B' },
 		{ 0, 0, 0, 0 }
 	};
 	int o;
@@ -119,6 +123,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		case 'J': a->arch_json = optarg; break;
 		case 'T': a->opts.test_every = (int)v; break;
 		case 'G': a->logits = optarg; break;
+		case 'B': a->labels = optarg; break;
 		case 'h': usage(stdout, eval); return 0;
 		default: usage(stderr, eval); return 2;
 		}
@@ -201,7 +206,7 @@ static int run(int argc, char **argv, int eval)
 			      "trainable networks", space->name);
 		goto fail;
 	}
-	if (cli_load_data(a.data, &train, &test, &aug) != 0)
+	if (cli_load_data(a.data, a.labels, &train, &test, &aug) != 0)
 		goto out;
 	if (a.per_class > 0) {
 		if (dca_dataset_subset(&train, a.per_class, &sub, &err))
@@ -251,6 +256,8 @@ static int run(int argc, char **argv, int eval)
 			(double)a.opts.weight_decay, "seed", (json_int_t)a.opts.seed,
 			"drop_path", (double)a.opts.drop_path, "cutout", a.opts.aug.cutout,
 			"per_class", a.per_class);
+		if (a.labels)
+			json_object_set_new(j, "labels", json_string(a.labels));
 		if (a.run_dir) {
 			/* the data's fingerprint, for a run directory only (what
 			 * a resume compares): the data may be found elsewhere */

@@ -154,7 +154,7 @@ static const char *const optimizer_keys[] = { "name", "epochs", "batch_size",
 	"warmup_epochs", "bottleneck_k", "lr", "arch_lr", "lambda_lr", "seed",
 	"time_limit", "candidate_epochs", "select", "select_k", NULL };
 static const char *const data_keys[] = { "dataset", "path", "val_fraction",
-	"per_class", NULL };
+	"per_class", "labels", NULL };
 /* max_value and unit: what dca_experiment_to_json adds for readers (a
  * resolved config.json is read back on --resume); max rules */
 static const char *const budget_keys[] = { "name", "max", "max_value", "unit", NULL };
@@ -619,6 +619,27 @@ static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 		return rc;
 	if (dca_dataset_kind_shape(e->dataset, NULL, NULL, NULL, NULL, &lerr))
 		return fail(c, "data.dataset", "%s", lerr.msg);
+	{
+		/* "labels": CIFAR-100's fine (100) or coarse (20) classes; the
+		 * coarse ones are the kind cifar100-coarse */
+		char labels[16] = "";
+		if ((rc = get_string(c, v, "data", "labels", labels, sizeof labels, 0)))
+			return rc;
+		if (labels[0] && strcmp(labels, "fine") && strcmp(labels, "coarse"))
+			return fail(c, "data.labels", "must be \"fine\" or \"coarse\", "
+				    "not \"%s\"", labels);
+		if (!strcmp(labels, "coarse") && strcmp(e->dataset, "cifar100") &&
+		    strcmp(e->dataset, "cifar100-coarse"))
+			return fail(c, "data.labels", "\"coarse\" (the 20 superclasses) is "
+				    "CIFAR-100's; the dataset is %s", e->dataset);
+		if (!strcmp(labels, "fine") && strcmp(e->dataset, "cifar100") == 0)
+			;       /* the default */
+		else if (!strcmp(labels, "fine"))
+			return fail(c, "data.labels", "\"fine\" is CIFAR-100's; the "
+				    "dataset is %s", e->dataset);
+		if (!strcmp(labels, "coarse"))
+			snprintf(e->dataset, sizeof e->dataset, "cifar100-coarse");
+	}
 	return 0;
 }
 

@@ -34,6 +34,16 @@ expect_err "train: --epochs nan" "--epochs: .*got 'nan'" \
 	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --epochs nan
 expect_err "train: --lr inf" "--lr: .*got 'inf'" \
 	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --lr inf
+expect_err "train: --labels coarse on data other than CIFAR-100" "--labels coarse is for CIFAR-100" \
+	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --labels coarse
+expect_err "train: --labels other than fine or coarse" "--labels must be fine or coarse, not 'medium'" \
+	"$DCANAS" train --space nb201 --arch "$A3" --data cifar100:/nonexistent --labels medium
+printf '{"space": {"name": "nb201"}, "data": {"dataset": "cifar10", "path": "/x", "labels": "coarse"},\n "constraints": []}\n' >"$tmp/labels.json"
+expect_err "experiment: data.labels coarse on CIFAR-10" 'data.labels.*CIFAR-100.s; the dataset is cifar10' \
+	"$DCANAS" check-config "$tmp/labels.json"
+sed 's/"cifar10"/"cifar100"/' "$tmp/labels.json" >"$tmp/labels100.json"
+expect_ok "experiment: data.labels coarse makes the dataset cifar100-coarse" '"cifar100-coarse"' \
+	"$DCANAS" check-config "$tmp/labels100.json"
 expect_err "train: --batch-size past the limit" "--batch-size: .*from 1 to 65536" \
 	"$DCANAS" train --space nb201 --arch "$A3" --data digits8x8:/nonexistent --batch-size 2147483647
 expect_err "train: --threads past the limit" "--threads: .*from 0 to 4096" \

@@ -318,6 +318,72 @@ START_TEST(cifar_bad_files)
 }
 END_TEST
 
+/* A generated CIFAR-100 file (record = coarse label, fine label, 3072
+ * pixels) read with its fine and with its coarse labels, by kind and
+ * through the loader of --data; a coarse label out of range is refused. */
+START_TEST(cifar100_fine_and_coarse)
+{
+	enum { N = 60, REC = 3074 };
+	unsigned char *raw = malloc((size_t)N * REC);
+	char dir[512], path[600];
+	dca_dataset tr, te;
+	dca_augment aug;
+	dca_error err = { 0 };
+	int i;
+
+	for (i = 0; i < N; i++) {
+		raw[(size_t)i * REC] = (unsigned char)(i % 20);
+		raw[(size_t)i * REC + 1] = (unsigned char)(i % 20 * 5 + i % 5);
+		memset(raw + (size_t)i * REC + 2, i, 3072);
+	}
+	tmp_path("c100", dir, sizeof dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof path, "%s/train.bin", dir);
+	write_file(path, raw, (size_t)N * REC, 0);
+	snprintf(path, sizeof path, "%s/test.bin.gz", dir);
+	write_file(path, raw, (size_t)40 * REC, 1);
+
+	ck_assert_msg(dca_dataset_load("cifar100", dir, &tr, &te, &aug, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(tr.classes, 100);
+	ck_assert_int_eq(tr.n, N);
+	ck_assert_int_eq(te.n, 40);
+	ck_assert_int_eq(tr.labels[7], 7 * 5 + 2);
+	ck_assert_int_eq(tr.images[7 * 3072 + 100], 7);
+	ck_assert_str_eq(tr.name, "cifar100");
+	dca_dataset_free(&tr);
+	dca_dataset_free(&te);
+
+	ck_assert_msg(dca_dataset_load("cifar100-coarse", dir, &tr, &te, &aug, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(tr.classes, 20);
+	ck_assert_int_eq(tr.labels[7], 7);
+	ck_assert_int_eq(tr.labels[27], 7);
+	ck_assert_int_eq(te.labels[39], 19);
+	ck_assert_int_eq(tr.images[27 * 3072], 27);
+	ck_assert_str_eq(tr.name, "cifar100-coarse");
+	{
+		int c, h, w, k;
+		ck_assert_int_eq(dca_dataset_kind_shape("cifar100-coarse", &c, &h, &w, &k, &err), 0);
+		ck_assert_int_eq(k, 20);
+	}
+	dca_dataset_free(&tr);
+	dca_dataset_free(&te);
+
+	/* record 3's coarse label 25: not a superclass */
+	raw[3 * REC] = 25;
+	snprintf(path, sizeof path, "%s/train.bin", dir);
+	write_file(path, raw, (size_t)N * REC, 0);
+	ck_assert_int_ne(dca_dataset_load("cifar100-coarse", dir, &tr, &te, &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "record 3") && strstr(err.msg, "coarse label 25") &&
+		      strstr(err.msg, "train.bin"), "%s", err.msg);
+	dca_error_clear(&err);
+	/* the fine reading refuses it too: the record is malformed either way */
+	ck_assert_int_ne(dca_dataset_load("cifar100", dir, &tr, &te, &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "coarse label 25"), "%s", err.msg);
+	free(raw);
+}
+END_TEST
+
 START_TEST(digits)
 {
 	dca_dataset d;
@@ -1040,6 +1106,7 @@ int main(void)
 	tcase_set_timeout(ld, 300);
 	tcase_add_test(sp, split_fraction);
 	tcase_add_test(rd, pair_checks);
+	tcase_add_test(rd, cifar100_fine_and_coarse);
 	tcase_add_test(sp, split_count);
 	tcase_add_test(sp, split_seeded);
 	tcase_add_test(ld, loader_cutout);

@@ -46,7 +46,7 @@ static int cifar_read_file(dca_dataset *d, int *cap, const char *path,
 			   int cifar100, dca_error *err)
 {
 	const int rec = cifar100 ? CIFAR_PIXELS + 2 : CIFAR_PIXELS + 1;
-	const int classes = cifar100 ? 100 : 10;
+	const int classes = cifar100 == DCA_CIFAR100_COARSE ? 20 : cifar100 ? 100 : 10;
 	unsigned char buf[CIFAR_PIXELS + 2];
 	long offset = 0, index = 0;
 	int got, errnum, rc = 0;
@@ -82,7 +82,16 @@ static int cifar_read_file(dca_dataset *d, int *cap, const char *path,
 			break;
 		}
 		{
-			int label = cifar100 ? buf[1] : buf[0];
+			/* CIFAR-100 records hold the coarse label, then the fine */
+			int label = cifar100 == DCA_CIFAR100_FINE ? buf[1] : buf[0];
+			if (cifar100 && (buf[0] >= 20 || buf[1] >= 100)) {
+				rc = dca_error_set(err, DCA_ERR_IO,
+						   "%s: malformed: record %ld at byte offset %ld has "
+						   "coarse label %d and fine label %d, expected 0..19 "
+						   "and 0..99 (is this a CIFAR-100 file?)",
+						   path, index, offset, buf[0], buf[1]);
+				break;
+			}
 			if (label >= classes) {
 				rc = dca_error_set(err, DCA_ERR_IO,
 						   "%s: malformed: record %ld at byte offset %ld has "
@@ -130,9 +139,10 @@ int dca_cifar_load(dca_dataset *d, const char *const *files, int n_files,
 	d->c = 3;
 	d->h = 32;
 	d->w = 32;
-	d->classes = cifar100 ? 100 : 10;
+	d->classes = cifar100 == DCA_CIFAR100_COARSE ? 20 : cifar100 ? 100 : 10;
 	d->max_value = 255.0f;
-	snprintf(d->name, sizeof d->name, "%s", cifar100 ? "cifar100" : "cifar10");
+	snprintf(d->name, sizeof d->name, "%s", cifar100 == DCA_CIFAR100_COARSE ?
+		 "cifar100-coarse" : cifar100 ? "cifar100" : "cifar10");
 	return 0;
 }
 

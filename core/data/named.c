@@ -15,6 +15,7 @@ static const struct kind {
 } kinds[] = {
 	{ "cifar10", 3, 32, 32, 10 },
 	{ "cifar100", 3, 32, 32, 100 },
+	{ "cifar100-coarse", 3, 32, 32, 20 },   /* the same files, 20 superclasses */
 	{ "mnist", 1, 28, 28, 10 },
 	{ "fashion-mnist", 1, 28, 28, 10 },
 	{ "digits8x8", 1, 8, 8, 10 },
@@ -38,8 +39,8 @@ int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
 			return 0;
 		}
 	return dca_error_set(err, DCA_ERR_INVALID, "unknown dataset kind '%s'; "
-			     "known: cifar10, cifar100, mnist, fashion-mnist, "
-			     "digits8x8", kind);
+			     "known: cifar10, cifar100, cifar100-coarse, mnist, "
+			     "fashion-mnist, digits8x8", kind);
 }
 
 /* path/name, or path/name.gz when only that exists */
@@ -96,14 +97,15 @@ int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
 			rc = dca_cifar10_load_dir(test, path, 0, err);
 		aug->crop_pad = 4;
 		aug->flip = 1;
-	} else if (strcmp(kind, "cifar100") == 0) {
+	} else if (strcmp(kind, "cifar100") == 0 || strcmp(kind, "cifar100-coarse") == 0) {
 		const char *f[1] = { a };
+		int labels = kind[8] ? DCA_CIFAR100_COARSE : DCA_CIFAR100_FINE;
 
 		pick(a, sizeof a, path, "train.bin");
-		rc = dca_cifar_load(train, f, 1, 1, err);
+		rc = dca_cifar_load(train, f, 1, labels, err);
 		pick(a, sizeof a, path, "test.bin");
 		if (!rc)
-			rc = dca_cifar_load(test, f, 1, 1, err);
+			rc = dca_cifar_load(test, f, 1, labels, err);
 		aug->crop_pad = 4;
 		aug->flip = 1;
 	} else if (strcmp(kind, "fashion-mnist") == 0 || strcmp(kind, "mnist") == 0) {

@@ -25,8 +25,11 @@ typedef struct dca_dataset {
 
 void dca_dataset_free(dca_dataset *d);
 
-/* CIFAR-10/100 binary batches (gzip or not). files: paths; for CIFAR-100
- * use fine labels (record = coarse, fine, 3072 pixels). */
+/* CIFAR-10/100 binary batches (gzip or not). files: paths; cifar100:
+ * DCA_CIFAR10 (record = label, 3072 pixels), DCA_CIFAR100_FINE (record =
+ * coarse label, fine label, 3072 pixels; the 100 fine classes) or
+ * DCA_CIFAR100_COARSE (the same records; the 20 superclasses). */
+enum { DCA_CIFAR10 = 0, DCA_CIFAR100_FINE = 1, DCA_CIFAR100_COARSE = 2 };
 int dca_cifar_load(dca_dataset *d, const char *const *files, int n_files,
 		   int cifar100, dca_error *err);
 /* The standard files of a CIFAR-10 folder (data_batch_1..5 or test_batch,
@@ -37,7 +40,8 @@ int dca_idx_load(dca_dataset *d, const char *images_path, const char *labels_pat
 		 dca_error *err);
 
 /* Train and test sets of a dataset by kind: cifar10 (a CIFAR-10 binary
- * folder), cifar100 (train.bin, test.bin), fashion-mnist and mnist (IDX
+ * folder), cifar100 (train.bin, test.bin: the 100 fine classes),
+ * cifar100-coarse (the same files: the 20 superclasses), fashion-mnist and mnist (IDX
  * files, gzip or not), digits8x8 (its IDX files; a fixed 20% held out as
  * test). aug receives the standard augmentation of the kind (crop + flip
  * for CIFAR) and the training set's normalisation. */
