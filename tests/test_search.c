@@ -968,6 +968,19 @@ START_TEST(test_search_cifar_not_parameter_free)
 		      "a cell without convolutions: %s", a);
 	ck_assert_int_eq(json_integer_value(json_object_get(
 		json_object_get(arch, "selection"), "scored")), 12);
+	/* the report's headline is the benchmark's figure on the data set
+	 * searched, and raspi4's table was measured on this very network */
+	{
+		json_t *h = json_object_get(arch, "headline");
+		json_t *acc = json_object_get(json_object_get(json_object_get(arch,
+			"benchmark"), "nb201_test_acc_200ep"), "cifar10");
+		ck_assert_ptr_nonnull(h);
+		ck_assert_str_eq(json_string_value(json_object_get(h, "dataset")), "cifar10");
+		ck_assert_double_eq(json_number_value(json_object_get(h, "value")),
+				    json_number_value(acc));
+		ck_assert(json_is_true(json_object_get(json_object_get(arch, "device_table"),
+						       "matches_searched_network")));
+	}
 	json_decref(arch);
 	free(run);
 }
@@ -1000,6 +1013,11 @@ START_TEST(test_search_time_limit_plan)
 	ck_assert_msg(json_number_value(json_object_get(arch, "search_seconds")) < 4 + 20,
 		      "a 4 s search took %g s",
 		      json_number_value(json_object_get(arch, "search_seconds")));
+	/* digits8x8: no benchmark figure for it, and fpga's table was
+	 * measured on CIFAR-10 networks, which the report says */
+	ck_assert_ptr_null(json_object_get(arch, "headline"));
+	ck_assert(json_is_false(json_object_get(json_object_get(arch, "device_table"),
+						"matches_searched_network")));
 	snprintf(path, sizeof path, "%s/log.jsonl", run);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
 	while (fgets(line, sizeof line, f)) {

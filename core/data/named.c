@@ -43,6 +43,13 @@ int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
 			     "fashion-mnist, digits8x8", kind);
 }
 
+const char *dca_dataset_benchmark_name(const char *kind)
+{
+	if (!strcmp(kind, "cifar10") || !strcmp(kind, "cifar100"))
+		return kind;
+	return NULL;
+}
+
 /* path/name, or path/name.gz when only that exists */
 static void pick(char *buf, size_t n, const char *dir, const char *name)
 {

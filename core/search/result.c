@@ -36,8 +36,58 @@ static void draw(dca_search *s, const dca_arch *arch, json_t *report)
 	free(path);
 }
 
+/* The benchmark's figure on the data set searched, when the space's
+ * report has one (a number under the data set's benchmark name in one of
+ * its objects, e.g. nb201_test_acc_200ep.cifar100): report["headline"]. */
+static void headline(const dca_search *s, json_t *report, json_t *bench)
+{
+	const char *name = dca_dataset_benchmark_name(s->exp.dataset), *k;
+	json_t *v, *acc;
+
+	json_object_foreach(bench, k, v) {
+		if (name && json_is_object(v) && json_is_number(acc = json_object_get(v, name))) {
+			json_object_set_new(report, "headline", json_pack("{s:s, s:s, s:O}",
+				"dataset", name, "figure", k, "value", acc));
+			return;
+		}
+	}
+}
+
+/* Whether the device's whole-network latency table was measured on the
+ * network this search deploys (data set, input, classes, width, cells):
+ * report["device_table"], with a note on the terminal when it was not. */
+static void device_table(const dca_search *s, json_t *report)
+{
+	const dca_network_table *t;
+	const dca_net_shape *sh = &s->exp.shape;
+	const char *name = dca_dataset_benchmark_name(s->exp.dataset);
+	dca_error lerr = { 0 };
+	int same;
+
+	if (dca_device_network_table(s->dev, s->space->name, "latency", &t, &lerr))
+		return;
+	same = (!t->dataset || !strcmp(t->dataset, name ? name : s->exp.dataset)) &&
+	       (!t->input[0] || (t->input[0] == sh->in_c && t->input[1] == sh->in_h &&
+				 t->input[2] == sh->in_w)) &&
+	       (!t->classes || t->classes == sh->classes) &&
+	       (!t->width || t->width == sh->width) && (!t->cells || t->cells == sh->cells);
+	json_object_set_new(report, "device_table", json_pack("{s:s?, s:[i,i,i], s:i, "
+		"s:i, s:i, s:b}", "dataset", t->dataset, "input", t->input[0], t->input[1],
+		t->input[2], "classes", t->classes, "width", t->width, "cells", t->cells,
+		"matches_searched_network", same));
+	if (!same && s->opts.progress)
+		fprintf(s->opts.progress, "  note: %s's latency table was measured on "
+			"%s networks (input %dx%dx%d, %d classes, width %d, %d cells); "
+			"this one is for %s (%dx%dx%d, %d classes, width %d, %d cells): "
+			"its latency is the table's for the same architecture\n",
+			s->dev->name, t->dataset ? t->dataset : "other", t->input[0],
+			t->input[1], t->input[2], t->classes, t->width, t->cells,
+			s->exp.dataset, sh->in_c, sh->in_h, sh->in_w, sh->classes,
+			sh->width, sh->cells);
+}
+
 static void print_summary(dca_search *s, const char *text, const double *costs,
-			  int n_repairs)
+			  int n_repairs, json_t *report)
 {
 	FILE *f = s->opts.progress;
 	char b1[48], b2[48];
@@ -56,6 +106,15 @@ static void print_summary(dca_search *s, const char *text, const double *costs,
 	if (n_repairs)
 		fprintf(f, "  repaired with %d change%s (see arch.json)\n", n_repairs,
 			n_repairs > 1 ? "s" : "");
+	{
+		json_t *h = json_object_get(report, "headline");
+		if (h)
+			fprintf(f, "  %s on %s: %.2f (the benchmark's figure, for the "
+				"report only; the search never reads it)\n",
+				json_string_value(json_object_get(h, "figure")),
+				json_string_value(json_object_get(h, "dataset")),
+				json_number_value(json_object_get(h, "value")));
+	}
 }
 
 int dcap_search_finish(dca_search *s, dca_error *err)
@@ -143,14 +202,16 @@ int dcap_search_finish(dca_search *s, dca_error *err)
 			json_object_set_new(report, "device_latency_ms", json_real(v));
 		json_object_set_new(report, "device", json_string(s->dev->name));
 		dca_net_free(&net);
+		device_table(s, report);
 	}
 	if (sp->arch_report) {
 		dca_error lerr = { 0 };
 		json_t *bench = json_object();
 
-		if (sp->arch_report(arch, bench, &lerr) == 0)
+		if (sp->arch_report(arch, bench, &lerr) == 0) {
+			headline(s, report, bench);
 			json_object_set_new(report, "benchmark", bench);
-		else {
+		} else {
 			json_decref(bench);
 			json_object_set_new(report, "benchmark_error", json_string(lerr.msg));
 		}
@@ -163,7 +224,8 @@ int dcap_search_finish(dca_search *s, dca_error *err)
 			goto out;
 		}
 	}
-	print_summary(s, text, costs, (int)json_array_size(json_object_get(report, "repaired")));
+	print_summary(s, text, costs, (int)json_array_size(json_object_get(report, "repaired")),
+		      report);
 	if (!rc && !dca_search_fits(s, costs))
 		rc = dca_error_set(err, DCA_ERR_INFEASIBLE, "the derived architecture "
 				   "breaks a budget (see arch.json)");

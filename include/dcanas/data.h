@@ -54,6 +54,10 @@ int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
  * the kinds). */
 int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
 			   int *classes, dca_error *err);
+/* The name benchmarks (NAS-Bench-201, HW-NAS-Bench) give the data set of
+ * kind: "cifar10", "cifar100" or "ImageNet16-120"; NULL for a kind they do
+ * not cover (cifar100-coarse, mnist, ...). */
+const char *dca_dataset_benchmark_name(const char *kind);
 
 /* Class-balanced split: for each class, the first (1 - val) of its samples
  * in a seeded shuffle go to train, the rest to val. Give a fraction in (0,1)
