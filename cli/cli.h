@@ -36,9 +36,10 @@ int cli_number_flag(const cli_num_flag *flags, size_t n, int opt, const char *te
 int cli_threads(const char *flag, const char *text, int *out);
 
 /* "--data KIND:PATH": load train and test sets and their normalisation;
- * labels (NULL, "fine" or "coarse": --labels) picks CIFAR-100's classes. */
-int cli_load_data(const char *spec, const char *labels, dca_dataset *train,
-		  dca_dataset *test, dca_augment *aug);
+ * labels (NULL, "fine" or "coarse": --labels) picks CIFAR-100's classes;
+ * input (NULL, or C, H, W: --input) the size folder images are resized to. */
+int cli_load_data(const char *spec, const char *labels, const int *input,
+		  dca_dataset *train, dca_dataset *test, dca_augment *aug);
 
 int cmd_plugins(int argc, char **argv);
 int cmd_train(int argc, char **argv);

@@ -387,7 +387,8 @@ int cmd_export(int argc, char **argv)
 		/* CIFAR-100's coarse or fine classes, as trained */
 		const char *labels = json_string_value(json_object_get(meta, "labels"));
 		dca_augment aug;
-		if (cli_load_data(a.data, labels, &train, &test, &aug))
+		int input[3] = { a.shape.in_c, a.shape.in_h, a.shape.in_w };
+		if (cli_load_data(a.data, labels, have_norm ? input : NULL, &train, &test, &aug))
 			goto out;
 		data_loaded = 1;
 		if (!have_norm) {
@@ -511,11 +512,15 @@ int cmd_export(int argc, char **argv)
 		       path_h ? "C99" : "ONNX, opset 13");
 		if (stat(a.out, &st) == 0)
 			printf("  file         %.1f KiB\n", st.st_size / 1024.0);
-		printf("  activations  %zu bytes in one arena (the peak_memory constraint's count)\n"
-		       "  constants    %zu bytes (batch norm folded into the convolutions)\n"
-		       "  checked      against the engine on %d random images: largest "
+		printf("  activations  %zu bytes in one arena (%s)\n"
+		       "  constants    %zu bytes (%s)\n"
+		       "  checked      the float network against the engine on %d random images: largest "
 		       "logit difference %.2g of their size\n",
-		       info.arena_bytes, info.weight_bytes, CHECK_IMAGES, rel);
+		       info.arena_bytes, info.int8 ? "int8: a quarter of the peak_memory "
+		       "constraint's count" : "the peak_memory constraint's count",
+		       info.weight_bytes, info.int8 ? "int8 weights, float factors" :
+		       "float; batch norm folded into the convolutions",
+		       CHECK_IMAGES, rel);
 		if (a.int8)
 			printf("  int8         test accuracy %.2f%% (float %.2f%%, change %+.2f "
 			       "points) on %d test images; calibrated on %d training images\n",

@@ -35,6 +35,7 @@ static void usage(FILE *f)
 "  --data KIND:PATH    cifar10:DIR, cifar100:DIR, fashion-mnist:DIR, mnist:DIR,\n"
 "                      digits8x8:DIR\n"
 "  --labels coarse     CIFAR-100's 20 superclasses (fine: its 100 classes)\n"
+"  --input CxHxW       folder data: the size images are resized to (3x32x32)\n"
 "  --per-class N       search on the first N training images of each class\n"
 "  --device NAME       for latency and energy budgets (see `dcanas devices`)\n"
 "  --budget NAME=MAX   e.g. params=2M, flops=100M, latency=20ms (repeatable;\n"
@@ -73,7 +74,7 @@ static const struct setting {
 	{ "lambda-lr", "optimizer.lambda_lr" }, { "seed", "optimizer.seed" },
 	{ "time-limit", "optimizer.time_limit" }, { "select", "optimizer.select" },
 	{ "select-k", "optimizer.select_k" }, { "per-class", "data.per_class" },
-	{ "labels", "data.labels" },
+	{ "labels", "data.labels" }, { "input", "space.input" },
 	{ "device", "device" },
 	{ "data", NULL },      /* KIND:PATH */
 	{ "budget", NULL },    /* NAME=MAX */

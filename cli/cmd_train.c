@@ -14,6 +14,7 @@
 typedef struct train_args {
 	const char *space, *arch, *data, *run_dir, *weights, *arch_json, *logits;
 	const char *labels;      /* --labels: CIFAR-100's fine or coarse classes */
+	int input[3];            /* --input: folder images' size (0: 3x32x32) */
 	json_t *from_search;    /* the --arch-json document (owns space, arch) */
 	dca_net_shape shape;
 	dca_train_opts opts;
@@ -35,12 +36,14 @@ static void usage(FILE *f, int eval)
 	fprintf(f,
 "Usage: dcanas train --space NAME --arch ARCH --data KIND:PATH [OPTIONS]\n"
 "Train the evaluation network of ARCH from scratch and report its test\n"
-"accuracy. KIND is cifar10, cifar100, fashion-mnist, mnist or digits8x8.\n\n"
+"accuracy. KIND is cifar10, cifar100, fashion-mnist, mnist, digits8x8 or\n"
+"folder (DIR/train/CLASS/IMAGE.jpg|png, DIR/val or DIR/test; docs/data.md).\n\n"
 "  --space NAME        nb201 or darts (see `dcanas plugins`)\n"
 "  --arch TEXT         arch string or DARTS Genotype(...); --genotype too\n"
 "  --arch-json FILE    a search's arch.json: its space, arch, width and cells\n"
 "  --data KIND:PATH    e.g. cifar10:DIR, fashion-mnist:/usr/share/datasets/fashion-mnist\n"
 "  --labels coarse     CIFAR-100's 20 superclasses (fine: its 100 classes)\n"
+"  --input CxHxW       folder:DIR data: the size images are resized to (3x32x32)\n"
 "  --epochs N          (10)      --batch-size N (64)    --lr X (0.025)\n"
 "  --weight-decay X    (3e-4)    --grad-clip X (5)      --seed N (1)\n"
 "  --width C --cells N --auxiliary      network shape (space defaults)\n"
@@ -74,6 +77,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		{ "test-every", required_argument, 0, 'T' },
 		{ "logits", required_argument, 0, 'G' },
 		{ "labels", required_argument, 0, 'B' },
+		{ "input", required_argument, 0, 'I' },
 		{ 0, 0, 0, 0 }
 	};
 	int o;
@@ -124,6 +128,11 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		case 'T': a->opts.test_every = (int)v; break;
 		case 'G': a->logits = optarg; break;
 		case 'B': a->labels = optarg; break;
+		case 'I':
+			if (cli_parse_shape(optarg, &a->input[0], &a->input[1], &a->input[2]))
+				return cli_fail("%s: --input expects CxHxW, e.g. 3x64x64, not "
+						"'%s'", argv[0], optarg) + 1;
+			break;
 		case 'h': usage(stdout, eval); return 0;
 		default: usage(stderr, eval); return 2;
 		}
@@ -206,7 +215,8 @@ static int run(int argc, char **argv, int eval)
 			      "trainable networks", space->name);
 		goto fail;
 	}
-	if (cli_load_data(a.data, a.labels, &train, &test, &aug) != 0)
+	if (cli_load_data(a.data, a.labels, a.input[0] ? a.input : NULL, &train, &test,
+			  &aug) != 0)
 		goto out;
 	if (a.per_class > 0) {
 		if (dca_dataset_subset(&train, a.per_class, &sub, &err))
@@ -258,6 +268,9 @@ static int run(int argc, char **argv, int eval)
 			"per_class", a.per_class);
 		if (a.labels)
 			json_object_set_new(j, "labels", json_string(a.labels));
+		if (a.input[0])
+			json_object_set_new(j, "input", json_pack("[i,i,i]", a.input[0],
+								  a.input[1], a.input[2]));
 		if (a.run_dir) {
 			/* the data's fingerprint, for a run directory only (what
 			 * a resume compares): the data may be found elsewhere */

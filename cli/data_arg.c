@@ -6,8 +6,8 @@
 
 #include "cli.h"
 
-int cli_load_data(const char *spec, const char *labels, dca_dataset *train,
-		  dca_dataset *test, dca_augment *aug)
+int cli_load_data(const char *spec, const char *labels, const int *input,
+		  dca_dataset *train, dca_dataset *test, dca_augment *aug)
 {
 	dca_error err = { 0 };
 	const char *colon = strchr(spec, ':');
@@ -15,7 +15,7 @@ int cli_load_data(const char *spec, const char *labels, dca_dataset *train,
 
 	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof kind)
 		return cli_fail("--data expects KIND:PATH with KIND cifar10, cifar100, "
-				"cifar100-coarse, fashion-mnist, mnist or digits8x8, got "
+				"cifar100-coarse, fashion-mnist, mnist, digits8x8 or folder, got "
 				"'%s'", spec);
 	snprintf(kind, sizeof kind, "%.*s", (int)(colon - spec), spec);
 	/* --labels: CIFAR-100's fine (100) or coarse (20) classes */
@@ -27,7 +27,8 @@ int cli_load_data(const char *spec, const char *labels, dca_dataset *train,
 	if (labels)
 		snprintf(kind, sizeof kind, "%s", strcmp(labels, "coarse") ? "cifar100" :
 			 "cifar100-coarse");
-	if (dca_dataset_load(kind, colon + 1, train, test, aug, &err))
+	if (dca_dataset_load_at(kind, colon + 1, input ? input[0] : 0, input ? input[1] : 0,
+				input ? input[2] : 0, stderr, train, test, aug, &err))
 		return cli_fail("--data: %s", err.msg);
 	return 0;
 }

@@ -248,8 +248,9 @@ int dca_experiment_override(dca_experiment_overrides *ov, const char *path,
 		keys = optimizer_keys;
 	else if (strcmp(section, "data") == 0)
 		keys = data_keys;
-	/* space.input and constraints are not one scalar: no text sets them */
-	if (!keys || !in_list(keys, key) || strcmp(path, "space.input") == 0 ||
+	/* constraints are not one scalar: no text sets them (space.input's
+	 * text is "CxHxW") */
+	if (!keys || !in_list(keys, key) ||
 	    strlen(path) >= sizeof ((override *)0)->path)
 		return dca_error_set(err, DCA_ERR_INVALID, "%s: '%s' is not a setting "
 				     "an override can give; one of: device, space.KEY, "
@@ -516,6 +517,17 @@ static int parse_space(struct ctx *c, json_t *v, dca_experiment *e,
 		    (rc = get_int(c, v, "space", "search_cells", &e->search_shape.cells, LIM(CELLS))))
 			return rc;
 		e->classes_given = json_object_get(v, "classes") != NULL;
+		if ((in = json_object_get(v, "input")) && json_is_string(in) &&
+		    origin_of(c, "space.input")) {
+			/* a flag's "CxHxW" (--input), read as the array */
+			int ic, ih, iw;
+			char tail;
+			if (sscanf(json_string_value(in), "%dx%dx%d%c", &ic, &ih, &iw, &tail) != 3)
+				return fail(c, "space.input", "expects CxHxW, e.g. 3x64x64, "
+					    "not '%s'", json_string_value(in));
+			in = json_pack("[i,i,i]", ic, ih, iw);
+			json_object_set_new(v, "input", in);
+		}
 		if ((in = json_object_get(v, "input"))) {
 			const dca_limit *ch = dca_limit_get(DCA_LIM_INPUT_CHANNELS);
 			const dca_limit *side = dca_limit_get(DCA_LIM_INPUT_SIZE);

@@ -110,7 +110,7 @@ if [ -r "$DIGITS/digits8x8-images-idx3-ubyte.gz" ]; then
 			|| { fail "train: 3 epochs reach 60% test accuracy"; sed 's/^/# /' "$tmp/out"; }
 		# the space names its parameters in build_net: it exports
 		expect_ok "export: the space's network to ONNX and C, checked against the engine" \
-			'checked +against the engine' sh -c "'$DCANAS' export --weights \
+			'checked +the float network against the engine' sh -c "'$DCANAS' export --weights \
 			'$tmp/trained/weights.dcaw' --format onnx --out '$tmp/chain.onnx' &&
 			'$DCANAS' export --weights '$tmp/trained/weights.dcaw' --format c \
 			--out '$tmp/chain.c'"

@@ -338,12 +338,12 @@ START_TEST(test_net_structure)
 	dca_net_free(&net);
 	{
 		/* the genotype as the op kept on each search edge, and back */
-		int ch[28], ch2[28], i, kept = 0;
+		int ch[28], ch2[28], e, kept = 0;
 		dca_arch *b;
 
 		ck_assert_int_eq(S->arch_choices(a, ch), 0);
-		for (i = 0; i < 28; i++)
-			kept += ch[i] >= 0;
+		for (e = 0; e < 28; e++)
+			kept += ch[e] >= 0;
 		ck_assert_int_eq(kept, 16);
 		b = S->arch_from_choices(ch, NULL);
 		ck_assert_ptr_nonnull(b);

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include <jpeglib.h>
+#include <png.h>
+
 #include <zlib.h>
 
 #include <dcanas/data.h>
@@ -381,6 +384,211 @@ START_TEST(cifar100_fine_and_coarse)
 	ck_assert_int_ne(dca_dataset_load("cifar100", dir, &tr, &te, &aug, &err), 0);
 	ck_assert_msg(strstr(err.msg, "coarse label 25"), "%s", err.msg);
 	free(raw);
+}
+END_TEST
+
+/* ---- image folders: JPEG and PNG files written with the same libraries ---- */
+
+/* a w x h image of one colour (rgb), as JPEG (quality 95) */
+static void write_jpeg(const char *path, int w, int h, const unsigned char *rgb)
+{
+	struct jpeg_compress_struct ci;
+	struct jpeg_error_mgr em;
+	unsigned char *row = malloc((size_t)w * 3);
+	FILE *f = fopen(path, "wb");
+	int x;
+
+	ck_assert_ptr_nonnull(f);
+	for (x = 0; x < w; x++)
+		memcpy(row + 3 * x, rgb, 3);
+	ci.err = jpeg_std_error(&em);
+	jpeg_create_compress(&ci);
+	jpeg_stdio_dest(&ci, f);
+	ci.image_width = (JDIMENSION)w;
+	ci.image_height = (JDIMENSION)h;
+	ci.input_components = 3;
+	ci.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&ci);
+	jpeg_set_quality(&ci, 95, TRUE);
+	jpeg_start_compress(&ci, TRUE);
+	while (ci.next_scanline < ci.image_height)
+		jpeg_write_scanlines(&ci, &row, 1);
+	jpeg_finish_compress(&ci);
+	jpeg_destroy_compress(&ci);
+	fclose(f);
+	free(row);
+}
+
+/* a w x h PNG: grey (channels 1), RGB (3) or RGBA (4) of one colour; its
+ * left half (channels 3) another colour, to see the centre crop */
+static void write_png(const char *path, int w, int h, int channels,
+		      const unsigned char *px, const unsigned char *left)
+{
+	png_image img;
+	unsigned char *buf = malloc((size_t)w * h * channels);
+	int i;
+
+	for (i = 0; i < w * h; i++)
+		memcpy(buf + (size_t)i * channels, left && i % w < w / 2 ? left : px,
+		       (size_t)channels);
+	memset(&img, 0, sizeof img);
+	img.version = PNG_IMAGE_VERSION;
+	img.width = (png_uint_32)w;
+	img.height = (png_uint_32)h;
+	img.format = channels == 1 ? PNG_FORMAT_GRAY : channels == 3 ? PNG_FORMAT_RGB :
+		     PNG_FORMAT_RGBA;
+	ck_assert_msg(png_image_write_to_file(&img, path, 0, buf, 0, NULL), "%s", img.message);
+	free(buf);
+}
+
+static void mkdirs(const char *root, const char *sub)
+{
+	char p[700];
+
+	snprintf(p, sizeof p, "%s/%s", root, sub);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+}
+
+/* DIR/train/{cat,dog,emu} (JPEG, grey and RGBA PNG of several sizes, and
+ * a truncated JPEG, a PNG with a bad CRC, an empty file), DIR/test/{cat,
+ * emu}: classes by sorted name, centre crop and resize, bad files skipped
+ * with a warning naming them, the split's classes checked. */
+START_TEST(folder_images)
+{
+	static const unsigned char red[3] = { 200, 20, 20 }, blue[3] = { 10, 30, 220 };
+	static const unsigned char grey[1] = { 128 }, rgba[4] = { 0, 200, 0, 255 };
+	char root[512], p[800], log_path[600], line[1000];
+	dca_dataset tr, te;
+	dca_augment aug;
+	dca_error err = { 0 };
+	FILE *log;
+	int i, warnings = 0;
+	size_t plane = 32 * 32;
+
+	tmp_path("images", root, sizeof root);
+	ck_assert_int_eq(mkdir(root, 0700), 0);
+	mkdirs(root, "train");
+	mkdirs(root, "train/cat");
+	mkdirs(root, "train/dog");
+	mkdirs(root, "train/emu");
+	mkdirs(root, "test");
+	mkdirs(root, "test/cat");
+	mkdirs(root, "test/emu");
+	for (i = 0; i < 6; i++) {
+		snprintf(p, sizeof p, "%s/train/cat/c%d.jpg", root, i);
+		write_jpeg(p, 40 + i, 30, red);
+		/* 64x32, left half red, right half blue: the centre crop
+		 * keeps half of each */
+		snprintf(p, sizeof p, "%s/train/dog/d%d.PNG", root, i);
+		write_png(p, 64, 32, 3, blue, red);
+		snprintf(p, sizeof p, "%s/train/emu/e%d.png", root, i);
+		write_png(p, 20, 24, i % 2 ? 1 : 4, i % 2 ? grey : rgba, NULL);
+	}
+	snprintf(p, sizeof p, "%s/test/cat/t.jpeg", root);
+	write_jpeg(p, 32, 32, red);
+	snprintf(p, sizeof p, "%s/test/emu/t.png", root);
+	write_png(p, 16, 16, 1, grey, NULL);
+	/* not images: a text file, a hidden file */
+	snprintf(p, sizeof p, "%s/train/cat/notes.txt", root);
+	write_file(p, "hello", 5, 0);
+	/* bad files: a JPEG cut in half, a PNG with its CRC broken, 0 bytes */
+	{
+		size_t len;
+		unsigned char *b;
+		snprintf(p, sizeof p, "%s/train/cat/c0.jpg", root);
+		b = slurp(p, &len);      /* gzread reads plain files as they are */
+		snprintf(p, sizeof p, "%s/train/cat/cut.jpg", root);
+		write_file(p, b, len / 2, 0);
+		free(b);
+		snprintf(p, sizeof p, "%s/train/dog/d0.PNG", root);
+		b = slurp(p, &len);
+		b[29] ^= 0xff;           /* a byte of IHDR's CRC */
+		snprintf(p, sizeof p, "%s/train/dog/badcrc.png", root);
+		write_file(p, b, len, 0);
+		free(b);
+		snprintf(p, sizeof p, "%s/train/emu/empty.png", root);
+		write_file(p, "", 0, 0);
+	}
+	tmp_path("folder.log", log_path, sizeof log_path);
+	log = fopen(log_path, "w");
+	ck_assert_msg(dca_dataset_load_at("folder", root, 3, 32, 32, log, &tr, &te, &aug,
+					  &err) == 0, "%s", err.msg);
+	fclose(log);
+	ck_assert_int_eq(tr.classes, 3);
+	ck_assert_int_eq(tr.n, 18);
+	ck_assert_int_eq(te.n, 2);
+	ck_assert_int_eq(tr.c, 3);
+	ck_assert_int_eq(tr.h, 32);
+	/* sorted: cat 0, dog 1, emu 2; files in sorted order */
+	ck_assert_int_eq(tr.labels[0], 0);
+	ck_assert_int_eq(tr.labels[6], 1);
+	ck_assert_int_eq(tr.labels[17], 2);
+	ck_assert_int_eq(te.labels[1], 2);
+	/* a red JPEG stays red (JPEG's loss is a few levels) */
+	ck_assert_int_lt(abs(tr.images[0] - 200), 8);
+	ck_assert_int_lt(abs(tr.images[2 * plane] - 20), 8);
+	/* the dog's centre crop: red on the left, blue on the right */
+	ck_assert_int_eq(tr.images[6 * 3 * plane + 0], 200);
+	ck_assert_int_eq(tr.images[6 * 3 * plane + 31], 10);
+	ck_assert_int_eq(tr.images[6 * 3 * plane + 2 * plane + 31], 220);
+	/* the RGBA emu (opaque green) and the grey one widened to RGB */
+	ck_assert_int_eq(tr.images[12 * 3 * plane + plane + 5], 200);
+	ck_assert_int_eq(tr.images[13 * 3 * plane + 2 * plane + 5], 128);
+	ck_assert(aug.flip && aug.crop_pad == 4);
+	log = fopen(log_path, "r");
+	while (fgets(line, sizeof line, log))
+		if (strstr(line, "warning: skipping")) {
+			warnings++;
+			ck_assert_msg(strstr(line, "cut.jpg") || strstr(line, "badcrc.png") ||
+				      strstr(line, "empty.png"), "%s", line);
+		}
+	fclose(log);
+	ck_assert_int_eq(warnings, 3);
+	dca_dataset_free(&tr);
+	dca_dataset_free(&te);
+
+	/* grey, 16x16: the luma of red */
+	ck_assert_msg(dca_dataset_load_at("folder", root, 1, 16, 16, NULL, &tr, &te, &aug,
+					  &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(tr.c, 1);
+	ck_assert_int_lt(abs(tr.images[0] - (int)(0.299 * 200 + 0.587 * 20 + 0.114 * 20 + 0.5)), 8);
+	dca_dataset_free(&tr);
+	dca_dataset_free(&te);
+
+	/* a test class the training folder lacks: named */
+	mkdirs(root, "test/fox");
+	snprintf(p, sizeof p, "%s/test/fox/f.png", root);
+	write_png(p, 8, 8, 1, grey, NULL);
+	ck_assert_int_ne(dca_dataset_load_at("folder", root, 3, 32, 32, NULL, &tr, &te,
+					     &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "test/fox") && strstr(err.msg, "does not have"),
+		      "%s", err.msg);
+	dca_error_clear(&err);
+	snprintf(p, sizeof p, "rm -r '%s/test'", root);
+	ck_assert_int_eq(system(p), 0);
+	/* no test folder: 20% of each class held out, seed 42 */
+	ck_assert_msg(dca_dataset_load_at("folder", root, 3, 32, 32, NULL, &tr, &te, &aug,
+					  &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(tr.n + te.n, 18);
+	ck_assert_int_ge(te.n, 3);
+	dca_dataset_free(&tr);
+	dca_dataset_free(&te);
+	/* an empty class folder: named */
+	mkdirs(root, "train/gnu");
+	ck_assert_int_ne(dca_dataset_load_at("folder", root, 3, 32, 32, NULL, &tr, &te,
+					     &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "train/gnu") && strstr(err.msg, "without images"),
+		      "%s", err.msg);
+	dca_error_clear(&err);
+	/* a fixed-shape kind asked for another input */
+	ck_assert_int_ne(dca_dataset_load_at("cifar10", root, 3, 16, 16, NULL, &tr, &te,
+					     &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "only folder data is resized"), "%s", err.msg);
+	dca_error_clear(&err);
+	/* no train folder */
+	ck_assert_int_ne(dca_dataset_load_at("folder", "/nonexistent", 3, 32, 32, NULL, &tr,
+					     &te, &aug, &err), 0);
+	ck_assert_msg(strstr(err.msg, "no train folder"), "%s", err.msg);
 }
 END_TEST
 
@@ -1107,6 +1315,7 @@ int main(void)
 	tcase_add_test(sp, split_fraction);
 	tcase_add_test(rd, pair_checks);
 	tcase_add_test(rd, cifar100_fine_and_coarse);
+	tcase_add_test(rd, folder_images);
 	tcase_add_test(sp, split_count);
 	tcase_add_test(sp, split_seeded);
 	tcase_add_test(ld, loader_cutout);

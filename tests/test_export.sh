@@ -71,7 +71,7 @@ run_case() {  # run_case NET SPACE ARCH WIDTH CELLS [TRAIN FLAGS...]
 		--data "cifar10:$data" --weights "$dir/weights.dcaw" --logits "$dir/engine.txt" \
 		--threads 1 "$@" >/dev/null 2>"$tmp/err" ||
 		{ fail "$net: eval --logits"; sed 's/^/# /' "$tmp/err"; return; }
-	expect_ok "$net: export onnx (checked against the engine)" 'checked +against the engine' \
+	expect_ok "$net: export onnx (checked against the engine)" 'checked +the float network against the engine' \
 		"$D" export --weights "$dir/weights.dcaw" --format onnx --out "$dir/$net.onnx"
 	if "$PY" "$DCANAS_SRCDIR/tests/export_check.py" onnx "$dir/$net.onnx" \
 		"$data/test_200.bin.gz" "$dir/engine.txt" $N "$dir/images.f32" >"$tmp/out" 2>&1; then
@@ -147,7 +147,7 @@ expect_err "int8 needs calibration data" "--int8 needs --data" \
 # --- a run's checkpoint exports too, with the data for its normalisation ---
 expect_err "a checkpoint without --data asks for it" "give --data" \
 	"$D" export --weights "$tmp/nb/checkpoint.dcaw" --format onnx --out "$tmp/ck.onnx"
-expect_ok "a checkpoint with --data exports" 'checked +against the engine' \
+expect_ok "a checkpoint with --data exports" 'checked +the float network against the engine' \
 	"$D" export --weights "$tmp/nb/checkpoint.dcaw" --data "cifar10:$data" \
 	--format onnx --out "$tmp/ck.onnx"
 

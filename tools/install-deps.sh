@@ -1,11 +1,13 @@
 #!/bin/sh
 # Install the Debian packages dcanas needs to build and test (run as root):
-# the build's (protobuf-c and ONNX's schema for dcanas export too), and the
+# the build's (protobuf-c and ONNX's schema for dcanas export, libjpeg and
+# libpng for image folders too), and the
 # export test's independent checkers (python3-onnx, python3-opencv).
 set -eu
 pkgs="build-essential autoconf automake libtool libltdl-dev libjansson-dev \
 libopenblas-dev check zlib1g-dev pkg-config dataset-fashion-mnist \
-libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3-onnx python3-opencv"
+libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3-onnx python3-opencv \
+libjpeg-dev libpng-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -19,6 +19,7 @@ static const struct kind {
 	{ "mnist", 1, 28, 28, 10 },
 	{ "fashion-mnist", 1, 28, 28, 10 },
 	{ "digits8x8", 1, 8, 8, 10 },
+	{ "folder", 3, 32, 32, 0 },   /* any size (resized when read), classes from it */
 };
 
 int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
@@ -40,7 +41,7 @@ int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
 		}
 	return dca_error_set(err, DCA_ERR_INVALID, "unknown dataset kind '%s'; "
 			     "known: cifar10, cifar100, cifar100-coarse, mnist, "
-			     "fashion-mnist, digits8x8", kind);
+			     "fashion-mnist, digits8x8, folder", kind);
 }
 
 const char *dca_dataset_benchmark_name(const char *kind)
@@ -92,13 +93,32 @@ static int check_pair(const char *path, const dca_dataset *train,
 int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
 		     dca_dataset *test, dca_augment *aug, dca_error *err)
 {
+	return dca_dataset_load_at(kind, path, 0, 0, 0, NULL, train, test, aug, err);
+}
+
+int dca_dataset_load_at(const char *kind, const char *path, int c, int h, int w,
+			FILE *log, dca_dataset *train, dca_dataset *test,
+			dca_augment *aug, dca_error *err)
+{
 	char a[1024], b[1024];
-	int rc;
+	int rc, kc, kh, kw;
 
 	memset(train, 0, sizeof *train);
 	memset(test, 0, sizeof *test);
 	memset(aug, 0, sizeof *aug);
-	if (strcmp(kind, "cifar10") == 0) {
+	if (dca_dataset_kind_shape(kind, &kc, &kh, &kw, NULL, err))
+		return DCA_ERR_INVALID;
+	if (c && strcmp(kind, "folder") && (c != kc || h != kh || w != kw))
+		return dca_error_set(err, DCA_ERR_INVALID, "%s images are %dx%dx%d; "
+				     "only folder data is resized to another input "
+				     "(%dx%dx%d asked)", kind, kc, kh, kw, c, h, w);
+	if (strcmp(kind, "folder") == 0) {
+		rc = dca_folder_load(path, c ? c : kc, c ? h : kh, c ? w : kw, log,
+				     train, test, err);
+		/* the usual light augmentation: a shift by an eighth, a flip */
+		aug->crop_pad = (c ? h : kh) / 8;
+		aug->flip = 1;
+	} else if (strcmp(kind, "cifar10") == 0) {
 		rc = dca_cifar10_load_dir(train, path, 1, err);
 		if (!rc)
 			rc = dca_cifar10_load_dir(test, path, 0, err);

@@ -30,7 +30,11 @@ static int open_data(dca_search *s, dca_error *err)
 		return dca_error_set(err, DCA_ERR_INVALID, "%s: no data to search "
 				     "on: give \"data\": {\"dataset\": KIND, \"path\": DIR} "
 				     "or --data KIND:DIR", e->source);
-	if ((rc = dca_dataset_load(e->dataset, e->data_path, &train, &test, &s->aug, err)))
+	/* folder data is resized to space.input; other kinds have their size */
+	if ((rc = dca_dataset_load_at(e->dataset, e->data_path,
+				      e->input_given && !strcmp(e->dataset, "folder") ? e->shape.in_c : 0,
+				      e->shape.in_h, e->shape.in_w, stderr, &train, &test,
+				      &s->aug, err)))
 		return rc;
 	dca_dataset_free(&test);     /* a search never looks at the test set */
 	if (e->per_class > 0) {

@@ -6,6 +6,7 @@
 #define DCANAS_DATA_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <dcanas/error.h>
 #include <dcanas/tensor.h>
@@ -48,6 +49,19 @@ int dca_idx_load(dca_dataset *d, const char *images_path, const char *labels_pat
 struct dca_augment;
 int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
 		     dca_dataset *test, struct dca_augment *aug, dca_error *err);
+/* The same, with the image shape for kinds whose images are resized when
+ * read (folder; 0: the kind's default, 3x32x32) — a fixed-shape kind given
+ * another shape is an error — and log (may be NULL) for warnings about
+ * files skipped and what was read. */
+int dca_dataset_load_at(const char *kind, const char *path, int c, int h, int w,
+			FILE *log, dca_dataset *train, dca_dataset *test,
+			struct dca_augment *aug, dca_error *err);
+/* Image folders (folder.c): DIR/train/CLASS/IMAGE.{jpg,jpeg,png}, and DIR/val
+ * or DIR/test (else 20% of each class, seed 42), decoded to c x h x w
+ * (c 1 or 3; centre crop and box resize); undecodable files skipped with a
+ * warning on log. */
+int dca_folder_load(const char *dir, int c, int h, int w, FILE *log,
+		    dca_dataset *train, dca_dataset *test, dca_error *err);
 /* What a kind's images are (channels, height, width) and how many classes
  * it has, known without reading it; c, h, w, classes may be NULL. 0, or
  * DCA_ERR_INVALID for a kind dca_dataset_load does not read (err lists

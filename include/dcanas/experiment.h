@@ -114,7 +114,7 @@ typedef struct dca_experiment_overrides dca_experiment_overrides;
 dca_experiment_overrides *dca_experiment_overrides_new(void);
 void dca_experiment_overrides_free(dca_experiment_overrides *ov);
 /* path: "device", or "space.KEY", "optimizer.KEY", "data.KEY" for any key
- * of those sections but space.input (the file's "space": "nb201" becomes
+ * of those sections (space.input as "CxHxW") (the file's "space": "nb201" becomes
  * {"name": "nb201", ...}). An override of space.name must agree with the
  * file's space: the file's shape and budgets are for it. DCA_ERR_INVALID
  * for a path no experiment has. */
