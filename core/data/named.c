@@ -20,6 +20,7 @@ static const struct kind {
 	{ "fashion-mnist", 1, 28, 28, 10 },
 	{ "digits8x8", 1, 8, 8, 10 },
 	{ "folder", 3, 32, 32, 0 },   /* any size (resized when read), classes from it */
+	{ "imagenet16", 3, 16, 16, 120 },   /* ImageNet16-120 */
 };
 
 int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
@@ -41,14 +42,14 @@ int dca_dataset_kind_shape(const char *kind, int *c, int *h, int *w,
 		}
 	return dca_error_set(err, DCA_ERR_INVALID, "unknown dataset kind '%s'; "
 			     "known: cifar10, cifar100, cifar100-coarse, mnist, "
-			     "fashion-mnist, digits8x8, folder", kind);
+			     "fashion-mnist, digits8x8, folder, imagenet16", kind);
 }
 
 const char *dca_dataset_benchmark_name(const char *kind)
 {
 	if (!strcmp(kind, "cifar10") || !strcmp(kind, "cifar100"))
 		return kind;
-	return NULL;
+	return !strcmp(kind, "imagenet16") ? "ImageNet16-120" : NULL;
 }
 
 /* path/name, or path/name.gz when only that exists */
@@ -117,6 +118,10 @@ int dca_dataset_load_at(const char *kind, const char *path, int c, int h, int w,
 				     train, test, err);
 		/* the usual light augmentation: a shift by an eighth, a flip */
 		aug->crop_pad = (c ? h : kh) / 8;
+		aug->flip = 1;
+	} else if (strcmp(kind, "imagenet16") == 0) {
+		rc = dca_imagenet16_load(path, train, test, err);
+		aug->crop_pad = 2;      /* NAS-Bench-201's: a crop with padding 2, a flip */
 		aug->flip = 1;
 	} else if (strcmp(kind, "cifar10") == 0) {
 		rc = dca_cifar10_load_dir(train, path, 1, err);

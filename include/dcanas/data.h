@@ -42,7 +42,8 @@ int dca_idx_load(dca_dataset *d, const char *images_path, const char *labels_pat
 
 /* Train and test sets of a dataset by kind: cifar10 (a CIFAR-10 binary
  * folder), cifar100 (train.bin, test.bin: the 100 fine classes),
- * cifar100-coarse (the same files: the 20 superclasses), fashion-mnist and mnist (IDX
+ * cifar100-coarse (the same files: the 20 superclasses), imagenet16
+ * (ImageNet16-120), folder (image folders), fashion-mnist and mnist (IDX
  * files, gzip or not), digits8x8 (its IDX files; a fixed 20% held out as
  * test). aug receives the standard augmentation of the kind (crop + flip
  * for CIFAR) and the training set's normalisation. */
@@ -56,6 +57,11 @@ int dca_dataset_load(const char *kind, const char *path, dca_dataset *train,
 int dca_dataset_load_at(const char *kind, const char *path, int c, int h, int w,
 			FILE *log, dca_dataset *train, dca_dataset *test,
 			struct dca_augment *aug, dca_error *err);
+/* ImageNet16-120 (imagenet16.c): DIR/train_data_batch_1..10 and
+ * DIR/val_data, the down-sampled ImageNet's pickles, the images labelled
+ * 1..120 as classes 0..119 (3x16x16). */
+int dca_imagenet16_load(const char *dir, dca_dataset *train, dca_dataset *test,
+			dca_error *err);
 /* Image folders (folder.c): DIR/train/CLASS/IMAGE.{jpg,jpeg,png}, and DIR/val
  * or DIR/test (else 20% of each class, seed 42), decoded to c x h x w
  * (c 1 or 3; centre crop and box resize); undecodable files skipped with a
