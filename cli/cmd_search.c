@@ -282,12 +282,18 @@ int cmd_search(int argc, char **argv)
 	}
 	if (rc)
 		return cli_fail("%s", err.msg);
-	if (!a.quiet)
+	if (!a.quiet) {
+		/* folder data is resized: train at the searched input */
+		char input[48] = "";
+		if (!strcmp(exp.dataset, "folder"))
+			snprintf(input, sizeof input, " --input %dx%dx%d", exp.shape.in_c,
+				 exp.shape.in_h, exp.shape.in_w);
 		fprintf(stderr, "next: train it, then export it for the device:\n"
-			"  dcanas train --arch-json %s/arch.json --data %s:%s --run-dir %s/train\n"
+			"  dcanas train --arch-json %s/arch.json --data %s:%s%s --run-dir %s/train\n"
 			"  dcanas export --weights %s/train/weights.dcaw --format onnx "
 			"--out %s/net.onnx   (or --format c --out %s/net.c)\n",
-			out, exp.dataset, exp.data_path, out, out, out, out);
+			out, exp.dataset, exp.data_path, input, out, out, out, out);
+	}
 	printf("%s/arch.json\n", out);
 	return 0;
 }

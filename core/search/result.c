@@ -54,28 +54,38 @@ static void headline(const dca_search *s, json_t *report, json_t *bench)
 }
 
 /* Whether the device's whole-network latency table was measured on the
- * network this search deploys (data set, input, classes, width, cells):
- * report["device_table"], with a note on the terminal when it was not. */
+ * network this search deploys (input, classes, width, cells) and on its
+ * data set: report["device_table"], with a note on the terminal when not. */
 static void device_table(const dca_search *s, json_t *report)
 {
 	const dca_network_table *t;
 	const dca_net_shape *sh = &s->exp.shape;
 	const char *name = dca_dataset_benchmark_name(s->exp.dataset);
 	dca_error lerr = { 0 };
-	int same;
+	int same, same_data;
 
 	if (dca_device_network_table(s->dev, s->space->name, "latency", &t, &lerr))
 		return;
-	same = (!t->dataset || !strcmp(t->dataset, name ? name : s->exp.dataset)) &&
-	       (!t->input[0] || (t->input[0] == sh->in_c && t->input[1] == sh->in_h &&
+	same = (!t->input[0] || (t->input[0] == sh->in_c && t->input[1] == sh->in_h &&
 				 t->input[2] == sh->in_w)) &&
 	       (!t->classes || t->classes == sh->classes) &&
 	       (!t->width || t->width == sh->width) && (!t->cells || t->cells == sh->cells);
+	same_data = !t->dataset || !strcmp(t->dataset, name ? name : s->exp.dataset);
 	json_object_set_new(report, "device_table", json_pack("{s:s?, s:[i,i,i], s:i, "
-		"s:i, s:i, s:b}", "dataset", t->dataset, "input", t->input[0], t->input[1],
-		t->input[2], "classes", t->classes, "width", t->width, "cells", t->cells,
-		"matches_searched_network", same));
-	if (!same && s->opts.progress)
+		"s:i, s:i, s:b, s:b}", "dataset", t->dataset, "input", t->input[0],
+		t->input[1], t->input[2], "classes", t->classes, "width", t->width,
+		"cells", t->cells, "matches_searched_network", same,
+		"matches_searched_data", same_data));
+	if (!s->opts.progress || (same && same_data))
+		return;
+	if (same)
+		fprintf(s->opts.progress, "  note: %s's latency table was measured on "
+			"%s networks; this search's data is %s, its network the same "
+			"(input %dx%dx%d, %d classes, width %d, %d cells), so the "
+			"table's latency is its own\n", s->dev->name, t->dataset,
+			s->exp.dataset, sh->in_c, sh->in_h, sh->in_w, sh->classes,
+			sh->width, sh->cells);
+	else
 		fprintf(s->opts.progress, "  note: %s's latency table was measured on "
 			"%s networks (input %dx%dx%d, %d classes, width %d, %d cells); "
 			"this one is for %s (%dx%dx%d, %d classes, width %d, %d cells): "
