@@ -266,9 +266,6 @@ START_TEST(overrides_errors_name_the_flag)
 			 DCA_ERR_INVALID);
 	ck_assert_msg(strstr(err.msg, "'optimizer.speed' is not a setting"), "%s", err.msg);
 	dca_error_clear(&err);
-	ck_assert_int_eq(dca_experiment_override(ov, "space.input", "3x8x8", NULL, &err),
-			 DCA_ERR_INVALID);
-	dca_error_clear(&err);
 	ck_assert_int_eq(dca_experiment_override(ov, "constraints", "x", NULL, &err),
 			 DCA_ERR_INVALID);
 	dca_error_clear(&err);
@@ -279,6 +276,23 @@ START_TEST(overrides_errors_name_the_flag)
 	ck_assert_int_eq(dca_experiment_override_data(ov, "digits8x8", "--data", &err),
 			 DCA_ERR_INVALID);
 	ck_assert_msg(strstr(err.msg, "--data digits8x8: expects KIND:PATH"), "%s", err.msg);
+	dca_experiment_overrides_free(ov);
+
+	/* space.input from a flag's CxHxW (--input), checked as the array */
+	dca_error_clear(&err);
+	ov = overrides();
+	ck_assert_int_eq(dca_experiment_override(ov, "space.input", "3x24x24", "--input", &err), 0);
+	ck_assert_msg(dca_experiment_parse_with_overrides(&e, "{\"space\": \"nb201\"}",
+			 "exp.json", ov, reg, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(e.shape.in_h, 24);
+	ck_assert(e.input_given);
+	dca_experiment_overrides_free(ov);
+	ov = overrides();
+	dca_error_clear(&err);
+	ck_assert_int_eq(dca_experiment_override(ov, "space.input", "3x24", "--input", &err), 0);
+	ck_assert_int_ne(dca_experiment_parse_with_overrides(&e, "{\"space\": \"nb201\"}",
+			 "exp.json", ov, reg, &err), 0);
+	ck_assert_msg(strstr(err.msg, "--input") && strstr(err.msg, "CxHxW"), "%s", err.msg);
 	dca_experiment_overrides_free(ov);
 }
 END_TEST
