@@ -50,5 +50,6 @@ int cmd_devices(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "search", cmd_search, "search an architecture within budgets (DCA-NAS) and derive it" },
+	{ "sweep", cmd_sweep, "one search per budget value and seed, and the accuracy-cost front" },
 	{ "profile", cmd_profile, "measure op latencies on this machine into a device profile" },
 	{ "train", cmd_train, "train an architecture from scratch on a dataset" },
 	{ "eval", cmd_eval, "measure a trained network on the test split" },
