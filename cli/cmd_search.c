@@ -51,13 +51,16 @@ static void usage(FILE *f)
 "  --select-k N        at most N candidates (default 10000)\n"
 "  --threads N         cores to use (default: all)\n"
 "  --quiet             no progress on stderr\n"
-"  --resume RUNDIR     continue an interrupted run with its own config\n");
+"  --resume RUNDIR     continue an interrupted run with its own config (and\n"
+"                      --data KIND:PATH when its data moved: the same data,\n"
+"                      checked by its fingerprint)\n");
 }
 
 typedef struct search_args {
 	const char *config, *out, *resume, *space;
 	dca_experiment_overrides *ov;  /* every experiment setting given */
 	int threads, quiet, stop_after, overrides;
+	const char *data;              /* --data, the one setting a resume takes */
 } search_args;
 
 /* The flags that are experiment settings, and the key each overrides;
@@ -117,7 +120,10 @@ static int parse(int argc, char **argv, search_args *a)
 				return cli_fail("%s", err.msg) + 1;
 			if (strcmp(settings[o].flag, "space") == 0)
 				a->space = optarg;
-			a->overrides++;
+			if (strcmp(settings[o].flag, "data") == 0)
+				a->data = optarg;
+			else
+				a->overrides++;
 			continue;
 		}
 		switch (o) {
@@ -147,7 +153,8 @@ static int parse(int argc, char **argv, search_args *a)
 	if (a->resume && (a->config || a->overrides || a->out))
 		return cli_fail("search: --resume RUNDIR continues a run with the "
 				"config in RUNDIR/config.json; it takes no CONFIG, --out "
-				"or other settings (only --threads and --quiet)") + 1;
+				"or other settings (only --data, when the data moved, "
+				"--threads and --quiet)") + 1;
 	if (!a->resume && !a->config && !a->space)
 		return cli_fail("search: give an experiment file, or at least --space "
 				"and --data (see --help)") + 1;
@@ -230,7 +237,18 @@ int cmd_search(int argc, char **argv)
 			return cli_fail("search --resume: %s: no config.json there; is "
 					"it a search run directory?", a.resume);
 		}
-		rc = dca_experiment_load(&exp, cfg, reg, &err);
+		/* --data: the data moved; the run's fingerprint must match */
+		rc = dca_experiment_load_with_overrides(&exp, cfg, a.data ? a.ov : NULL,
+							reg, &err);
+		if (!rc && a.data && !exp.data_fingerprint[0]) {
+			dca_registry_free(reg);
+			dca_experiment_overrides_free(a.ov);
+			return cli_fail("search --resume %s --data %s: the run does not "
+					"record a fingerprint of its data (an older dcanas), "
+					"so other data cannot be told apart: put the data "
+					"back where config.json says, or start a new search",
+					a.resume, a.data);
+		}
 	} else if (a.config) {
 		rc = dca_experiment_load_with_overrides(&exp, a.config, a.ov, reg, &err);
 	} else {

@@ -154,7 +154,7 @@ static const char *const optimizer_keys[] = { "name", "epochs", "batch_size",
 	"warmup_epochs", "bottleneck_k", "lr", "arch_lr", "lambda_lr", "seed",
 	"time_limit", "candidate_epochs", "select", "select_k", NULL };
 static const char *const data_keys[] = { "dataset", "path", "val_fraction",
-	"per_class", "labels", NULL };
+	"per_class", "labels", "fingerprint", NULL };
 /* max_value and unit: what dca_experiment_to_json adds for readers (a
  * resolved config.json is read back on --resume); max rules */
 static const char *const budget_keys[] = { "name", "max", "max_value", "unit", NULL };
@@ -627,7 +627,9 @@ static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 	if ((rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
 	    (rc = get_string(c, v, "data", "path", e->data_path, sizeof e->data_path, 0)) ||
 	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 0.0, 0.99)) ||
-	    (rc = get_int(c, v, "data", "per_class", &e->per_class, LIM(PER_CLASS))))
+	    (rc = get_int(c, v, "data", "per_class", &e->per_class, LIM(PER_CLASS))) ||
+	    (rc = get_string(c, v, "data", "fingerprint", e->data_fingerprint,
+			     sizeof e->data_fingerprint, 0)))
 		return rc;
 	if (dca_dataset_kind_shape(e->dataset, NULL, NULL, NULL, NULL, &lerr))
 		return fail(c, "data.dataset", "%s", lerr.msg);
@@ -1044,5 +1046,8 @@ json_t *dca_experiment_to_json(const dca_experiment *e)
 		json_object_set_new(sp, "search_width", json_integer(e->search_shape.width));
 	if (e->search_shape.cells)
 		json_object_set_new(sp, "search_cells", json_integer(e->search_shape.cells));
+	if (e->data_fingerprint[0])
+		json_object_set_new(json_object_get(j, "data"), "fingerprint",
+				    json_string(e->data_fingerprint));
 	return j;
 }

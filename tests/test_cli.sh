@@ -274,6 +274,27 @@ JSON
 	grep -q 'the data moved' "$tmp/err" && grep -q "$tmp/moved" "$tmp/t3/config.json" \
 		&& pass "train --resume: the move said, config.json names the new place" \
 		|| { fail "train --resume: the move said, config.json names the new place"; sed 's/^/# /' "$tmp/err"; }
+	# a search interrupted, its data moved: --resume --data finds it by
+	# its fingerprint; other data is refused naming both fingerprints
+	cp -r "$DIGITS" "$tmp/sd" && chmod -R u+w "$tmp/sd"
+	S="--space nb201 --width 8 --cells 1 --search-width 4 --search-cells 1 --epochs 3
+	   --warmup 1 --batch-size 32 --select likely --budget params=40K --quiet"
+	"$DCANAS" search $S --data "digits8x8:$tmp/sd" --stop-after 1 --out "$tmp/sr" >/dev/null 2>&1
+	mv "$tmp/sd" "$tmp/sd2"
+	expect_err "search --resume: data that moved is not found without --data" "cannot open" \
+		"$DCANAS" search --resume "$tmp/sr" --quiet
+	cp -r "$tmp/sd2" "$tmp/sd3"
+	gzip -dc "$tmp/sd2/digits8x8-labels-idx1-ubyte.gz" >"$tmp/lab"
+	printf '\003' | dd of="$tmp/lab" bs=1 seek=8 conv=notrunc 2>/dev/null
+	gzip -c "$tmp/lab" >"$tmp/sd3/digits8x8-labels-idx1-ubyte.gz"
+	expect_err "search --resume --data: other data is refused" "is not the data this run searched" \
+		"$DCANAS" search --resume "$tmp/sr" --data "digits8x8:$tmp/sd3" --quiet
+	expect_ok "search --resume --data: the same data elsewhere resumes" 'arch\.json' \
+		"$DCANAS" search --resume "$tmp/sr" --data "digits8x8:$tmp/sd2" --quiet
+	grep -q "$tmp/sd2" "$tmp/sr/config.json" && pass "search --resume --data: config.json names the new place" \
+		|| fail "search --resume --data: config.json names the new place"
+	expect_err "search --resume takes no other settings" "only --data, when the data moved" \
+		"$DCANAS" search --resume "$tmp/sr" --epochs 5
 else
 	if [ "${DCANAS_REQUIRE_DATA:-}" = 1 ]; then
 		fail "search runs: DCANAS_REQUIRE_DATA=1 but no digits8x8 under DCANAS_DATA_DIR"

@@ -36,6 +36,24 @@ static int open_data(dca_search *s, dca_error *err)
 				      e->shape.in_h, e->shape.in_w, stderr, &train, &test,
 				      &s->aug, err)))
 		return rc;
+	{
+		/* what the run directory records of its data, and checks on a
+		 * resume: the same data, wherever it lies now */
+		char fp[24];
+
+		snprintf(fp, sizeof fp, "%016llx", (unsigned long long)
+			 dca_dataset_fingerprint(&test, dca_dataset_fingerprint(&train, 0)));
+		if (e->data_fingerprint[0] && strcmp(fp, e->data_fingerprint)) {
+			dca_dataset_free(&train);
+			dca_dataset_free(&test);
+			return dca_error_set(err, DCA_ERR_INVALID, "%s: the data at %s "
+					     "(fingerprint %s) is not the data this run "
+					     "searched (fingerprint %s): give --data the "
+					     "place that holds it", e->source,
+					     e->data_path, fp, e->data_fingerprint);
+		}
+		snprintf(s->exp.data_fingerprint, sizeof s->exp.data_fingerprint, "%s", fp);
+	}
 	dca_dataset_free(&test);     /* a search never looks at the test set */
 	if (e->per_class > 0) {
 		rc = dca_dataset_subset(&train, e->per_class, &sub, err);

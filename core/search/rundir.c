@@ -61,7 +61,7 @@ int dcap_open_run_dir(dca_search *s, dca_error *err)
 	if ((s->lock_fd = dcap_run_dir_lock(s->run_dir, err)) < 0)
 		return s->lock_fd;
 	if (s->opts.resume)
-		return 0;
+		goto write;      /* the same settings; the data may have moved */
 	/* at most the config.json of a run that failed before its first
 	 * epoch: no work to lose */
 	if (!dcap_run_dir_empty_but(s->run_dir, no_work))
@@ -69,6 +69,7 @@ int dcap_open_run_dir(dca_search *s, dca_error *err)
 				     "is not empty; continue that run with `dcanas search "
 				     "--resume %s`, or name a new directory with --out",
 				     s->run_dir, s->run_dir);
+write:
 	path = dca_search_path(s, "config.json");
 	cfg = run_config(s);
 	rc = path && cfg ? dca_json_save_file(cfg, path, JSON_INDENT(2) | JSON_SORT_KEYS, err)

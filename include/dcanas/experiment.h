@@ -82,6 +82,12 @@ typedef struct dca_experiment {
 		 * default ("host") is not loaded */
 		const dca_device *device;
 	} resolved;
+	/* added in 1.2: the data's fingerprint as a run directory records it
+	 * ("data.fingerprint", 16 hex digits; dca_dataset_fingerprint of the
+	 * training and test splits), "" when not given. A search checks the
+	 * data it reads against it, so a resumed run may find its data
+	 * elsewhere (--resume RUNDIR --data KIND:PATH) but not other data. */
+	char data_fingerprint[24];
 } dca_experiment;
 
 struct dca_registry;

@@ -28,7 +28,8 @@
  *   1.2  dca_net gains binds at its end (per op: the parameters' names and
  *        a conv's input offset, for dcanas export; dca_net_param_last,
  *        dca_net_conv_offset). Modules hold a dca_net only through the
- *        core's pointers, and dca_op_desc is unchanged. */
+ *        core's pointers, and dca_op_desc is unchanged. dca_experiment
+ *        gains data_fingerprint at its end. */
 #ifndef DCANAS_PLUGIN_H
 #define DCANAS_PLUGIN_H
 
