@@ -82,34 +82,31 @@ static value *new_value(vm *m, int type)
 	return v;
 }
 
-static int add_item(value *c, value *x)
+/* append x to the list *v of *n items (capacity *cap); 0 or -1 */
+static int append(value ***v, size_t *n, size_t *cap, value *x)
 {
-	if (c->n == c->cap) {
-		size_t n = c->cap ? 2 * c->cap : 8;
-		value **q = realloc(c->items, n * sizeof *q);
+	if (!x)
+		return -1;
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		value **q = realloc(*v, c * sizeof *q);
 		if (!q)
 			return -1;
-		c->items = q;
-		c->cap = n;
+		*v = q;
+		*cap = c;
 	}
-	c->items[c->n++] = x;
+	(*v)[(*n)++] = x;
 	return 0;
+}
+
+static int add_item(value *c, value *x)
+{
+	return append(&c->items, &c->n, &c->cap, x);
 }
 
 static int push(vm *m, value *v)
 {
-	if (!v)
-		return -1;
-	if (m->sp == m->cap) {
-		size_t c = m->cap ? 2 * m->cap : 256;
-		value **q = realloc(m->stack, c * sizeof *q);
-		if (!q)
-			return -1;
-		m->stack = q;
-		m->cap = c;
-	}
-	m->stack[m->sp++] = v;
-	return 0;
+	return append(&m->stack, &m->sp, &m->cap, v);
 }
 
 static value *pop(vm *m)
