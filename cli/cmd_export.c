@@ -412,9 +412,9 @@ int cmd_export(int argc, char **argv)
 	}
 	if (!have_norm) {
 		dca_error_set(&err, DCA_ERR_INVALID, "%s does not hold the input "
-			      "normalisation it was trained with (a checkpoint, or weights from an older "
-			      "dcanas); give --data KIND:PATH, the data it was trained on",
-			      a.weights);
+			      "normalisation it was trained with (a checkpoint, or "
+			      "weights from an older dcanas); give --data KIND:PATH, "
+			      "the data it was trained on", a.weights);
 		goto fail;
 	}
 	if (!(reg = cli_registry()))
