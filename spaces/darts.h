@@ -68,6 +68,26 @@ struct dca_arch {
 	darts_cell cell[2]; /* 0: normal, 1: reduce */
 };
 
+/* the evaluation network's default shape: CIFAR, C=36, 20 cells */
+#define DARTS_DEFAULT_SHAPE { .in_c = 3, .in_h = 32, .in_w = 32, .classes = 10, \
+			      .width = 36, .cells = 20, .auxiliary = 0 }
+
+/* darts_genotype.c: the op names, "normal"/"reduce", and the genotype
+ * codec behind dca_space's arch_* callbacks */
+extern const char *const darts_op_names[DARTS_N_OPS];
+extern const char *const darts_cell_key[2];
+dca_arch *darts_arch_parse(const char *text, dca_error *err);
+char *darts_arch_format(const dca_arch *a);
+void darts_arch_free(dca_arch *a);
+int darts_arch_choices(const dca_arch *a, int *choice);
+dca_arch *darts_from_choices(const int *choice, dca_error *err);
+
+/* darts_net.c: build_net and candidate_net */
+int darts_build_net(const dca_arch *a, const dca_net_shape *shape,
+		    dca_net *net, dca_error *err);
+int darts_candidate_net(const dca_net_shape *shape, int edge, int op,
+			dca_net *net, dca_error *err);
+
 /* darts_model.c: the trainable evaluation network (NetworkCIFAR); shape
  * fields must be resolved (non-zero) */
 int dcap_darts_build_model(const dca_arch *arch, const dca_net_shape *shape,
