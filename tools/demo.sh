@@ -33,7 +33,7 @@ for r in "$run" "$run-random"; do
 done
 acc() { sed -n 's/.*test acc \([0-9.]*%\).*/\1/p' "$1" | tail -n 1; }
 echo; echo "== the result (details: $run/arch.json, $run/log.jsonl)"
-sed -n '/^architecture/,/^[^ ]/p' "$run.search.log" | grep -v '^/' || true
+sed -n '/^architecture/,/^[^ ]/p' "$run.search.log" | grep -v '^/\|^next:' || true
 echo "Fashion-MNIST test accuracy, both trained alike (2500 images per class, 3 epochs):"
 echo "  the architecture found:                          $(acc "$run.train.log")"
 echo "  a random architecture within the same budgets:   $(acc "$run-random.train.log")"
