@@ -42,7 +42,7 @@ typedef struct vm {
 	value **stack;
 	size_t sp, cap;
 	value **memo;
-	size_t n_memo;
+	size_t n_memo, puts;          /* capacity; entries stored (0..puts-1) */
 	value **vals;                 /* every value made, to free */
 	size_t n_vals, cap_vals;
 	void **bufs;                  /* every decoded string, to free */
@@ -139,6 +139,34 @@ static uint64_t le(const unsigned char *p, int n)
 	return v;
 }
 
+/* a text argument's number (protocol 0's I, L, PUT, GET), read from a
+ * NUL-terminated copy: strtoll would skip the newline as blank and read on */
+static long long line_number(const unsigned char *s, size_t n)
+{
+	char buf[32];
+
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return strtoll(buf, NULL, 10);
+}
+
+/* the value of the n hex digits at s, or -1 when one is not */
+static long hex_digits(const unsigned char *s, int n)
+{
+	long v = 0;
+
+	while (n-- > 0) {
+		int c = *s++;
+		v = v * 16 + (c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+			      c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1000000);
+		if (v < 0)
+			return -1;
+	}
+	return v;
+}
+
 /* a text argument: up to the newline */
 static const unsigned char *line(vm *m, size_t *len)
 {
@@ -183,19 +211,19 @@ static value *text_value(vm *m, const unsigned char *s, size_t n, int quoted)
 		if (c == '\\' && i < n) {
 			unsigned e = s[i++];
 			if (e == 'x' && i + 2 <= n) {
-				unsigned hv;
-				if (sscanf((const char *)s + i, "%2x", &hv) != 1)
+				long hv = hex_digits(s + i, 2);
+				if (hv < 0)
 					return NULL;
-				c = hv;
+				c = (unsigned)hv;
 				i += 2;
 			} else if (e == 'u' && !quoted && i + 4 <= n) {
-				unsigned hv;
-				if (sscanf((const char *)s + i, "%4x", &hv) != 1)
+				long hv = hex_digits(s + i, 4);
+				if (hv < 0)
 					return NULL;
 				i += 4;
 				if (hv > 255)         /* not latin-1: no data file's */
 					return NULL;
-				c = hv;
+				c = (unsigned)hv;
 			} else if (quoted)
 				c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
 			else {
@@ -242,8 +270,12 @@ static int is_global(const value *v, const char *name)
 
 static int memo_put(vm *m, size_t at)
 {
-	if (!m->sp)
+	/* picklers number memo entries in order: an index past the next one
+	 * is no pickle's (and would make this allocate without bound) */
+	if (!m->sp || at > m->puts)
 		return -1;
+	if (at == m->puts)
+		m->puts++;
 	if (at >= m->n_memo) {
 		size_t n = at + 64;
 		value **q = realloc(m->memo, n * sizeof *q);
@@ -331,11 +363,9 @@ static value *run(vm *m)
 		case 's': case 'u': case 'a': case 'e': {
 			long k = op == 's' || op == 'a' ? (long)m->sp - (op == 's' ? 3 : 2) : mark_at(m);
 			size_t i;
-			if (k < 0 || (size_t)k >= m->sp)
+			if (k < 0 || (size_t)k >= m->sp || ((op == 'u' || op == 'e') && k == 0))
 				FAIL("a short stack");
 			c = m->stack[op == 's' || op == 'a' ? (size_t)k : (size_t)k - 1];
-			if ((op == 'u' || op == 'e') && k == 0)
-				FAIL("a short stack");
 			if (c->type != (op == 's' || op == 'u' ? V_DICT : V_LIST))
 				FAIL("SETITEM/APPEND on the wrong type");
 			for (i = (size_t)k + 1; i < m->sp; i++)
@@ -354,13 +384,12 @@ static value *run(vm *m)
 			} else if (op == 'p') {
 				if (!(s = line(m, &n)))
 					FAIL("truncated");
-				at = (size_t)strtoul((const char *)s, NULL, 10);
+				at = (size_t)line_number(s, n);
 			} else {
-				for (at = 0; at < m->n_memo && m->memo[at]; at++)
-					;
+				at = m->puts;       /* MEMOIZE: the next entry */
 			}
 			if (memo_put(m, at))
-				FAIL("out of memory");
+				FAIL("a memo index (%zu) out of order, or out of memory", at);
 			break;
 		}
 		case 'h': case 'j': case 'g': {                /* GET */
@@ -368,7 +397,7 @@ static value *run(vm *m)
 			if (op == 'g') {
 				if (!(s = line(m, &n)))
 					FAIL("truncated");
-				at = (size_t)strtoul((const char *)s, NULL, 10);
+				at = (size_t)line_number(s, n);
 			} else {
 				if (need(m, op == 'h' ? 1 : 4))
 					FAIL("truncated");
@@ -403,7 +432,7 @@ static value *run(vm *m)
 		case 'I': case 'L':            /* text integers; I01/I00 are booleans */
 			if (!(s = line(m, &n)) || !(a = new_value(m, V_INT)))
 				FAIL("truncated");
-			a->i = strtoll((const char *)s, NULL, 10);
+			a->i = line_number(s, n);
 			if (op == 'I' && n == 2 && s[0] == '0')
 				a->type = V_BOOL;
 			push(m, a);
@@ -551,9 +580,12 @@ static const unsigned char *u8_array(const value *a, size_t *rows, size_t *cols)
 	    dt->args->items[0]->len != 2 || memcmp(dt->args->items[0]->bytes, "u1", 2) ||
 	    data->type != V_BYTES)
 		return NULL;
+	if (shape->items[0]->i < 0 || shape->items[1]->i <= 0)
+		return NULL;
 	*rows = (size_t)shape->items[0]->i;
 	*cols = (size_t)shape->items[1]->i;
-	return data->len == *rows * *cols ? data->bytes : NULL;
+	/* rows * cols without overflow */
+	return *rows <= data->len / *cols && data->len == *rows * *cols ? data->bytes : NULL;
 }
 
 static void vm_free(vm *m)
@@ -573,29 +605,17 @@ static void vm_free(vm *m)
 }
 
 /* append the images of one batch file labelled 1..120 to d */
-static int read_batch(const char *path, dca_dataset *d, size_t *cap, dca_error *err)
+/* append the images labelled 1..120 of one batch file's bytes (buf, size;
+ * path for messages) to d */
+static int parse_batch(const unsigned char *buf, size_t size, const char *path,
+		       dca_dataset *d, size_t *cap, dca_error *err)
 {
-	FILE *f;
-	unsigned char *buf = NULL;
-	long size;
 	vm m;
 	value *root, *labels;
 	const unsigned char *px;
 	size_t rows, cols, i;
-	int fd = dcap_open_regular(path, err), rc = 0;
+	int rc = 0;
 
-	if (fd == -2)
-		return DCA_ERR_IO;
-	if (fd < 0 || !(f = fdopen(fd, "rb")))
-		return dca_error_set(err, DCA_ERR_IO, "%s: cannot open the ImageNet16 "
-				     "batch file (check the path)", path);
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
-	    !(buf = malloc((size_t)size + 1)) || fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		fclose(f);
-		free(buf);
-		return dca_error_set(err, DCA_ERR_IO, "%s: cannot read it", path);
-	}
-	fclose(f);
 	memset(&m, 0, sizeof m);
 	m.p = buf;
 	m.end = buf + size;
@@ -644,6 +664,29 @@ static int read_batch(const char *path, dca_dataset *d, size_t *cap, dca_error *
 	}
 out:
 	vm_free(&m);
+	return rc;
+}
+
+static int read_batch(const char *path, dca_dataset *d, size_t *cap, dca_error *err)
+{
+	FILE *f;
+	unsigned char *buf = NULL;
+	long size;
+	int fd = dcap_open_regular(path, err), rc;
+
+	if (fd == -2)
+		return DCA_ERR_IO;
+	if (fd < 0 || !(f = fdopen(fd, "rb")))
+		return dca_error_set(err, DCA_ERR_IO, "%s: cannot open the ImageNet16 "
+				     "batch file (check the path)", path);
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+	    !(buf = malloc((size_t)size + 1)) || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		free(buf);
+		return dca_error_set(err, DCA_ERR_IO, "%s: cannot read it", path);
+	}
+	fclose(f);
+	rc = parse_batch(buf, (size_t)size, path, d, cap, err);
 	free(buf);
 	return rc;
 }
