@@ -276,8 +276,7 @@ static int run(int argc, char **argv, int eval)
 			 * a resume compares): the data may be found elsewhere */
 			char fp[24];
 
-			snprintf(fp, sizeof fp, "%016llx", (unsigned long long)
-				 dca_dataset_fingerprint(&test, dca_dataset_fingerprint(&train, 0)));
+			dca_dataset_pair_fingerprint(&train, &test, fp, sizeof fp);
 			json_object_set_new(j, "data_fingerprint", json_string(fp));
 		}
 		cfg = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);

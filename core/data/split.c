@@ -273,3 +273,10 @@ uint64_t dca_dataset_fingerprint(const dca_dataset *d, uint64_t h)
 	}
 	return fnv1a(h, d->images, (size_t)d->n * d->c * d->h * d->w);
 }
+
+void dca_dataset_pair_fingerprint(const dca_dataset *train, const dca_dataset *test,
+				  char *buf, size_t n)
+{
+	snprintf(buf, n, "%016llx", (unsigned long long)
+		 dca_dataset_fingerprint(test, dca_dataset_fingerprint(train, 0)));
+}

@@ -36,13 +36,13 @@ static int open_data(dca_search *s, dca_error *err)
 				      e->shape.in_h, e->shape.in_w, stderr, &train, &test,
 				      &s->aug, err)))
 		return rc;
-	{
+	if (s->opts.run_dir || e->data_fingerprint[0]) {
 		/* what the run directory records of its data, and checks on a
-		 * resume: the same data, wherever it lies now */
+		 * resume: the same data, wherever it lies now (a pass over every
+		 * image: only when there is a run directory or a check) */
 		char fp[24];
 
-		snprintf(fp, sizeof fp, "%016llx", (unsigned long long)
-			 dca_dataset_fingerprint(&test, dca_dataset_fingerprint(&train, 0)));
+		dca_dataset_pair_fingerprint(&train, &test, fp, sizeof fp);
 		if (e->data_fingerprint[0] && strcmp(fp, e->data_fingerprint)) {
 			dca_dataset_free(&train);
 			dca_dataset_free(&test);

@@ -103,6 +103,11 @@ void dca_dataset_stats(const dca_dataset *d, dca_augment *aug);
  * from h (0 to start): the same data wherever it lies gives the same
  * value, so a run can be resumed from data that moved. */
 uint64_t dca_dataset_fingerprint(const dca_dataset *d, uint64_t h);
+/* The fingerprint of a training and a test split together, as the 16 hex
+ * digits run directories record (train's config.json, a search's
+ * data.fingerprint) into buf (at least 17 bytes). */
+void dca_dataset_pair_fingerprint(const dca_dataset *train, const dca_dataset *test,
+				  char *buf, size_t n);
 
 /* Seeded epoch order and batches. */
 typedef struct dca_loader {
