@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include <dcanas/comm.h>
 #include <dcanas/dcanas.h>
 #include <dcanas/model.h>
 #include <dcanas/train.h>
@@ -40,6 +41,17 @@ int cli_threads(const char *flag, const char *text, int *out);
  * input (NULL, or C, H, W: --input) the size folder images are resized to. */
 int cli_load_data(const char *spec, const char *labels, const int *input,
 		  dca_dataset *train, dca_dataset *test, dca_augment *aug);
+
+/* MPI (cli/mpi_comm.c): join the job when an MPI launcher started this
+ * process (else nothing; 1 on failure, printed); split the ranks into
+ * groups of ranks_per_group, each its own communicator (sweep); back to
+ * the whole job; leave it with the exit status rc (a failure ends every
+ * rank); this rank in the whole job, or -1 when not one of several. */
+int cli_comm_start(void);
+int cli_comm_split(int ranks_per_group, int *group_index, int *groups);
+void cli_comm_world(void);
+int cli_comm_stop(int rc);
+int cli_comm_world_rank(void);
 
 int cmd_plugins(int argc, char **argv);
 int cmd_train(int argc, char **argv);

@@ -288,18 +288,26 @@ static int run(int argc, char **argv, int eval)
 	a.opts.resume = a.resume;
 	a.opts.config_json = cfg;
 	a.opts.progress = isatty(STDERR_FILENO) ? stderr : NULL;
-	fprintf(stderr, "training %s %s: %zu parameters, %d train / %d test images, "
-		"%d threads\n", space->name, canon, dca_model_param_count(model),
-		train.n, test.n, dca_engine_threads());
+	if (dca_comm_writer())
+		fprintf(stderr, "training %s %s: %zu parameters, %d train / %d test "
+			"images, %d threads%s\n", space->name, canon,
+			dca_model_param_count(model), train.n, test.n, dca_engine_threads(),
+			dca_comm_size() > 1 ? " per rank" : "");
+	if (dca_comm_writer() && dca_comm_size() > 1)
+		fprintf(stderr, "data parallel over %d MPI ranks: batch %d split "
+			"%d ways, batch norm synchronised\n", dca_comm_size(),
+			a.opts.batch_size, dca_comm_size());
 	{
 		dca_train_result res;
 		if (dca_train(model, &train, &test, &a.opts, &res, &err))
 			goto fail;
-		printf("epochs %d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  "
-		       "%.1f s  %.0f images/s  peak RSS %.0f MiB\n", res.epochs_done,
-		       res.train_loss, res.train_acc, res.test_acc, res.seconds,
-		       res.images_per_second, dca_peak_rss_mib());
-		if (a.run_dir && res.epochs_done == a.opts.epochs)
+		if (dca_comm_writer())
+			printf("epochs %d  train loss %.4f  train acc %.2f%%  test acc "
+			       "%.2f%%  %.1f s  %.0f images/s  peak RSS %.0f MiB%s\n",
+			       res.epochs_done, res.train_loss, res.train_acc, res.test_acc,
+			       res.seconds, res.images_per_second, dca_peak_rss_mib(),
+			       dca_comm_size() > 1 ? " (rank 0)" : "");
+		if (a.run_dir && res.epochs_done == a.opts.epochs && dca_comm_writer())
 			fprintf(stderr, "export it: dcanas export --weights %s/weights.dcaw "
 				"--format onnx --out %s/net.onnx   (or --format c --out "
 				"%s/net.c)\n", a.run_dir, a.run_dir, a.run_dir);

@@ -39,6 +39,8 @@ int cli_fail(const char *fmt, ...)
 	/* a message quotes what the user gave (keys, paths, flags): control
 	 * bytes in it (ANSI escapes) are shown, not sent to the terminal */
 	fputs("dcanas: ", stderr);
+	if (cli_comm_world_rank() >= 0)
+		fprintf(stderr, "rank %d: ", cli_comm_world_rank());
 	for (p = (const unsigned char *)msg; *p; p++)
 		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
 			fprintf(stderr, "\\x%02x", *p);
@@ -187,8 +189,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			int rc = cli_comm_start();
+
+			if (rc)
+				return rc;
+			dca_engine_init(0);   /* a rank's share of the cores */
+			return cli_comm_stop(commands[i].run(argc - 1, argv + 1));
+		}
 	fprintf(stderr, "dcanas: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

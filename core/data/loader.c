@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dcanas/comm.h>
 #include <dcanas/data.h>
 
 int dca_loader_init(dca_loader *l, const dca_dataset *d, int batch,
@@ -69,26 +70,44 @@ void dca_loader_epoch(dca_loader *l)
 	}
 }
 
-/* One sample into out (C x H x W floats), augmented when l->augment. */
-static void loader_sample(dca_loader *l, const uint8_t *src, float *out)
+/* One sample's random augmentation, drawn in a fixed order */
+typedef struct sample_aug {
+	int pad, oy, ox, flip, cy, cx;
+} sample_aug;
+
+static sample_aug draw_aug(dca_loader *l)
+{
+	sample_aug a = { 0 };
+
+	if (l->augment && l->aug.crop_pad > 0) {
+		/* Window offset in the padded image, 0..2*pad on each axis. */
+		a.pad = l->aug.crop_pad;
+		a.oy = (int)dca_rng_below(&l->rng, (uint32_t)(2 * a.pad + 1));
+		a.ox = (int)dca_rng_below(&l->rng, (uint32_t)(2 * a.pad + 1));
+	}
+	if (l->augment && l->aug.flip)
+		a.flip = dca_rng_below(&l->rng, 2) == 1;
+	if (l->augment && l->aug.cutout > 0) {
+		a.cy = (int)dca_rng_below(&l->rng, (uint32_t)l->d->h);
+		a.cx = (int)dca_rng_below(&l->rng, (uint32_t)l->d->w);
+	}
+	return a;
+}
+
+/* One sample into out (C x H x W floats), augmented as a says. */
+static void loader_sample(dca_loader *l, const sample_aug *a, const uint8_t *src,
+			  float *out)
 {
 	const dca_dataset *d = l->d;
 	const int C = d->c, H = d->h, W = d->w;
-	int pad = 0, oy = 0, ox = 0, flip = 0, c, y, x;
+	const int pad = a->pad, oy = a->oy, ox = a->ox, flip = a->flip;
+	int c, y, x;
 	float scale[4], bias[4];
 
 	for (c = 0; c < C; c++) {
 		scale[c] = 1.0f / (d->max_value * l->aug.std[c]);
 		bias[c] = -l->aug.mean[c] / l->aug.std[c];
 	}
-	if (l->augment && l->aug.crop_pad > 0) {
-		/* Window offset in the padded image, 0..2*pad on each axis. */
-		pad = l->aug.crop_pad;
-		oy = (int)dca_rng_below(&l->rng, (uint32_t)(2 * pad + 1));
-		ox = (int)dca_rng_below(&l->rng, (uint32_t)(2 * pad + 1));
-	}
-	if (l->augment && l->aug.flip)
-		flip = dca_rng_below(&l->rng, 2) == 1;
 	for (c = 0; c < C; c++) {
 		const uint8_t *p = src + (size_t)c * H * W;
 		float *o = out + (size_t)c * H * W;
@@ -106,9 +125,7 @@ static void loader_sample(dca_loader *l, const uint8_t *src, float *out)
 	}
 	if (l->augment && l->aug.cutout > 0) {
 		int side = l->aug.cutout;
-		int cy = (int)dca_rng_below(&l->rng, (uint32_t)H);
-		int cxc = (int)dca_rng_below(&l->rng, (uint32_t)W);
-		int y0 = cy - side / 2, x0 = cxc - side / 2;
+		int y0 = a->cy - side / 2, x0 = a->cx - side / 2;
 		int y1 = y0 + side, x1 = x0 + side;
 		if (y0 < 0)
 			y0 = 0;
@@ -126,11 +143,15 @@ static void loader_sample(dca_loader *l, const uint8_t *src, float *out)
 	}
 }
 
-int dca_loader_next(dca_loader *l, dca_graph *g, dca_tensor **x, int **labels)
+/* The next batch of the epoch, samples [lo, hi) of it built (the whole
+ * batch's augmentation drawn): lo = 0, hi = -1 for all. Returns the
+ * batch's size (0 at the end); *built the samples in *x. */
+static int next_part(dca_loader *l, dca_graph *g, dca_tensor **x, int **labels,
+		     int shard, int *built)
 {
 	const dca_dataset *d;
 	size_t chw;
-	int b, i;
+	int b, i, lo = 0, hi;
 	dca_tensor *t;
 	int *lab;
 
@@ -141,27 +162,58 @@ int dca_loader_next(dca_loader *l, dca_graph *g, dca_tensor **x, int **labels)
 	if (!l || !l->order || !g || !x || !labels)
 		return DCA_ERR_INVALID;
 	d = l->d;
-	if (l->pos >= d->n)
-		return 0;
-	b = d->n - l->pos < l->batch ? d->n - l->pos : l->batch;
-	if (l->drop_last && b < l->batch) {
+	for (;;) {
+		if (l->pos >= d->n)
+			return 0;
+		b = d->n - l->pos < l->batch ? d->n - l->pos : l->batch;
+		if (l->drop_last && b < l->batch) {
+			l->pos = d->n;
+			return 0;
+		}
+		hi = b;
+		if (shard)
+			dca_comm_shard(b, &lo, &hi);
+		if (hi > lo || !shard)
+			break;
+		/* fewer samples than ranks (a last batch): skipped by all */
 		l->pos = d->n;
-		return 0;
 	}
-	t = dca_tensor_new(g, b, d->c, d->h, d->w, 0);
-	lab = dca_graph_alloc(g, (size_t)b * sizeof *lab);
+	t = dca_tensor_new(g, hi - lo, d->c, d->h, d->w, 0);
+	lab = dca_graph_alloc(g, (size_t)(hi - lo) * sizeof *lab);
 	if (!t || !lab)
 		return DCA_ERR_NOMEM;
 	chw = (size_t)d->c * d->h * d->w;
 	for (i = 0; i < b; i++) {
 		int s = l->order[l->pos + i];
-		loader_sample(l, d->images + (size_t)s * chw, t->data + (size_t)i * chw);
-		lab[i] = d->labels[s];
+		sample_aug a = draw_aug(l);
+
+		if (i < lo || i >= hi)
+			continue;
+		loader_sample(l, &a, d->images + (size_t)s * chw, t->data + (size_t)(i - lo) * chw);
+		lab[i - lo] = d->labels[s];
 	}
 	l->pos += b;
 	*x = t;
 	*labels = lab;
+	*built = hi - lo;
 	return b;
+}
+
+int dca_loader_next(dca_loader *l, dca_graph *g, dca_tensor **x, int **labels)
+{
+	int built;
+
+	return next_part(l, g, x, labels, 0, &built);
+}
+
+int dca_loader_next_shard(dca_loader *l, dca_graph *g, dca_tensor **x,
+			  int **labels, int *global_b)
+{
+	int built = 0, b = next_part(l, g, x, labels, 1, &built);
+
+	if (global_b)
+		*global_b = b > 0 ? b : 0;
+	return b > 0 ? built : b;
 }
 
 int dca_loader_batches(const dca_loader *l)

@@ -50,9 +50,19 @@ struct dca_graph {
 
 static int engine_threads = 1;
 
+static int default_threads;
+
+void dca_engine_default_threads(int threads)
+{
+	default_threads = threads > 0 ? threads : 0;
+}
+
 int dca_engine_init(int threads)
 {
 #ifdef _OPENMP
+	if (threads <= 0 && default_threads > 0)
+		threads = default_threads < omp_get_num_procs() ? default_threads
+								 : omp_get_num_procs();
 	if (threads <= 0)
 		threads = omp_get_num_procs();
 	omp_set_num_threads(threads);
@@ -481,13 +491,18 @@ int dca_graph_backward(dca_graph *g)
 	return 0;
 }
 
-int dca_backward(dca_graph *g, dca_tensor *loss)
+int dca_backward_scaled(dca_graph *g, dca_tensor *loss, float seed)
 {
 	size_t i;
 
 	if (!loss->requires_grad || !dca_tensor_grad(g, loss))
 		return -1;
 	for (i = 0; i < loss->size; i++)
-		loss->grad[i] = 1.0f;
+		loss->grad[i] = seed;
 	return dca_graph_backward(g);
+}
+
+int dca_backward(dca_graph *g, dca_tensor *loss)
+{
+	return dca_backward_scaled(g, loss, 1.0f);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dcanas/comm.h>
 #include <dcanas/jsonfile.h>
 #include <dcanas/ops.h>
 #include <dcanas/optim.h>
@@ -84,20 +85,33 @@ static void write_logits(FILE *f, const dca_tensor *logits, const int *labels)
 
 /* Evaluation in g's arena: inside training, the training graph's, which is
  * larger than a forward pass needs, so evaluating takes no memory of its
- * own (a graph of its own held a second arena beside training's). */
+ * own (a graph of its own held a second arena beside training's). spread:
+ * over the ranks of comm.h, each a contiguous part of d, the counts
+ * summed (training's evaluations; a lone evaluation is one process's). */
 static int evaluate_in(dca_graph *g, dca_model *m, const dca_dataset *d, int batch,
-		       const dca_augment *norm, FILE *logits_out, float *acc,
-		       float *loss, dca_error *err)
+		       const dca_augment *norm, FILE *logits_out, int spread,
+		       float *acc, float *loss, dca_error *err)
 {
 	dca_loader l;
+	dca_dataset part = *d;
 	dca_tensor *x, *logits, *ce;
-	int *labels, b, correct = 0, seen = 0;
-	double loss_sum = 0;
+	int *labels, b;
+	double sums[3] = { 0, 0, 0 };  /* correct, loss, seen */
 
-	if (dca_loader_init(&l, d, batch, 0, norm, 0) != 0)
+	if (spread && dca_comm_size() > 1) {
+		int lo, hi;
+		size_t chw = (size_t)d->c * d->h * d->w;
+
+		dca_comm_shard(d->n, &lo, &hi);
+		part.images = d->images + (size_t)lo * chw;
+		part.labels = d->labels + lo;
+		part.n = hi - lo;
+	}
+	if (part.n > 0 && dca_loader_init(&l, &part, batch, 0, norm, 0) != 0)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	dca_loader_epoch(&l);
-	for (;;) {
+	if (part.n > 0)
+		dca_loader_epoch(&l);
+	while (part.n > 0) {
 		dca_graph_reset(g);
 		b = dca_loader_next(&l, g, &x, &labels);
 		if (b <= 0)
@@ -108,16 +122,19 @@ static int evaluate_in(dca_graph *g, dca_model *m, const dca_dataset *d, int bat
 			dca_loader_free(&l);
 			return dca_graph_error_set(g, err, "evaluation");
 		}
-		correct += dca_count_correct(logits, labels);
-		loss_sum += (double)ce->data[0] * b;
+		sums[0] += dca_count_correct(logits, labels);
+		sums[1] += (double)ce->data[0] * b;
 		if (logits_out)
 			write_logits(logits_out, logits, labels);
-		seen += b;
+		sums[2] += b;
 	}
-	dca_loader_free(&l);
-	*acc = seen ? 100.0f * correct / seen : 0.0f;
+	if (part.n > 0)
+		dca_loader_free(&l);
+	if (spread)
+		dca_comm_sum_double(sums, 3);
+	*acc = sums[2] > 0 ? (float)(100.0 * sums[0] / sums[2]) : 0.0f;
 	if (loss)
-		*loss = seen ? (float)(loss_sum / seen) : 0.0f;
+		*loss = sums[2] > 0 ? (float)(sums[1] / sums[2]) : 0.0f;
 	return 0;
 }
 
@@ -136,7 +153,7 @@ int dca_evaluate_logits(dca_model *m, const dca_dataset *d, int batch,
 
 	if (!g)
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	rc = evaluate_in(g, m, d, batch, norm, logits_out, acc, loss, err);
+	rc = evaluate_in(g, m, d, batch, norm, logits_out, 0, acc, loss, err);
 	dca_graph_free(g);
 	return rc;
 }
@@ -442,8 +459,21 @@ static void format_time(double s, char *buf, size_t n)
 		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
 }
 
+/* A checkpoint rank 0 read, on every rank: weights, BN statistics and
+ * momentum (the run directory need not be visible to the others) */
+static void share_state(dca_model *m, dca_sgd *opt, int *start)
+{
+	int i;
+
+	dca_comm_bcast(start, sizeof *start);
+	dca_comm_bcast_tensors(m->params, m->n_params);
+	dca_comm_bcast_tensors(m->buffers, m->n_buffers);
+	for (i = 0; i < m->n_params && opt->velocity; i++)
+		dca_comm_bcast(opt->velocity[i], m->params[i]->size * sizeof(float));
+}
+
 int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
-	      const dca_train_opts *o, dca_train_result *res, dca_error *err)
+	      const dca_train_opts *opts, dca_train_result *res, dca_error *err)
 {
 	dca_graph *g = NULL;
 	dca_loader l;
@@ -452,30 +482,43 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 	char *log_path;
 	long steps_per_epoch, total_steps;
 	double t0 = dca_seconds(), images = 0;
+	/* over ranks (comm.h), rank 0 alone keeps the run directory and the
+	 * terminal: the others run without them */
+	dca_train_opts mine = *opts;
+	const dca_train_opts *o = &mine;
 
+	if (!dca_comm_writer()) {
+		mine.run_dir = NULL;
+		mine.progress = NULL;
+	}
 	memset(res, 0, sizeof *res);
 	if (o->epochs < 1 || o->batch_size < 1)
 		return dca_error_set(err, DCA_ERR_INVALID, "train: epochs and batch "
 				     "size must be positive");
-	if (o->run_dir && (lock_fd = open_run_dir(o, err)) < 0)
-		return lock_fd;
+	if ((rc = dca_comm_same_text(o->config_json, "training settings", err)))
+		return rc;
+	if (o->run_dir && (lock_fd = open_run_dir(o, err)) < 0) {
+		rc = lock_fd;
+		goto agree;
+	}
 	g = dca_graph_new();
 	if (!g || dca_loader_init(&l, train, o->batch_size, 1, &o->aug, (uint64_t)o->seed) != 0) {
 		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-		goto out;
+		goto agree;
 	}
 	loader_ok = 1;
 	if (dca_sgd_init(&opt, m->params, m->n_params, o->lr, o->momentum,
 			 o->weight_decay, o->grad_clip) != 0) {
 		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-		goto out;
+		goto agree;
 	}
 	opt_ok = 1;
 	if (o->resume && o->run_dir) {
 		start = load_checkpoint(m, &opt, o, err);
 		if (start < 0) {
 			rc = start;
-			goto out;
+			start = 0;
+			goto agree;
 		}
 		if (start > 0 && o->progress)
 			fprintf(o->progress, "resuming after epoch %d of %d\n", start, o->epochs);
@@ -484,12 +527,19 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 			      : dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		free(log_path);
 		if (rc)
-			goto out;
+			goto agree;
 	}
-	if (o->run_dir && (rc = write_config(o, err)))
+	if (o->run_dir)
+		rc = write_config(o, err);
+agree:
+	/* a rank that failed (its data, the run directory) stops every rank */
+	if ((rc = dca_comm_agree(rc, err)))
 		goto out;
+	if (opts->resume && dca_comm_size() > 1)
+		share_state(m, &opt, &start);
 	if (start >= o->epochs) {      /* a finished run: its last figures */
-		result_from_log(o, start, res);
+		if (o->run_dir)
+			result_from_log(o, start, res);
 		res->epochs_done = start;
 		goto out;
 	}
@@ -504,14 +554,15 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 
 		/* streams seeded by (seed, epoch): resuming replays them exactly */
 		dca_rng_seed(&l.rng, (uint64_t)o->seed * 1000003u + (uint64_t)epoch);
-		dca_rng_seed(&m->rng, (uint64_t)o->seed * 7919u + (uint64_t)epoch + 17u);
+		dca_rng_seed(&m->rng, (uint64_t)o->seed * 7919u + (uint64_t)epoch + 17u +
+			     104729u * (uint64_t)dca_comm_rank());   /* drop-path: each rank its own */
 		dca_loader_epoch(&l);
 		m->drop_path_prob = o->drop_path * epoch / o->epochs;
 		opt.lr = dca_cosine_lr(o->lr, o->lr_min, epoch, o->epochs);
 		while (1) {
-			int i;
+			int i, global_b;
 			dca_graph_reset(g);
-			b = dca_loader_next(&l, g, &x, &labels);
+			b = dca_loader_next_shard(&l, g, &x, &labels, &global_b);
 			if (b <= 0)
 				break;
 			logits = m->forward(m, g, x, 1, &aux);
@@ -538,12 +589,17 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 			}
 			for (i = 0; i < m->n_params; i++)
 				dca_param_zero_grad(m->params[i]);
-			dca_backward(g, loss);
+			/* the shard's share of the global batch's mean loss */
+			if (dca_backward_scaled(g, loss, (float)b / global_b)) {
+				rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory in backward");
+				goto out;
+			}
+			dca_comm_sum_grads(m->params, m->n_params);
 			dca_sgd_step(&opt);
 			loss_sum += (double)loss->data[0] * b;
 			correct += dca_count_correct(logits, labels);
 			seen += b;
-			images += b;
+			images += global_b;
 			step++;
 			if (o->progress) {
 				double el = dca_seconds() - t0, rate = images / (el > 0 ? el : 1);
@@ -558,6 +614,16 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 				fflush(o->progress);
 			}
 		}
+		{       /* the epoch's figures over every rank's shards */
+			double sums[3] = { loss_sum, correct, seen };
+
+			dca_comm_sum_double(sums, 3);
+			loss_sum = sums[0];
+			correct = (int)sums[1];
+			seen = (int)sums[2];
+			/* every rank's weights are rank 0's, bit for bit */
+			dca_comm_bcast_tensors(m->params, m->n_params);
+		}
 		res->train_loss = seen ? (float)(loss_sum / seen) : 0;
 		res->train_acc = seen ? 100.0f * correct / seen : 0;
 		line = json_pack("{s:i, s:f, s:f, s:f, s:f}", "epoch", epoch + 1,
@@ -566,8 +632,8 @@ int dca_train(dca_model *m, const dca_dataset *train, const dca_dataset *test,
 		tested = test && (epoch + 1 == o->epochs || o->test_every <= 1 ||
 				  (epoch + 1) % o->test_every == 0);
 		if (tested) {
-			rc = evaluate_in(g, m, test, o->batch_size, &o->aug, NULL, &res->test_acc,
-					 &res->test_loss, err);
+			rc = evaluate_in(g, m, test, o->batch_size, &o->aug, NULL, 1,
+					 &res->test_acc, &res->test_loss, err);
 			if (rc) {
 				json_decref(line);
 				goto out;

@@ -126,6 +126,14 @@ void dca_loader_epoch(dca_loader *l);
 /* Next batch into x (arena tensor of g, batch x C x H x W) and labels
  * (arena ints); returns the batch size, 0 at the end of the epoch. */
 int dca_loader_next(dca_loader *l, dca_graph *g, dca_tensor **x, int **labels);
+/* The same batch, spread over the ranks of comm.h: draws the whole batch's
+ * shuffle and augmentation (as dca_loader_next, so every rank stays on the
+ * one stream) and builds only this rank's shard (dca_comm_shard) into x
+ * and labels. Returns the shard's size, 0 at the end of the epoch, and the
+ * whole batch's size in *global_b. A batch smaller than the rank count (a
+ * last one) is skipped, by every rank alike. One rank: dca_loader_next. */
+int dca_loader_next_shard(dca_loader *l, dca_graph *g, dca_tensor **x,
+			  int **labels, int *global_b);
 int dca_loader_batches(const dca_loader *l);
 void dca_loader_free(dca_loader *l);
 

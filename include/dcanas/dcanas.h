@@ -2,6 +2,7 @@
 #ifndef DCANAS_DCANAS_H
 #define DCANAS_DCANAS_H
 #include <dcanas/error.h>
+#include <dcanas/comm.h>
 #include <dcanas/net.h>
 #include <dcanas/space.h>
 #include <dcanas/device.h>

@@ -39,6 +39,9 @@ typedef struct dca_graph dca_graph;
 /* Call once per process; threads <= 0 means all cores. Returns the count. */
 int dca_engine_init(int threads);
 int dca_engine_threads(void);
+/* What dca_engine_init(0) takes from now on (0: every core): the share of
+ * a machine's cores a process has when several run on it (MPI ranks). */
+void dca_engine_default_threads(int threads);
 /* The engine's convolution kernels, AVX-512 or else AVX2+FMA, are used
  * where the CPU has them; DCANAS_SIMD=off turns them off, DCANAS_SIMD=avx2
  * picks the AVX2 ones on an AVX-512 CPU. This switches them on (the best
@@ -118,6 +121,9 @@ int dca_any_requires_grad(dca_tensor *const *in, int n_in);
 
 /* Seed d(loss)/d(loss) = 1 (loss has size 1) and run the tape backwards. */
 int dca_backward(dca_graph *g, dca_tensor *loss);
+/* The same with d(objective)/d(loss) = seed: a rank's share of a global
+ * batch's mean loss (comm.h) */
+int dca_backward_scaled(dca_graph *g, dca_tensor *loss, float seed);
 /* Run the tape backwards with the output gradients as they are (the caller
  * has seeded them with dca_tensor_grad); used by gradient checks. Before a
  * node runs, its inputs' gradient buffers exist (zeroed, or for the inputs

@@ -8,18 +8,26 @@
  * the plane sums in double; channels are spread over threads and each is
  * summed by one thread in a fixed order, so results are deterministic.
  * The variance comes from the same pass as the mean, on values shifted by
- * the first plane's mean so E[x^2] - E[x]^2 does not cancel. */
+ * the first plane's mean so E[x^2] - E[x]^2 does not cancel.
+ *
+ * Spread over ranks (comm.h), training normalises with the statistics of
+ * the whole global batch (synchronised batch norm): the forward pass sums
+ * each channel over ranks twice (mean, then squares about it), the
+ * backward pass sums dy and dy * x̂; each rank's γ and β gradients stay its
+ * own, summed with the other gradients before the step. */
 #include "config.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <dcanas/comm.h>
 #include <dcanas/ops.h>
 
 #include "op_common.h"
 
-enum { A_BATCH_STATS };
+enum { A_BATCH_STATS, A_SYNCED };
 
 /* sum of (x - k) and of (x - k)^2 over one plane */
 static void plane_moments(const float *restrict x, size_t hw, float k,
@@ -54,7 +62,45 @@ static void plane_grad_sums(const float *restrict x, const float *restrict g,
 	*sgx += b;
 }
 
-/* saved: mean[C] then invstd[C] */
+/* saved: mean[C] then invstd[C], then (synchronised) the global count as
+ * a double's bytes */
+
+/* the elements per channel over every rank: saved after mean and invstd */
+static double saved_count(const float *saved, int c)
+{
+	double m;
+
+	memcpy(&m, saved + 2 * (size_t)c, sizeof m);
+	return m;
+}
+
+/* the global sums of dy and dy * x̂ per channel (synchronised backward) */
+static double *global_grad_sums(dca_tensor *x, const float *y_grad,
+				const float *mean, const float *invstd)
+{
+	int n = x->n, c = x->c;
+	size_t hw = (size_t)x->h * x->w;
+	double *sums = malloc(2 * (size_t)c * sizeof *sums);
+	long ci;
+
+	if (!sums)
+		return NULL;
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
+	for (ci = 0; ci < c; ci++) {
+		double sg = 0, sgx = 0;
+		int i;
+
+		for (i = 0; i < n; i++) {
+			size_t off = ((size_t)i * c + ci) * hw;
+			plane_grad_sums(x->data + off, y_grad + off, hw, mean[ci],
+					invstd[ci], &sg, &sgx);
+		}
+		sums[ci] = sg;
+		sums[c + ci] = sgx;
+	}
+	dca_comm_sum_double(sums, 2 * (size_t)c);
+	return sums;
+}
 
 static void bn_backward(dca_graph *g, dca_node *nd)
 {
@@ -66,9 +112,19 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 	size_t hw = (size_t)x->h * x->w;
 	double m = (double)n * hw;
 	int fresh = grad_fresh(nd, 0);
+	double *global = NULL;
 	long ci;
 
 	(void)g;
+	if (nd->iarg[A_SYNCED]) {
+		m = saved_count(nd->saved, c);
+		/* out of memory here cannot be agreed on: the job stops */
+		if (!(global = global_grad_sums(x, y->grad, mean, invstd))) {
+			dca_error e = { .code = DCA_ERR_NOMEM };
+			snprintf(e.msg, sizeof e.msg, "out of memory in batch norm's backward");
+			dca_comm_fail(DCA_ERR_NOMEM, &e);
+		}
+	}
 #pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (ci = 0; ci < c; ci++) {
 		double sg = 0, sgx = 0;
@@ -87,8 +143,9 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 			beta->grad[ci] += (float)sg;
 		if (x->requires_grad) {
 			float k = gm * is;
-			float mg = batch ? (float)(sg / m) : 0.0f;
-			float mgx = batch ? (float)(sgx / m) : 0.0f;
+			double tg = global ? global[ci] : sg, tgx = global ? global[c + ci] : sgx;
+			float mg = batch ? (float)(tg / m) : 0.0f;
+			float mgx = batch ? (float)(tgx / m) : 0.0f;
 			for (i = 0; i < n; i++) {
 				const float *restrict xr = x->data + ((size_t)i * c + ci) * hw;
 				const float *restrict gr = y->grad + ((size_t)i * c + ci) * hw;
@@ -108,6 +165,47 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 			}
 		}
 	}
+	free(global);
+}
+
+/* The global batch's mean and sum of squares about it, per channel, into
+ * mean[c + 1] and var_sum[2 c] (the first c; the rest is scratch); returns the elements per channel over ranks. */
+static double global_moments(const dca_tensor *x, double *mean, double *var_sum)
+{
+	int n = x->n, c = x->c;
+	size_t hw = (size_t)x->h * x->w;
+	double count = (double)n * hw;
+	long ci;
+
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
+	for (ci = 0; ci < c; ci++) {
+		double s = 0, v = 0;
+		int i;
+
+		for (i = 0; i < n; i++)
+			plane_moments(x->data + ((size_t)i * c + ci) * hw, hw, 0.0f, &s, &v);
+		mean[ci] = s;
+	}
+	mean[c] = count;
+	dca_comm_sum_double(mean, (size_t)c + 1);
+	count = mean[c];
+#pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
+	for (ci = 0; ci < c; ci++) {
+		double s = 0, v = 0;
+		int i;
+
+		mean[ci] /= count;
+		for (i = 0; i < n; i++)
+			plane_moments(x->data + ((size_t)i * c + ci) * hw, hw,
+				      (float)mean[ci], &s, &v);
+		var_sum[ci] = v;
+		var_sum[c + ci] = s;
+	}
+	dca_comm_sum_double(var_sum, 2 * (size_t)c);
+	/* squares about the float mean, corrected for its rounding */
+	for (ci = 0; ci < c; ci++)
+		var_sum[ci] -= var_sum[c + ci] * var_sum[c + ci] / (count > 0 ? count : 1);
+	return count;
 }
 
 dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
@@ -119,6 +217,8 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 	size_t hw = (size_t)x->h * x->w;
 	size_t m = (size_t)n * hw;
 	int batch = training || !running_mean || !running_var;
+	int synced = training && dca_comm_size() > 1;
+	double *gmean = NULL, *gvar = NULL, gcount = 0;
 	dca_tensor *y, *in[3];
 	dca_node *nd;
 	float *saved;
@@ -129,9 +229,21 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 		   (!running_var || (int)running_var->size == c),
 		   "gamma, beta and running stats need %d values, one per channel", c);
 	y = dca_tensor_new_uninit(g, n, c, x->h, x->w);
-	saved = dca_graph_alloc(g, 2 * (size_t)c * sizeof *saved);
+	saved = dca_graph_alloc(g, 2 * (size_t)c * sizeof *saved + sizeof gcount);
 	if (!y || !saved)
 		return NULL;
+	if (synced) {
+		gmean = malloc((3 * (size_t)c + 1) * sizeof *gmean);
+		if (!gmean) {
+			dca_error e = { .code = DCA_ERR_NOMEM };
+			snprintf(e.msg, sizeof e.msg, "out of memory in batch norm");
+			dca_comm_fail(DCA_ERR_NOMEM, &e);
+			return NULL;
+		}
+		gvar = gmean + c + 1;
+		gcount = global_moments(x, gmean, gvar);
+		m = (size_t)gcount;
+	}
 
 #pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (ci = 0; ci < c; ci++) {
@@ -140,7 +252,18 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 		int i;
 		size_t j;
 
-		if (batch) {
+		if (synced) {
+			double v = gvar[ci] > 0 ? gvar[ci] : 0;
+			mu = (float)gmean[ci];
+			is = (float)(1.0 / sqrt(v / gcount + eps));
+			if (running_mean && running_var) {
+				double unb = gcount > 1 ? v / (gcount - 1) : v;
+				running_mean->data[ci] = (1.0f - momentum) * running_mean->data[ci] +
+							 momentum * mu;
+				running_var->data[ci] = (1.0f - momentum) * running_var->data[ci] +
+							momentum * (float)unb;
+			}
+		} else if (batch) {
 			double s = 0, v = 0, dmu, shift;
 			/* shift: the first plane's mean, near the channel's */
 			plane_moments(x->data + (size_t)ci * hw, hw, 0.0f, &s, &v);
@@ -181,12 +304,15 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 		}
 	}
 
+	free(gmean);
+	memcpy(saved + 2 * (size_t)c, &gcount, sizeof gcount);
 	in[0] = x;
 	in[1] = gamma;
 	in[2] = beta;
 	nd = dca_graph_record(g, y, bn_backward, in, 3);
 	if (nd) {
 		nd->iarg[A_BATCH_STATS] = batch;
+		nd->iarg[A_SYNCED] = synced;
 		nd->assigns = 1;        /* dx covers every element of x */
 		nd->farg[0] = eps;
 		nd->saved = saved;
