@@ -275,6 +275,12 @@ int cmd_search(int argc, char **argv)
 		}
 	}
 	dca_engine_init(a.threads);
+	if (!dca_comm_writer())
+		a.quiet = 1;    /* over MPI ranks, rank 0 reports */
+	else if (dca_comm_size() > 1 && !a.quiet)
+		fprintf(stderr, "search: data parallel over %d MPI ranks (%d threads "
+			"each): every batch split %d ways, batch norm synchronised\n",
+			dca_comm_size(), dca_engine_threads(), dca_comm_size());
 	so.run_dir = out;
 	so.resume = a.resume != NULL;
 	so.progress = a.quiet ? NULL : stderr;
@@ -291,7 +297,7 @@ int cmd_search(int argc, char **argv)
 	dca_search_close(s);
 	dca_registry_free(reg);
 	/* arch.json is written (also when the result breaks a budget) */
-	if (ran && (rc == 0 || rc == DCA_ERR_INFEASIBLE))
+	if (ran && (rc == 0 || rc == DCA_ERR_INFEASIBLE) && dca_comm_writer())
 		draw_svg(out);
 	if (rc == 1) {
 		fprintf(stderr, "search: stopped early; continue with `dcanas search "
@@ -300,6 +306,8 @@ int cmd_search(int argc, char **argv)
 	}
 	if (rc)
 		return cli_fail("%s", err.msg);
+	if (!dca_comm_writer())
+		return 0;
 	if (!a.quiet) {
 		/* folder data is resized: train at the searched input */
 		char input[48] = "";

@@ -38,8 +38,12 @@ int cli_fail(const char *fmt, ...)
 	va_end(ap);
 	/* a message quotes what the user gave (keys, paths, flags): control
 	 * bytes in it (ANSI escapes) are shown, not sent to the terminal */
+	/* over MPI ranks: an error all ranks agreed on, rank 0 alone says;
+	 * one rank's own error says which rank */
+	if (dca_comm_size() > 1 && dca_comm_failed_together() && !dca_comm_writer())
+		return 1;
 	fputs("dcanas: ", stderr);
-	if (cli_comm_world_rank() >= 0)
+	if (cli_comm_world_rank() >= 0 && !dca_comm_failed_together())
 		fprintf(stderr, "rank %d: ", cli_comm_world_rank());
 	for (p = (const unsigned char *)msg; *p; p++)
 		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)

@@ -156,9 +156,10 @@ int cli_comm_stop(int rc)
 {
 	if (!started)
 		return rc;
-	/* a rank that failed may have left the others inside a collective:
-	 * its error (already printed) ends every rank, so nothing waits */
-	if (rc != 0 && world.size > 1) {
+	/* a rank that failed alone may have left the others inside a
+	 * collective: its error (already printed) ends every rank, so nothing
+	 * waits; a failure all ranks agreed on ends each normally */
+	if (rc != 0 && world.size > 1 && !dca_comm_failed_together()) {
 		fflush(stdout);
 		fflush(stderr);
 		MPI_Abort(MPI_COMM_WORLD, rc);

@@ -13,6 +13,13 @@
 
 static dca_comm one_process = { .rank = 0, .size = 1 };
 static dca_comm *current = &one_process;
+/* the last error every rank agreed on (dca_comm_agree, same_text) */
+static int failed_together;
+
+int dca_comm_failed_together(void)
+{
+	return failed_together;
+}
 
 dca_comm *dca_comm_current(void)
 {
@@ -133,6 +140,9 @@ int dca_comm_agree(int rc, dca_error *err)
 		msg[i] = '\0';
 		free(text);
 	}
+	failed_together = 1;
+	if (first == 0)
+		return dca_error_set(err, code, "%s", msg);
 	return dca_error_set(err, code, "rank %d: %s", first, msg);
 }
 
@@ -172,6 +182,7 @@ int dca_comm_same_text(const char *text, const char *what, dca_error *err)
 		dca_comm_sum_double(&n, 1);
 		differs = n > 0;
 	}
+	failed_together = differs;
 	if (differs)
 		return dca_error_set(err, DCA_ERR_INVALID, "the ranks were started "
 				     "with different %s; give every rank the same "

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include <dcanas/comm.h>
 #include <dcanas/search.h>
 #include <dcanas/train.h>
 
@@ -32,4 +33,12 @@ double dca_search_deadline(const dca_search *s)
 double dca_search_elapsed(const dca_search *s)
 {
 	return s->elapsed_before + (dca_seconds() - s->t0);
+}
+
+double dca_search_elapsed_agreed(const dca_search *s)
+{
+	double t = dca_search_elapsed(s);
+
+	dca_comm_bcast(&t, sizeof t);
+	return t;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <dcanas/plugin.h>
+#include <dcanas/comm.h>
 #include <dcanas/search.h>
 #include <dcanas/train.h>
 
@@ -203,11 +204,31 @@ int dca_search_open(dca_search **out, const dca_experiment *exp,
 	s->exp = *exp;
 	s->opts = *opts;
 	s->t0 = dca_seconds();
-	if ((rc = take_plugins(s, err)) || (rc = open_data(s, err)) ||
-	    (rc = prepare(s, err)))
+	/* over ranks (comm.h) rank 0 alone keeps the run directory and the
+	 * terminal; the others read and write neither */
+	if (!dca_comm_writer())
+		s->opts.progress = NULL;
+	if (!(rc = take_plugins(s, err)) && !(rc = open_data(s, err)) &&
+	    !(rc = prepare(s, err)) && s->opts.run_dir) {
+		/* after the data: every rank records its fingerprint alike */
+		if (dca_comm_writer())
+			rc = dcap_open_run_dir(s, err);
+		else
+			s->opts.run_dir = NULL;
+	}
+	/* ranks that fail apart (their data, the run directory) stop alike */
+	if ((rc = dca_comm_agree(rc, err)))
 		goto fail;
-	if (opts->run_dir && (rc = dcap_open_run_dir(s, err)))
-		goto fail;
+	if (dca_comm_size() > 1) {
+		json_t *j = dca_experiment_to_json(&s->exp);
+		char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+		rc = dca_comm_same_text(text, "search settings", err);
+		free(text);
+		json_decref(j);
+		if (rc)
+			goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -237,10 +258,17 @@ void dca_search_close(dca_search *s)
 int dca_search_run(dca_search *s, dca_error *err)
 {
 	int rc = s->opt->run(s, err);
+	dca_comm *group;
 
 	if (rc)
 		return rc;
+	if (!dca_comm_writer())
+		return 0;   /* the loop was spread; rank 0 finishes the search */
 	if (!s->res_alpha && !s->res_arch)
 		return 1;   /* stopped early (stop_after): the checkpoint holds the run */
-	return dcap_search_finish(s, err);
+	/* selection and arch.json on rank 0 alone: one process */
+	group = dca_comm_set(NULL);
+	rc = dcap_search_finish(s, err);
+	dca_comm_set(group);
+	return rc;
 }

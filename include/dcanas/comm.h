@@ -65,6 +65,10 @@ void dca_comm_bcast(void *buf, size_t bytes);
  * Used where ranks may fail apart (loading data, reading a checkpoint), so
  * all stop with that error instead of some waiting for the others. */
 int dca_comm_agree(int rc, dca_error *err);
+/* Whether the last failure was one every rank agreed on (dca_comm_agree,
+ * dca_comm_same_text): then rank 0 reports it and every rank can end
+ * normally, none being left inside a collective. */
+int dca_comm_failed_together(void);
 /* An error where ranks cannot agree (in the middle of a step): print it
  * on stderr with the rank and end the whole job with exit status 1.
  * One process: returns rc, for the caller to return. */

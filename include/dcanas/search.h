@@ -163,6 +163,9 @@ dca_cost_model *dca_search_cost(dca_search *s, int i);
 FILE *dca_search_progress(const dca_search *s);
 int dca_search_stop_after(const dca_search *s);
 double dca_search_elapsed(const dca_search *s); /* seconds, across resumes */
+/* Rank 0's elapsed time on every rank (comm.h; collective): what a loop
+ * spread over ranks decides its time limit on, so all decide alike. */
+double dca_search_elapsed_agreed(const dca_search *s);
 /* The elapsed time at which an optimizer should end its loop: the time
  * limit less the share the selection stage keeps for itself (25% with
  * select "proxy"); 0 when there is no time limit. */

@@ -16,7 +16,13 @@
  * the warm-up epochs, an architecture step (Adam on α and β on a validation
  * batch, w fixed). Each epoch's shuffling and augmentation come from streams
  * seeded by (seed, epoch) and everything else is in the checkpoint, so a
- * resumed search ends where an uninterrupted one does. */
+ * resumed search ends where an uninterrupted one does.
+ *
+ * Spread over MPI ranks (comm.h), each rank takes its shard of every
+ * training and validation batch; the weights' and α/β's gradients are
+ * summed over ranks before their steps (the cost terms, the same on every
+ * rank, are added after the sum); the time limit is decided on rank 0's
+ * clock; rank 0 alone reads and writes the checkpoint and shares it. */
 #include "config.h"
 
 #include <math.h>
@@ -218,11 +224,40 @@ out:
 	return rc;
 }
 
+/* What rank 0 restored (or started with), on every rank: the arrays,
+ * Adam's step, the λs, the plan and the epoch to start from */
+static int share_state(run *r, int *start)
+{
+	arrays A = { 0 };
+	int i, plan[3] = { r->steps_per_epoch, r->epochs, r->warmup };
+
+	if (dca_comm_size() <= 1)
+		return 0;
+	if (collect(r, &A)) {
+		arrays_free(&A);
+		return -1;
+	}
+	for (i = 0; i < A.n; i++)
+		dca_comm_bcast(A.a[i].data, (size_t)A.a[i].n * A.a[i].c * A.a[i].h *
+			       A.a[i].w * sizeof(float));
+	arrays_free(&A);
+	dca_comm_bcast(start, sizeof *start);
+	dca_comm_bcast(&r->adam.t, sizeof r->adam.t);
+	dca_comm_bcast(plan, sizeof plan);
+	r->steps_per_epoch = plan[0];
+	r->epochs = plan[1];
+	r->warmup = plan[2];
+	for (i = 0; i < dca_search_n_costs(r->s); i++)
+		dca_comm_bcast(&dca_search_cost(r->s, i)->lambda, sizeof(double));
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Steps                                                               */
 
-static int weight_step(run *r, dca_tensor *x, const int *labels, float *loss_out,
-		       int *correct, dca_error *err)
+/* share: this rank's part of the global batch (1 on one process) */
+static int weight_step(run *r, dca_tensor *x, const int *labels, float share,
+		       float *loss_out, int *correct, dca_error *err)
 {
 	dca_model *m = r->net->model;
 	dca_tensor *logits, *loss;
@@ -240,16 +275,17 @@ static int weight_step(run *r, dca_tensor *x, const int *labels, float *loss_out
 				     "%g); lower optimizer.lr", loss->data[0]);
 	for (i = 0; i < m->n_params; i++)
 		dca_param_zero_grad(m->params[i]);
-	if (dca_backward(r->g, loss))
+	if (dca_backward_scaled(r->g, loss, share))
 		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in backward");
+	dca_comm_sum_grads(m->params, m->n_params);
 	dca_sgd_step(&r->sgd);
 	*loss_out = loss->data[0];
 	*correct = dca_count_correct(logits, labels);
 	return 0;
 }
 
-static int arch_step(run *r, dca_tensor *x, const int *labels, float *loss_out,
-		     int *correct, dca_error *err)
+static int arch_step(run *r, dca_tensor *x, const int *labels, float share,
+		     float *loss_out, int *correct, dca_error *err)
 {
 	dca_model *m = r->net->model;
 	dca_tensor *logits, *loss;
@@ -261,11 +297,12 @@ static int arch_step(run *r, dca_tensor *x, const int *labels, float *loss_out,
 	loss = logits ? dca_cross_entropy(r->g, logits, labels, 0) : NULL;
 	dca_param_zero_grad(r->arch[0]);
 	dca_param_zero_grad(r->arch[1]);
-	if (loss && dca_backward(r->g, loss))
+	if (loss && dca_backward_scaled(r->g, loss, share))
 		loss = NULL;
 	set_requires_grad(m->params, m->n_params, 1);
 	if (!loss)
 		return dca_graph_error_set(r->g, err, "an architecture step");
+	dca_comm_sum_grads(r->arch, 2);
 	/* the cost terms: d/dα Σ λ_c (Ĉ_c − B_c)/B_c */
 	for (i = 0; i < nc; i++) {
 		dca_cost_model *cm = dca_search_cost(r->s, i);
@@ -465,11 +502,47 @@ static int refit_epochs(run *r, int done, double epoch_secs, int arch_was_on,
 	return 1;
 }
 
+/* The supernet, optimizers and loaders; the checkpoint's state when
+ * resuming. Returns the epoch to start from, or a negative error. */
+static int setup(run *r, dca_error *err)
+{
+	const dca_experiment *e = r->exp;
+	const dca_augment *aug = dca_search_augment(r->s);
+	int rc;
+
+	if (!r->sp->build_supernet)
+		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' has no "
+				     "supernet; use the random optimizer", r->sp->name);
+	if ((rc = r->sp->build_supernet(dca_search_proxy_shape(r->s), e->bottleneck_k,
+					(uint64_t)e->seed, &r->net, err)))
+		return rc;
+	r->arch[0] = r->net->alpha;
+	r->arch[1] = r->net->beta;
+	if (!(r->g = dca_graph_new()) || !(r->bg = dca_graph_new()) ||
+	    dca_sgd_init(&r->sgd, r->net->model->params, r->net->model->n_params,
+			 (float)e->lr, W_MOMENTUM, W_WEIGHT_DECAY, W_CLIP) ||
+	    !(r->sgd_ok = 1) ||
+	    dca_adam_init(&r->adam, r->arch, 2, (float)e->arch_lr, ADAM_BETA1,
+			  ADAM_BETA2, 1e-8f, ARCH_WEIGHT_DECAY) ||
+	    !(r->adam_ok = 1) ||
+	    dca_loader_init(&r->train, dca_search_train_set(r->s), e->batch_size, 1, aug,
+			    (uint64_t)e->seed) ||
+	    !(r->train_ok = 1) ||
+	    dca_loader_init(&r->val, dca_search_val_set(r->s), e->batch_size, 1, aug,
+			    (uint64_t)e->seed + 1) ||
+	    !(r->val_ok = 1))
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	r->train.drop_last = 1;
+	r->val.drop_last = 1;
+	r->epochs = e->epochs;
+	r->warmup = e->warmup_epochs;
+	return restore(r, err);
+}
+
 static int gradient_run(dca_search *s, int constrained, dca_error *err)
 {
 	run r = { 0 };
 	const dca_experiment *e = dca_search_experiment(s);
-	const dca_augment *aug = dca_search_augment(s);
 	FILE *pf = dca_search_progress(s);
 	int rc, epoch, start, done_now = 0, out_of_time = 0;
 	long total_steps, steps_done = 0;
@@ -479,37 +552,14 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 	r.exp = e;
 	r.sp = dca_search_space(s);
 	r.constrained = constrained;
-	if (!r.sp->build_supernet)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' has no "
-				     "supernet; use the random optimizer", r.sp->name);
-	if ((rc = r.sp->build_supernet(dca_search_proxy_shape(s), e->bottleneck_k,
-				       (uint64_t)e->seed, &r.net, err)))
+	start = setup(&r, err);
+	/* a rank that failed to set up (rank 0 alone reads the checkpoint)
+	 * stops every rank, before any of them waits on another */
+	if ((rc = dca_comm_agree(start < 0 ? start : 0, err)) ||
+	    (share_state(&r, &start) &&
+	     (rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory")))) {
+		run_free(&r);
 		return rc;
-	r.arch[0] = r.net->alpha;
-	r.arch[1] = r.net->beta;
-	if (!(r.g = dca_graph_new()) || !(r.bg = dca_graph_new()) ||
-	    dca_sgd_init(&r.sgd, r.net->model->params, r.net->model->n_params,
-			 (float)e->lr, W_MOMENTUM, W_WEIGHT_DECAY, W_CLIP) ||
-	    !(r.sgd_ok = 1) ||
-	    dca_adam_init(&r.adam, r.arch, 2, (float)e->arch_lr, ADAM_BETA1,
-			  ADAM_BETA2, 1e-8f, ARCH_WEIGHT_DECAY) ||
-	    !(r.adam_ok = 1) ||
-	    dca_loader_init(&r.train, dca_search_train_set(s), e->batch_size, 1, aug,
-			    (uint64_t)e->seed) ||
-	    !(r.train_ok = 1) ||
-	    dca_loader_init(&r.val, dca_search_val_set(s), e->batch_size, 1, aug,
-			    (uint64_t)e->seed + 1) ||
-	    !(r.val_ok = 1)) {
-		run_free(&r);
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-	}
-	r.train.drop_last = 1;
-	r.val.drop_last = 1;
-	r.epochs = e->epochs;
-	r.warmup = e->warmup_epochs;
-	if ((start = restore(&r, err)) < 0) {
-		run_free(&r);
-		return start;
 	}
 	if (start > 0 && pf)
 		fprintf(pf, "resuming after epoch %d of %d\n", start, r.epochs);
@@ -517,8 +567,9 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 			     dca_loader_batches(&r.train)) * (r.epochs - start);
 	t_start = dca_search_elapsed(s);
 	for (epoch = start; epoch < r.epochs; epoch++) {
-		double e0 = dca_search_elapsed(s), tl = 0, vl = 0;
-		int tc = 0, vc = 0, seen = 0, vseen = 0, step = 0, steps, b;
+		/* time decisions on rank 0's clock: every rank makes the same */
+		double e0 = dca_search_elapsed_agreed(s), tl = 0, vl = 0;
+		int tc = 0, vc = 0, seen = 0, vseen = 0, step = 0, steps, b, gb;
 		int arch_on = epoch >= r.warmup;
 		dca_tensor *x;
 		int *labels;
@@ -539,9 +590,9 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 			if (deadline > 0 && !r.steps_per_epoch && epoch == 0) {
 				/* time the first steps, then fit the plan */
 				if (step == 0)
-					t_plan = dca_search_elapsed(s);
+					t_plan = dca_search_elapsed_agreed(s);
 				else if (step == PLAN_STEPS) {
-					double now = dca_search_elapsed(s);
+					double now = dca_search_elapsed_agreed(s);
 					fit_plan(&r, (now - t_plan) / PLAN_STEPS, arch_on,
 						 deadline - t_plan, dca_loader_batches(&r.train));
 					steps = r.steps_per_epoch;
@@ -554,27 +605,28 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 							r.warmup, e->time_limit);
 				}
 			}
-			if (deadline > 0 && dca_search_elapsed(s) >= deadline) {
+			if (deadline > 0 && dca_search_elapsed_agreed(s) >= deadline) {
 				out_of_time = 1;
 				break;
 			}
 			/* batches live in their own arena: a step resets r.g */
 			dca_graph_reset(r.bg);
-			if ((b = dca_loader_next(&r.train, r.bg, &x, &labels)) <= 0)
+			if ((b = dca_loader_next_shard(&r.train, r.bg, &x, &labels, &gb)) <= 0)
 				break;
-			if ((rc = weight_step(&r, x, labels, &loss, &ok, err)))
+			if ((rc = weight_step(&r, x, labels, (float)b / gb, &loss, &ok, err)))
 				goto out;
 			tl += (double)loss * b;
 			tc += ok;
 			seen += b;
 			if (arch_on) {
 				dca_graph_reset(r.bg);
-				if ((b = dca_loader_next(&r.val, r.bg, &x, &labels)) <= 0) {
+				if ((b = dca_loader_next_shard(&r.val, r.bg, &x, &labels, &gb)) <= 0) {
 					dca_loader_epoch(&r.val);  /* validation set is shorter */
-					b = dca_loader_next(&r.val, r.bg, &x, &labels);
+					b = dca_loader_next_shard(&r.val, r.bg, &x, &labels, &gb);
 				}
 				if (b > 0) {
-					if ((rc = arch_step(&r, x, labels, &loss, &ok, err)))
+					if ((rc = arch_step(&r, x, labels, (float)b / gb, &loss,
+							    &ok, err)))
 						goto out;
 					vl += (double)loss * b;
 					vc += ok;
@@ -587,15 +639,32 @@ static int gradient_run(dca_search *s, int constrained, dca_error *err)
 				progress(&r, pf, epoch, step, steps, tl / seen, 100.0 * tc / seen,
 					 t_start, steps_done, total_steps);
 		}
+		if (dca_comm_size() > 1) {
+			/* the epoch's figures over every rank's shards, and every
+			 * rank's weights and α, β rank 0's, bit for bit */
+			double sums[6] = { tl, tc, seen, vl, vc, vseen };
+
+			dca_comm_sum_double(sums, 6);
+			tl = sums[0];
+			tc = (int)sums[1];
+			seen = (int)sums[2];
+			vl = sums[3];
+			vc = (int)sums[4];
+			vseen = (int)sums[5];
+			dca_comm_bcast_tensors(r.net->model->params, r.net->model->n_params);
+			dca_comm_bcast_tensors(r.arch, 2);
+		}
 		if (out_of_time && seen == 0)
 			break;      /* the limit fell between epochs: nothing to log */
-		if (deadline > 0 && !out_of_time && step == steps &&
-		    refit_epochs(&r, epoch + 1, dca_search_elapsed(s) - e0, arch_on,
-				 deadline - dca_search_elapsed(s))) {
-			total_steps = steps_done + (long)steps * (r.epochs - epoch - 1);
-			if (pf)
-				fprintf(pf, "\nplan: %d epochs (%d of warm-up) at the speed "
-					"of epoch %d\n", r.epochs, r.warmup, epoch + 1);
+		if (deadline > 0 && !out_of_time && step == steps) {
+			double now = dca_search_elapsed_agreed(s);
+
+			if (refit_epochs(&r, epoch + 1, now - e0, arch_on, deadline - now)) {
+				total_steps = steps_done + (long)steps * (r.epochs - epoch - 1);
+				if (pf)
+					fprintf(pf, "\nplan: %d epochs (%d of warm-up) at the "
+						"speed of epoch %d\n", r.epochs, r.warmup, epoch + 1);
+			}
 		}
 		/* the log line, then the checkpoint: a resume drops lines past
 		 * the checkpoint, so a kill between them loses nothing */

@@ -225,12 +225,29 @@ out:
 	return rc;
 }
 
+/* Candidates are trained one after another, each too small to spread:
+ * over MPI ranks, rank 0 runs the search alone (the others wait for it). */
+static int random_run_alone(dca_search *s, dca_error *err)
+{
+	dca_comm *group;
+	int rc;
+
+	if (dca_comm_size() <= 1)
+		return random_run(s, err);
+	if (!dca_comm_writer())
+		return 0;
+	group = dca_comm_set(NULL);
+	rc = random_run(s, err);
+	dca_comm_set(group);
+	return rc;
+}
+
 static const dca_optimizer random_optimizer = {
 	DCA_OPTIMIZER_INIT,
 	.name = "random",
 	.summary = "random search over architectures that meet every budget, "
 		   "each trained briefly (baseline)",
-	.run = random_run,
+	.run = random_run_alone,
 };
 
 static int register_plugins(dca_registry *reg, dca_error *err)
