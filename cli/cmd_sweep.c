@@ -47,6 +47,10 @@ static void usage(FILE *f)
 "                       flags (one value) hold for every point\n"
 "  --seeds N            seeds 1..N per value (default 1)\n"
 "  --out DIR            the sweep's folder (required)\n"
+"  --ranks-per-point K  under mpirun: the ranks split into groups of K, each\n"
+"                       group running its share of the points at once, each\n"
+"                       point data parallel over its K ranks (default 1);\n"
+"                       DIR must be on a file system every rank sees\n"
 "Every other option is dcanas search's (see dcanas search --help).\n");
 }
 
@@ -188,11 +192,12 @@ static int write_svg(const char *path, point *pt, int n, const char *name,
 	return fclose(f) ? dca_error_set(err, DCA_ERR_IO, "%s: write failed", path) : 0;
 }
 
-int cmd_sweep(int argc, char **argv)
+static int sweep_run(int argc, char **argv)
 {
 	char name[64] = "", *values = NULL, *out = NULL, unit[32] = "";
 	char *vals[MAX_VALUES];
 	int n_vals = 0, seeds = 1, i, j, k, n_pass = 0, n_pt = 0, failed = 0;
+	int ranks_per_point = 1, group = 0, groups = 1, leader;
 	char **pass = calloc((size_t)argc + 12, sizeof *pass);
 	point *pt = NULL;
 	dca_error err = { 0 };
@@ -242,6 +247,16 @@ int cmd_sweep(int argc, char **argv)
 			out = argv[++i];
 			continue;
 		}
+		if (!strcmp(a, "--ranks-per-point") && i + 1 < argc) {
+			double d;
+			if (cli_number(DCA_LIM_COUNT_SMALL, "--ranks-per-point", argv[++i], &d)) {
+				free(pass);
+				free(values);
+				return 2;
+			}
+			ranks_per_point = (int)d;
+			continue;
+		}
 		if (!strcmp(a, "--seed") || !strcmp(a, "--resume") || !strncmp(a, "--seed=", 7) ||
 		    !strncmp(a, "--out=", 6) || !strncmp(a, "--resume=", 9)) {
 			free(pass);
@@ -264,6 +279,13 @@ int cmd_sweep(int argc, char **argv)
 	for (char *s = strtok(values, ","); s; s = strtok(NULL, ","))
 		if (*s && n_vals < MAX_VALUES)
 			vals[n_vals++] = s;
+	/* under mpirun: groups of ranks, point p run by group p mod groups */
+	if (cli_comm_split(ranks_per_point, &group, &groups)) {
+		free(pass);
+		free(values);
+		return 2;
+	}
+	leader = dca_comm_writer();
 	pt = calloc((size_t)n_vals * seeds, sizeof *pt);
 	if (!pt || (mkdir(out, 0777) && access(out, W_OK))) {
 		cli_fail("sweep: cannot make the folder %s", out);
@@ -280,15 +302,24 @@ int cmd_sweep(int argc, char **argv)
 			p->seed = j;
 			snprintf(p->dir, sizeof p->dir, "%s/%s=%s-seed%d", out, name, vals[i], j);
 			snprintf(path, sizeof path, "%s/arch.json", p->dir);
-			if (stat(path, &st) == 0) {
-				fprintf(stderr, "sweep: %s=%s seed %d: done (%s)\n", name,
-					vals[i], j, p->dir);
+			if ((n_pt - 1) % groups != group) {
+				continue;     /* another group's point */
+			} else if (stat(path, &st) == 0) {
+				if (leader)
+					fprintf(stderr, "sweep: %s=%s seed %d: done (%s)\n",
+						name, vals[i], j, p->dir);
 			} else {
 				char *args[8], cfg[4300];
 				int n = 0;
 				snprintf(cfg, sizeof cfg, "%s/config.json", p->dir);
-				fprintf(stderr, "sweep: %s=%s seed %d (point %d of %d) into %s\n",
-					name, vals[i], j, n_pt, n_vals * seeds, p->dir);
+				if (leader)
+					fprintf(stderr, "sweep: %s=%s seed %d (point %d of %d) "
+						"into %s", name, vals[i], j, n_pt,
+						n_vals * seeds, p->dir);
+				if (leader && groups > 1)
+					fprintf(stderr, " (rank group %d of %d)", group + 1, groups);
+				if (leader)
+					fputc('\n', stderr);
 				if (stat(cfg, &st) == 0) {
 					/* interrupted: continue it (args is fresh) */
 					args[n++] = (char *)"search";
@@ -323,6 +354,12 @@ int cmd_sweep(int argc, char **argv)
 					rc = cmd_search(n_pass + 6, call);
 					free(call);
 				}
+				/* one rank's own failure may leave its group
+				 * waiting: it ends every rank */
+				if (rc && dca_comm_size() > 1 && !dca_comm_failed_together())
+					cli_comm_stop(rc);
+				if (!leader)
+					continue;
 				if (rc || stat(path, &st)) {
 					fprintf(stderr, "sweep: %s=%s seed %d: no result (see "
 						"above); the other points go on\n", name,
@@ -331,9 +368,27 @@ int cmd_sweep(int argc, char **argv)
 					continue;
 				}
 			}
-			if (read_point(p, name))
-				failed++;
 		}
+	/* every group done: world rank 0 reads every point and reports */
+	cli_comm_world();
+	{
+		double f = failed;
+		dca_comm_sum_double(&f, 1);
+		failed = (int)f;
+	}
+	if (!dca_comm_writer()) {
+		free(pt);
+		free(pass);
+		free(values);
+		return 0;      /* rank 0's outcome is the sweep's (cmd_sweep) */
+	}
+	for (i = 0; i < n_pt; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof path, "%s/arch.json", pt[i].dir);
+		if (stat(path, &st) == 0 && read_point(&pt[i], name))
+			failed++;
+	}
 	mark_front(pt, n_pt);
 	/* the table, the JSON summary, the picture */
 	summary = json_object();
@@ -416,4 +471,17 @@ fail:
 	free(values);
 	json_decref(summary);
 	return 1;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	dca_error err = { 0 };
+	int rc = sweep_run(argc, argv);
+
+	/* under mpirun: every rank ends with rank 0's outcome (rank 0 has
+	 * said it), none left waiting */
+	cli_comm_world();
+	if (dca_comm_size() > 1)
+		rc = dca_comm_agree(rc, &err) ? 1 : 0;
+	return rc;
 }

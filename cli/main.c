@@ -188,8 +188,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("dcanas %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
-		       DCA_ABI_MAJOR, DCA_ABI_MINOR);
+		printf("dcanas %s (plugin ABI %d.%d, %s)\n", PACKAGE_VERSION,
+		       DCA_ABI_MAJOR, DCA_ABI_MINOR,
+#ifdef HAVE_MPI
+		       "MPI"
+#else
+		       "no MPI"
+#endif
+		       );
 		return 0;
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -121,6 +121,7 @@ int dca_comm_agree(int rc, dca_error *err)
 			code = (int)failed[r];
 		}
 	free(failed);
+	failed_together = first >= 0;
 	if (first < 0)
 		return 0;
 	/* the first failing rank's message, to every rank: it sends it as
@@ -140,7 +141,6 @@ int dca_comm_agree(int rc, dca_error *err)
 		msg[i] = '\0';
 		free(text);
 	}
-	failed_together = 1;
 	if (first == 0)
 		return dca_error_set(err, code, "%s", msg);
 	return dca_error_set(err, code, "rank %d: %s", first, msg);
