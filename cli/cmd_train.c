@@ -52,6 +52,8 @@ static void usage(FILE *f, int eval)
 "  --label-smoothing X\n"
 "  --per-class N       train on the first N images of each class only\n"
 "  --test-every N      test every N epochs and after the last (default 1)\n"
+"  --stop-after N      stop after N epochs of this call, checkpointed, as an\n"
+"                      interruption would (continue with --resume)\n"
 "  --threads N         cores to use (default: all)\n"
 "  --run-dir DIR       write config, log.jsonl, checkpoints and weights here\n"
 "  --resume            continue the run in --run-dir from its last checkpoint\n"
@@ -78,6 +80,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		{ "logits", required_argument, 0, 'G' },
 		{ "labels", required_argument, 0, 'B' },
 		{ "input", required_argument, 0, 'I' },
+		{ "stop-after", required_argument, 0, 'A' },
 		{ 0, 0, 0, 0 }
 	};
 	int o;
@@ -97,6 +100,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 			{ 'L', "--label-smoothing", DCA_LIM_LABEL_SMOOTHING },
 			{ 'P', "--per-class", DCA_LIM_PER_CLASS },
 			{ 'T', "--test-every", DCA_LIM_COUNT_SMALL },
+			{ 'A', "--stop-after", DCA_LIM_COUNT_SMALL },
 		};
 
 		if (cli_number_flag(nums, sizeof nums / sizeof *nums, o, optarg, &v))
@@ -126,6 +130,7 @@ static int parse(int argc, char **argv, train_args *a, int eval)
 		case 'F': a->weights = optarg; break;
 		case 'J': a->arch_json = optarg; break;
 		case 'T': a->opts.test_every = (int)v; break;
+		case 'A': a->opts.stop_after = (int)v; break;
 		case 'G': a->logits = optarg; break;
 		case 'B': a->labels = optarg; break;
 		case 'I':

@@ -169,42 +169,45 @@ static void bn_backward(dca_graph *g, dca_node *nd)
 }
 
 /* The global batch's mean and sum of squares about it, per channel, into
- * mean[c + 1] and var_sum[2 c] (the first c; the rest is scratch); returns the elements per channel over ranks. */
+ * mean[c] and var_sum[c] (var_sum has room for 2 c + 1 values); returns
+ * the elements per channel over ranks. The same arithmetic as one
+ * process: moments about a shift, rank 0's first plane's mean (one
+ * process's shift), so a spread run differs only in summation order. */
 static double global_moments(const dca_tensor *x, double *mean, double *var_sum)
 {
 	int n = x->n, c = x->c;
 	size_t hw = (size_t)x->h * x->w;
-	double count = (double)n * hw;
+	double count;
 	long ci;
 
-#pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (ci = 0; ci < c; ci++) {
 		double s = 0, v = 0;
-		int i;
 
-		for (i = 0; i < n; i++)
-			plane_moments(x->data + ((size_t)i * c + ci) * hw, hw, 0.0f, &s, &v);
-		mean[ci] = s;
+		plane_moments(x->data + (size_t)ci * hw, hw, 0.0f, &s, &v);
+		mean[ci] = s / (double)hw;
 	}
-	mean[c] = count;
-	dca_comm_sum_double(mean, (size_t)c + 1);
-	count = mean[c];
+	dca_comm_bcast(mean, (size_t)c * sizeof *mean);
 #pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (ci = 0; ci < c; ci++) {
 		double s = 0, v = 0;
 		int i;
 
-		mean[ci] /= count;
 		for (i = 0; i < n; i++)
 			plane_moments(x->data + ((size_t)i * c + ci) * hw, hw,
 				      (float)mean[ci], &s, &v);
-		var_sum[ci] = v;
-		var_sum[c + ci] = s;
+		var_sum[ci] = s;
+		var_sum[c + ci] = v;
 	}
-	dca_comm_sum_double(var_sum, 2 * (size_t)c);
-	/* squares about the float mean, corrected for its rounding */
-	for (ci = 0; ci < c; ci++)
-		var_sum[ci] -= var_sum[c + ci] * var_sum[c + ci] / (count > 0 ? count : 1);
+	var_sum[2 * c] = (double)n * hw;
+	dca_comm_sum_double(var_sum, 2 * (size_t)c + 1);
+	count = var_sum[2 * c];
+	for (ci = 0; ci < c; ci++) {
+		double s = var_sum[ci], dmu = s / count;
+		double v = var_sum[c + ci] - s * dmu;   /* squares about the mean */
+
+		var_sum[ci] = v < 0 ? 0 : v;
+		mean[ci] = dmu + (float)mean[ci];
+	}
 	return count;
 }
 
@@ -233,14 +236,14 @@ dca_tensor *dca_batchnorm(dca_graph *g, dca_tensor *x, dca_tensor *gamma,
 	if (!y || !saved)
 		return NULL;
 	if (synced) {
-		gmean = malloc((3 * (size_t)c + 1) * sizeof *gmean);
+		gmean = malloc((3 * (size_t)c + 1) * sizeof *gmean);   /* mean, var_sum */
 		if (!gmean) {
 			dca_error e = { .code = DCA_ERR_NOMEM };
 			snprintf(e.msg, sizeof e.msg, "out of memory in batch norm");
 			dca_comm_fail(DCA_ERR_NOMEM, &e);
 			return NULL;
 		}
-		gvar = gmean + c + 1;
+		gvar = gmean + c;
 		gcount = global_moments(x, gmean, gvar);
 		m = (size_t)gcount;
 	}
