@@ -88,7 +88,7 @@ static void fill(dca_comm *c, MPI_Comm *mc)
 	c->allreduce_double = mpi_sum_double;
 	c->bcast = mpi_bcast;
 	c->abort = mpi_abort;
-	c->seconds = 0;
+	c->seconds = c->messages = c->bytes = 0;
 }
 
 int cli_comm_start(void)

@@ -54,6 +54,24 @@ double dca_comm_seconds(void)
 	return current->seconds;
 }
 
+double dca_comm_messages(void)
+{
+	return current->messages;
+}
+
+double dca_comm_bytes(void)
+{
+	return current->bytes;
+}
+
+/* after a collective of bytes that began at t0 */
+static void account(double t0, size_t bytes)
+{
+	current->seconds += dca_seconds() - t0;
+	current->messages += 1;
+	current->bytes += (double)bytes;
+}
+
 /* a transport failure: nothing can be agreed any more */
 static void transport_failed(const char *what)
 {
@@ -74,7 +92,7 @@ void dca_comm_sum_float(float *buf, size_t n)
 	t0 = dca_seconds();
 	if (current->allreduce_float(current->ctx, buf, n))
 		transport_failed("a sum");
-	current->seconds += dca_seconds() - t0;
+	account(t0, n * sizeof *buf);
 }
 
 void dca_comm_sum_double(double *buf, size_t n)
@@ -86,7 +104,7 @@ void dca_comm_sum_double(double *buf, size_t n)
 	t0 = dca_seconds();
 	if (current->allreduce_double(current->ctx, buf, n))
 		transport_failed("a sum");
-	current->seconds += dca_seconds() - t0;
+	account(t0, n * sizeof *buf);
 }
 
 void dca_comm_bcast(void *buf, size_t bytes)
@@ -98,7 +116,7 @@ void dca_comm_bcast(void *buf, size_t bytes)
 	t0 = dca_seconds();
 	if (current->bcast(current->ctx, buf, bytes))
 		transport_failed("a broadcast");
-	current->seconds += dca_seconds() - t0;
+	account(t0, bytes);
 }
 
 int dca_comm_agree(int rc, dca_error *err)

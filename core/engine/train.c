@@ -642,6 +642,12 @@ agree:
 			json_object_set_new(line, "test_acc", json_real(res->test_acc));
 		}
 		json_object_set_new(line, "peak_rss_mib", json_real(dca_peak_rss_mib()));
+		if (dca_comm_size() > 1) {   /* spread over ranks: time in collectives */
+			json_object_set_new(line, "ranks", json_integer(dca_comm_size()));
+			json_object_set_new(line, "comm_seconds", json_real(dca_comm_seconds()));
+			json_object_set_new(line, "comm_messages", json_real(dca_comm_messages()));
+			json_object_set_new(line, "comm_bytes", json_real(dca_comm_bytes()));
+		}
 		rc = log_epoch(o, line, err);
 		json_decref(line);
 		if (rc)

@@ -22,6 +22,8 @@
 #include <dcanas/weights.h>
 
 #include "../run_dir.h"
+#include <dcanas/comm.h>
+
 #include "search_internal.h"
 
 /* The experiment as it runs, for config.json (what --resume reads back):
@@ -98,6 +100,12 @@ int dca_search_log(dca_search *s, json_t *line, dca_error *err)
 
 	json_object_set_new(line, "time", json_real(dca_search_elapsed(s)));
 	json_object_set_new(line, "peak_rss_mib", json_real(dca_peak_rss_mib()));
+	if (dca_comm_size() > 1) {     /* spread over ranks: time in collectives */
+		json_object_set_new(line, "ranks", json_integer(dca_comm_size()));
+		json_object_set_new(line, "comm_seconds", json_real(dca_comm_seconds()));
+		json_object_set_new(line, "comm_messages", json_real(dca_comm_messages()));
+		json_object_set_new(line, "comm_bytes", json_real(dca_comm_bytes()));
+	}
 	if (!s->run_dir[0])
 		return 0;
 	path = dca_search_path(s, "log.jsonl");

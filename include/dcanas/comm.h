@@ -40,6 +40,7 @@ typedef struct dca_comm {
 	/* ends every rank of the whole job (not only this group) with code */
 	void (*abort)(void *ctx, int code);
 	double seconds;          /* spent in collectives so far */
+	double messages, bytes;  /* collectives so far, and their payload */
 } dca_comm;
 
 /* The current communicator (never NULL: a one-rank group without a
@@ -50,8 +51,11 @@ int dca_comm_rank(void);
 int dca_comm_size(void);
 /* whether this rank writes files and the terminal: rank 0 */
 int dca_comm_writer(void);
-/* seconds this process has spent in the current group's collectives */
+/* seconds this process has spent in the current group's collectives, how
+ * many it made and their payload (each rank's buffer) in bytes */
 double dca_comm_seconds(void);
+double dca_comm_messages(void);
+double dca_comm_bytes(void);
 
 /* Collectives over the current group. A transport failure aborts the job
  * (the backend's abort), so these return only on success. */
