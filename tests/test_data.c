@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include <dcanas/comm.h>
 #include <dcanas/data.h>
 #include <dcanas/tensor.h>
 
@@ -1213,6 +1214,108 @@ START_TEST(loader_determinism)
 }
 END_TEST
 
+/* Shards over ranks: each rank builds exactly its slice of the batch one
+ * process draws (crops, flips and cutout included), the slices tile the
+ * batch, and a batch smaller than the rank count is skipped by all. The
+ * loader reads only the communicator's rank and size: a fake one serves. */
+START_TEST(loader_shards)
+{
+	dca_dataset d = { 0 };
+	dca_augment aug = { .crop_pad = 2, .flip = 1, .cutout = 3 };
+	const int n = 37, batch = 10, chw = 3 * 8 * 8;
+	int i, size, rank, c;
+
+	d.n = n;
+	d.c = 3;
+	d.h = d.w = 8;
+	d.classes = 5;
+	d.max_value = 255;
+	d.images = malloc((size_t)n * chw);
+	d.labels = malloc((size_t)n * sizeof(int));
+	for (i = 0; i < n * chw; i++)
+		d.images[i] = (uint8_t)(i * 37 + i / 5);
+	for (i = 0; i < n; i++)
+		d.labels[i] = i % 5;
+	for (c = 0; c < 3; c++) {
+		aug.mean[c] = 0.5f;
+		aug.std[c] = 0.25f;
+	}
+	for (size = 2; size <= 8; size *= 2)
+		for (rank = 0; rank < size; rank++) {
+			dca_comm fake = { .rank = rank, .size = size };
+			dca_loader one, part;
+			dca_graph *g1 = dca_graph_new(), *g2 = dca_graph_new();
+			int epoch, b, got, gb;
+
+			ck_assert_int_eq(dca_loader_init(&one, &d, batch, 1, &aug, 5), 0);
+			ck_assert_int_eq(dca_loader_init(&part, &d, batch, 1, &aug, 5), 0);
+			for (epoch = 0; epoch < 2; epoch++) {
+				dca_loader_epoch(&one);
+				dca_loader_epoch(&part);
+				for (;;) {
+					dca_tensor *x1, *x2;
+					int *l1, *l2, lo, hi;
+
+					dca_graph_reset(g1);
+					dca_graph_reset(g2);
+					b = dca_loader_next(&one, g1, &x1, &l1);
+					dca_comm_set(&fake);
+					got = dca_loader_next_shard(&part, g2, &x2, &l2, &gb);
+					if (b > 0)
+						dca_comm_shard(b, &lo, &hi);
+					dca_comm_set(NULL);
+					if (b > 0 && b < size) {  /* the last batch, 7 */
+						ck_assert_int_eq(got, 0);
+						break;
+					}
+					ck_assert_int_eq(gb, b > 0 ? b : 0);
+					if (b <= 0) {
+						ck_assert_int_eq(got, 0);
+						break;
+					}
+					ck_assert_int_eq(got, hi - lo);
+					ck_assert_int_gt(got, 0);
+					ck_assert_int_eq(x2->n, got);
+					ck_assert_int_eq(memcmp(x2->data, x1->data + (size_t)lo * chw,
+								(size_t)got * chw * sizeof(float)), 0);
+					ck_assert_int_eq(memcmp(l2, l1 + lo, (size_t)got * sizeof(int)), 0);
+				}
+			}
+			dca_loader_free(&one);
+			dca_loader_free(&part);
+			dca_graph_free(g1);
+			dca_graph_free(g2);
+		}
+	/* the shards tile a batch, contiguous, sizes within one of each other */
+	for (size = 1; size <= 5; size++) {
+		int next = 0;
+
+		for (rank = 0; rank < size; rank++) {
+			dca_comm fake = { .rank = rank, .size = size };
+			int lo, hi;
+
+			dca_comm_set(&fake);
+			dca_comm_shard(13, &lo, &hi);
+			dca_comm_set(NULL);
+			ck_assert_int_eq(lo, next);
+			ck_assert(hi - lo == 13 / size || hi - lo == 13 / size + 1);
+			next = hi;
+		}
+		ck_assert_int_eq(next, 13);
+	}
+	/* one process: agreement is the identity, and nothing failed together */
+	{
+		dca_error err = { 0 };
+
+		ck_assert_int_eq(dca_comm_size(), 1);
+		ck_assert_int_eq(dca_comm_agree(DCA_ERR_IO, &err), DCA_ERR_IO);
+		ck_assert_int_eq(dca_comm_agree(0, &err), 0);
+		ck_assert_int_eq(dca_comm_same_text("a", "x", &err), 0);
+	}
+	dca_dataset_free(&d);
+}
+END_TEST
+
 START_TEST(loader_cutout)
 {
 	/* White images, mean 0 / std 1: every pixel is 1 except the cutout. */
@@ -1319,6 +1422,7 @@ int main(void)
 	tcase_add_test(sp, split_count);
 	tcase_add_test(sp, split_seeded);
 	tcase_add_test(ld, loader_cutout);
+	tcase_add_test(ld, loader_shards);
 	/* the rest read the shared data: left out, and the run a skip, without it */
 	if (test_skip_without_data()) {
 		skipped = 1;

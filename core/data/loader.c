@@ -171,11 +171,15 @@ static int next_part(dca_loader *l, dca_graph *g, dca_tensor **x, int **labels,
 			return 0;
 		}
 		hi = b;
-		if (shard)
-			dca_comm_shard(b, &lo, &hi);
-		if (hi > lo || !shard)
+		if (!shard)
 			break;
-		/* fewer samples than ranks (a last batch): skipped by all */
+		dca_comm_shard(b, &lo, &hi);
+		if (b >= dca_comm_size())    /* every rank's shard has a sample */
+			break;
+		/* fewer samples than ranks (a last batch): skipped by all, its
+		 * draws made, so the stream stays one process's */
+		for (i = 0; i < b; i++)
+			draw_aug(l);
 		l->pos = d->n;
 	}
 	t = dca_tensor_new(g, hi - lo, d->c, d->h, d->w, 0);
