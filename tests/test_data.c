@@ -12,6 +12,8 @@
 
 #include <zlib.h>
 
+#include <sys/resource.h>
+
 #include <dcanas/comm.h>
 #include <dcanas/data.h>
 #include <dcanas/tensor.h>
@@ -617,6 +619,35 @@ START_TEST(digits)
 	ck_assert_int_eq(d.images[3], 13);
 	ck_assert_int_eq(d.images[4], 9);
 	dca_dataset_free(&d);
+}
+END_TEST
+
+/* A header that promises far more images than the file holds: refused as
+ * truncated, after reading what is there — never a buffer of the promised
+ * size first (32 GiB here; the address space is capped at 1 GiB so the old
+ * allocation would fail as "out of memory"; not under ASan, which reserves
+ * more than that). Found by tests/fuzz/run.sh idx. */
+START_TEST(idx_promise_beyond_data)
+{
+	static const unsigned char img[16 + 4] = { 0, 0, 8, 3, 8, 0, 0, 0, 0, 0, 0, 16,
+						   0, 0, 0, 16, 1, 2, 3, 4 };
+	static const unsigned char lab[8 + 1] = { 0, 0, 8, 1, 0, 0, 0, 1, 0 };
+	char pi[512], pl[512];
+	dca_dataset d;
+	dca_error err = { 0 };
+	struct rlimit was, cap;
+
+	write_file(tmp_path("promise-img", pi, sizeof pi), img, sizeof img, 0);
+	write_file(tmp_path("promise-lab", pl, sizeof pl), lab, sizeof lab, 0);
+	getrlimit(RLIMIT_AS, &was);
+	cap = was;
+#ifndef __SANITIZE_ADDRESS__
+	cap.rlim_cur = (rlim_t)1 << 30;
+	setrlimit(RLIMIT_AS, &cap);
+#endif
+	ck_assert_int_eq(dca_idx_load(&d, pi, pl, &err), DCA_ERR_IO);
+	setrlimit(RLIMIT_AS, &was);
+	ck_assert_msg(strstr(err.msg, "truncated") && strstr(err.msg, pi), "%s", err.msg);
 }
 END_TEST
 
@@ -1423,6 +1454,7 @@ int main(void)
 	tcase_add_test(sp, split_seeded);
 	tcase_add_test(ld, loader_cutout);
 	tcase_add_test(ld, loader_shards);
+	tcase_add_test(rd, idx_promise_beyond_data);
 	/* the rest read the shared data: left out, and the run a skip, without it */
 	if (test_skip_without_data()) {
 		skipped = 1;

@@ -46,6 +46,38 @@ static int idx_read(gzFile gz, const char *path, void *buf, size_t len, size_t *
 	return 0;
 }
 
+/* idx_read into a buffer of its own that grows as data arrives (from 16
+ * MiB, doubling, to len at most): a header that promises more than the
+ * file holds costs no more memory than the file's data. *out: the buffer
+ * (freed by the caller, also on error). */
+static int idx_read_grown(gzFile gz, const char *path, unsigned char **out, size_t len,
+			  size_t *got, long base, dca_error *err)
+{
+	size_t cap = len < ((size_t)1 << 24) ? len : (size_t)1 << 24, part;
+	unsigned char *buf = malloc(cap ? cap : 1), *more;
+	int rc;
+
+	*out = buf;
+	*got = 0;
+	for (;;) {
+		if (!buf)
+			return dca_error_set(err, DCA_ERR_NOMEM, "%s: out of memory for %zu "
+					     "bytes of images", path, cap);
+		if ((rc = idx_read(gz, path, buf + *got, cap - *got, &part,
+				   base + (long)*got, err)))
+			return rc;
+		*got += part;
+		if (*got < cap || cap == len)
+			return 0;        /* the data ended, or all of it is in */
+		cap = cap > len / 2 ? len : 2 * cap;
+		more = realloc(buf, cap);
+		if (!more)
+			return dca_error_set(err, DCA_ERR_NOMEM, "%s: out of memory for %zu "
+					     "bytes of images", path, cap);
+		*out = buf = more;
+	}
+}
+
 static uint32_t idx_be32(const unsigned char *b)
 {
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
@@ -140,13 +172,7 @@ static int idx_read_images(dca_dataset *d, const char *path, dca_error *err)
 		goto out;
 	}
 	bytes = (size_t)n * rows * cols;
-	d->images = malloc(bytes);
-	if (!d->images) {
-		rc = dca_error_set(err, DCA_ERR_NOMEM, "%s: out of memory for %zu bytes of images",
-				   path, bytes);
-		goto out;
-	}
-	if ((rc = idx_read(gz, path, d->images, bytes, &got, 16, err)) != 0)
+	if ((rc = idx_read_grown(gz, path, &d->images, bytes, &got, 16, err)) != 0)
 		goto out;
 	if (got < bytes) {
 		size_t per = (size_t)rows * cols;
