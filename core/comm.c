@@ -72,15 +72,21 @@ static void account(double t0, size_t bytes)
 	current->bytes += (double)bytes;
 }
 
+/* after the message: the whole job ends (the backend's abort) */
+static void end_every_rank(void)
+{
+	fflush(stderr);
+	if (current->abort)
+		current->abort(current->ctx, 1);
+	exit(1);
+}
+
 /* a transport failure: nothing can be agreed any more */
 static void transport_failed(const char *what)
 {
 	fprintf(stderr, "dcanas: rank %d: %s over the ranks failed; stopping "
 		"every rank\n", current->rank, what);
-	fflush(stderr);
-	if (current->abort)
-		current->abort(current->ctx, 1);
-	exit(1);
+	end_every_rank();
 }
 
 void dca_comm_sum_float(float *buf, size_t n)
@@ -170,10 +176,8 @@ int dca_comm_fail(int rc, const dca_error *err)
 		return rc;
 	fprintf(stderr, "dcanas: rank %d of %d: %s; stopping every rank\n",
 		current->rank, current->size, err->msg);
-	fflush(stderr);
-	if (current->abort)
-		current->abort(current->ctx, 1);
-	exit(1);
+	end_every_rank();
+	return rc;
 }
 
 /* FNV-1a, 64 bits: enough to tell settings apart */
