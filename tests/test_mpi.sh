@@ -48,22 +48,26 @@ grep -q 'data parallel over 2 MPI ranks' "$tmp/err2" && pass "train says it runs
 	fail "train says it runs on 2 ranks"
 [ "$(grep -c '^epochs ' "$tmp/out2")" = 1 ] && [ "$(wc -l <"$tmp/t2/log.jsonl")" = 1 ] &&
 	pass "rank 0 alone reports and writes the log" || fail "rank 0 alone reports and writes the log"
-if /usr/bin/python3 - "$tmp/t1" "$tmp/t2" <<'PY' >"$tmp/py" 2>&1; then pass "$(cat "$tmp/py")"; else fail "2 ranks train as 1"; sed 's/^/# /' "$tmp/py"; fi
+# The tolerance holds for the optimised build on every kernel path (1e-7
+# seen with DCANAS_SIMD unset, avx2 and off); an -O1 sanitizer build sums in
+# other orders and drifts further in 7 steps (4e-3 seen): it sets
+# DCANAS_MPI_LOGIT_TOL.
+if /usr/bin/python3 - "$tmp/t1" "$tmp/t2" "${DCANAS_MPI_LOGIT_TOL:-1e-4}" <<'PY' >"$tmp/py" 2>&1; then pass "$(cat "$tmp/py")"; else fail "2 ranks train as 1"; sed 's/^/# /' "$tmp/py"; fi
 import json, sys
-a, b = sys.argv[1], sys.argv[2]
+a, b, tol = sys.argv[1], sys.argv[2], float(sys.argv[3])
 worst = 0
 for la, lb in zip(open(a + "/logits"), open(b + "/logits")):
     va, vb = [float(v) for v in la.split()], [float(v) for v in lb.split()]
     assert va[0] == vb[0]
     worst = max(worst, max(abs(x - y) for x, y in zip(va[1:], vb[1:])))
-assert worst < 1e-4, worst
+assert worst < tol, worst
 la = [json.loads(l) for l in open(a + "/log.jsonl")]
 lb = [json.loads(l) for l in open(b + "/log.jsonl")]
 for x, y in zip(la, lb):
     assert abs(x["train_loss"] - y["train_loss"]) < 1e-5 * x["train_loss"], (x, y)
     assert abs(x["test_acc"] - y["test_acc"]) < 1e-6, (x, y)
 print("2 ranks train as 1 process: an epoch of 7 steps (the last batch partial), "
-      "logits within %.1e (tolerance 1e-4), the same loss and test accuracy" % worst)
+      "logits within %.1e (tolerance %g), the same loss and test accuracy" % (worst, tol))
 PY
 
 # 2. search: the derived architecture is the same at every epoch
