@@ -14,17 +14,18 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	int spread;     /* runs over MPI ranks; the others run on rank 0 alone */
 } commands[] = {
-	{ "search", cmd_search, "search an architecture within budgets (DCA-NAS) and derive it" },
-	{ "sweep", cmd_sweep, "one search per budget value and seed, and the accuracy-cost front" },
-	{ "profile", cmd_profile, "measure op latencies on this machine into a device profile" },
-	{ "train", cmd_train, "train an architecture from scratch on a dataset" },
-	{ "eval", cmd_eval, "measure a trained network on the test split" },
-	{ "export", cmd_export, "write a trained network as an ONNX model or C99 source" },
-	{ "cost", cmd_cost, "print the exact costs of an architecture on a device" },
-	{ "check-config", cmd_check_config, "validate an experiment file and print the resolved values" },
-	{ "plugins", cmd_plugins, "list every loaded space, optimizer, constraint and device" },
-	{ "devices", cmd_devices, "list devices, or show one with its latency model's fit" },
+	{ "search", cmd_search, "search an architecture within budgets (DCA-NAS) and derive it", 1 },
+	{ "sweep", cmd_sweep, "one search per budget value and seed, and the accuracy-cost front", 1 },
+	{ "profile", cmd_profile, "measure op latencies on this machine into a device profile", 0 },
+	{ "train", cmd_train, "train an architecture from scratch on a dataset", 1 },
+	{ "eval", cmd_eval, "measure a trained network on the test split", 0 },
+	{ "export", cmd_export, "write a trained network as an ONNX model or C99 source", 0 },
+	{ "cost", cmd_cost, "print the exact costs of an architecture on a device", 0 },
+	{ "check-config", cmd_check_config, "validate an experiment file and print the resolved values", 0 },
+	{ "plugins", cmd_plugins, "list every loaded space, optimizer, constraint and device", 0 },
+	{ "devices", cmd_devices, "list devices, or show one with its latency model's fit", 0 },
 };
 
 int cli_fail(const char *fmt, ...)
@@ -205,6 +206,10 @@ int main(int argc, char **argv)
 			if (rc)
 				return rc;
 			dca_engine_init(0);   /* a rank's share of the cores */
+			/* a command that does not spread its work runs once, on
+			 * rank 0: the others would write the same files at once */
+			if (!commands[i].spread && !dca_comm_writer())
+				return cli_comm_stop(0);
 			return cli_comm_stop(commands[i].run(argc - 1, argv + 1));
 		}
 	fprintf(stderr, "dcanas: unknown command '%s'\n", argv[1]);

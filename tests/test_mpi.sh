@@ -139,6 +139,11 @@ if [ -n "$victim" ] && [ $rc != 0 ] && [ $rc != 124 ] && ! pgrep -f "dcanas trai
 	pass "a rank killed mid-run ends the job (exit $rc), and its checkpoint resumes"
 else fail "a rank killed mid-run (victim '$victim', exit $rc)"; sed 's/^/# /' "$tmp/err" "$tmp/err2"; fi
 
+# commands that do not spread their work run once, on rank 0
+if [ "$($T $MPIRUN -np 2 "$D" devices 2>/dev/null | wc -l)" = "$("$D" devices 2>/dev/null | wc -l)" ]; then
+	pass "a command that does not spread (devices) runs once under mpirun"
+else fail "a command that does not spread (devices) runs once under mpirun"; fi
+
 # 5. a sweep's points spread over the ranks, one group of 1 each
 if $T $MPIRUN -np 2 "$D" sweep --space nb201 --data "digits8x8:$DIGITS" --width 8 --cells 1 \
 	--search-width 4 --search-cells 1 --epochs 2 --warmup 1 --batch-size 32 --select likely \
