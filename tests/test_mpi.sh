@@ -19,19 +19,7 @@ if ! "$D" --version | grep -q ', MPI)'; then
 		expect_err "a build without MPI started by mpirun says how to rebuild" \
 			"built without MPI.*--with-mpi" timeout 60 mpirun --allow-run-as-root \
 			--oversubscribe -np 2 "$D" plugins
-		# ... and with each point data parallel over a group of 2 ranks
-if $T $MPIRUN -np 2 "$D" sweep --space nb201 --data "digits8x8:$DIGITS" --width 8 --cells 1 \
-	--search-width 4 --search-cells 1 --epochs 2 --warmup 1 --batch-size 32 --select likely \
-	--budget params=20K,40K --budget flops=5M --quiet --threads 1 --ranks-per-point 2 \
-	--out "$tmp/sw2" >"$tmp/out" 2>"$tmp/err" &&
-   ! grep -q 'rank group' "$tmp/err" && [ "$(grep -c '| yes |' "$tmp/sw2/sweep.md")" = 2 ] &&
-   grep -q '"ranks": *2' "$tmp/sw2/params=20K-seed1/log.jsonl"; then
-	pass "a sweep with --ranks-per-point 2 runs each point on both ranks"
-else fail "a sweep with --ranks-per-point 2"; sed 's/^/# /' "$tmp/out" "$tmp/err"; fi
-expect_err "--ranks-per-point must divide the ranks" "ranks-per-point 3" \
-	$T $MPIRUN -np 2 "$D" sweep --space nb201 --data "digits8x8:$DIGITS" \
-	--budget params=20K,40K --ranks-per-point 3 --out "$tmp/sw3"
-[ "$fails" = 0 ] || exit 1
+		[ "$fails" = 0 ] || exit 1
 	fi
 	need "dcanas built without MPI (./configure --with-mpi)"
 fi
