@@ -3,10 +3,8 @@
 
 #include <dcanas/space.h>
 
-void dca_space_resolve_shape(const dca_space *space, dca_net_shape *shape)
+void dca_net_shape_fill(dca_net_shape *shape, const dca_net_shape *d)
 {
-	const dca_net_shape *d = &space->default_shape;
-
 	if (!shape->in_c)
 		shape->in_c = d->in_c;
 	if (!shape->in_h)
@@ -19,4 +17,9 @@ void dca_space_resolve_shape(const dca_space *space, dca_net_shape *shape)
 		shape->width = d->width;
 	if (!shape->cells)
 		shape->cells = d->cells;
+}
+
+void dca_space_resolve_shape(const dca_space *space, dca_net_shape *shape)
+{
+	dca_net_shape_fill(shape, &space->default_shape);
 }

@@ -194,18 +194,7 @@ int darts_build_net(const dca_arch *a, const dca_net_shape *shape_in,
 				     "darts: build_net needs an arch and a net");
 	if (shape_in) {
 		sh = *shape_in;
-		if (!sh.in_c)
-			sh.in_c = darts_default_shape.in_c;
-		if (!sh.in_h)
-			sh.in_h = darts_default_shape.in_h;
-		if (!sh.in_w)
-			sh.in_w = darts_default_shape.in_w;
-		if (!sh.classes)
-			sh.classes = darts_default_shape.classes;
-		if (!sh.width)
-			sh.width = darts_default_shape.width;
-		if (!sh.cells)
-			sh.cells = darts_default_shape.cells;
+		dca_net_shape_fill(&sh, &darts_default_shape);
 	}
 	if (sh.in_c < 1 || sh.in_h < 4 || sh.in_w < 4 || sh.in_h % 4 || sh.in_w % 4)
 		return dca_error_set(err, DCA_ERR_INVALID,

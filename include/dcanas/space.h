@@ -131,6 +131,8 @@ typedef struct dca_space {
 
 /* Fill zero fields of *shape from the space's defaults. */
 void dca_space_resolve_shape(const dca_space *space, dca_net_shape *shape);
+/* The same from any defaults (a space's code, before it is registered) */
+void dca_net_shape_fill(dca_net_shape *shape, const dca_net_shape *defaults);
 
 #ifdef __cplusplus
 }
