@@ -604,7 +604,6 @@ static void vm_free(vm *m)
 	free(m->memo);
 }
 
-/* append the images of one batch file labelled 1..120 to d */
 /* append the images labelled 1..120 of one batch file's bytes (buf, size;
  * path for messages) to d */
 static int parse_batch(const unsigned char *buf, size_t size, const char *path,

@@ -25,13 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!(text = fuzz_as_text(data, size)))
 		return 0;
-	if ((a = sp->arch_parse(text, &err))) {
+	if (!(a = sp->arch_parse(text, &err)))
+		FUZZ_REQUIRE(err.msg[0] != '\0');     /* a refusal says why */
+	else {
 		char *back = sp->arch_format(a);
 		dca_arch *again = back ? sp->arch_parse(back, &err) : NULL;
 
 		/* what it prints, it reads back */
-		if (back && !again)
-			abort();
+		FUZZ_REQUIRE(back != NULL && again != NULL);
 		if (again)
 			sp->arch_free(again);
 		free(back);

@@ -1,7 +1,10 @@
 /* libFuzzer harness: the data readers on any file (FUZZ_READER: cifar10,
  * cifar100 — binary records, gzip or not —, idx — images and labels, the
  * input split at its first byte's share —, or image — a JPEG or PNG for
- * image folders, decoded and resized). The reader's source is compiled in. */
+ * image folders, decoded). The reader's source is compiled in. Beside no
+ * crash or sanitizer report: what a reader accepts is a data set with
+ * labels within its classes (a decoded image, a size), and a refusal says
+ * why. */
 #include "fuzz_file.h"
 
 #if defined(FUZZ_IMAGE)
@@ -25,8 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *path = fuzz_as_file(data, size, png ? ".png" : ".jpg");
 		unsigned char *px = NULL;
 
-		if (path)
-			px = png ? decode_png(path, &w, &h, msg) : decode_jpeg(path, &w, &h, msg);
+		if (!path)
+			return 0;
+		msg[0] = '\0';
+		px = png ? decode_png(path, &w, &h, msg) : decode_jpeg(path, &w, &h, msg);
+		if (px)
+			FUZZ_REQUIRE(w > 0 && h > 0);
+		else
+			FUZZ_REQUIRE(msg[0] != '\0');
 		free(px);
 		(void)err;
 	}
@@ -45,15 +54,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(images, sizeof images, "%s", p);
 		if (!(p = fuzz_as_file(data + cut, size - cut, "-labels")))
 			return 0;
-		dca_idx_load(&d, images, p, &err);
+		if (dca_idx_load(&d, images, p, &err) == 0)
+			FUZZ_REQUIRE_DATASET(d);
+		else
+			FUZZ_REQUIRE(err.msg[0] != '\0');
 	}
 #else
 	{
 		const char *path = fuzz_as_file(data, size, ".bin");
 		const char *files[1] = { path };
 
-		if (path)
-			dca_cifar_load(&d, files, 1, FUZZ_CIFAR, &err);
+		if (path && dca_cifar_load(&d, files, 1, FUZZ_CIFAR, &err) == 0)
+			FUZZ_REQUIRE_DATASET(d);
+		else if (path)
+			FUZZ_REQUIRE(err.msg[0] != '\0');
 	}
 #endif
 	dca_dataset_free(&d);

@@ -10,6 +10,28 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What a reader promises of any input, checked on each: a broken promise
+ * aborts, which libFuzzer reports as a crash with the input kept. */
+#define FUZZ_REQUIRE(cond)                                                  \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz: %s:%d: %s does not hold\n", \
+				__FILE__, __LINE__, #cond);                 \
+			abort();                                            \
+		}                                                           \
+	} while (0)
+
+/* a data set a reader returned: images, labels within its classes */
+#define FUZZ_REQUIRE_DATASET(d)                                             \
+	do {                                                                \
+		FUZZ_REQUIRE((d).n > 0 && (d).images && (d).labels &&       \
+			     (d).classes > 0 && (d).c > 0 && (d).h > 0 &&   \
+			     (d).w > 0);                                    \
+		for (int k_ = 0; k_ < (d).n; k_++)                          \
+			FUZZ_REQUIRE((d).labels[k_] >= 0 &&                 \
+				     (d).labels[k_] < (d).classes);         \
+	} while (0)
+
 /* data as the file at the returned path (suffix: its name's end, which
  * some readers go by); NULL when it cannot be written */
 static const char *fuzz_as_file(const uint8_t *data, size_t size, const char *suffix)

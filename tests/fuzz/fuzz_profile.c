@@ -18,5 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if ((p = dcap_td_profile_load(path, &err)))
 		dcap_td_profile_free(p);
+	else
+		FUZZ_REQUIRE(err.msg[0] != '\0');     /* a refusal says why */
 	return 0;
 }
