@@ -537,7 +537,7 @@ START_TEST(folder_images)
 	/* the RGBA emu (opaque green) and the grey one widened to RGB */
 	ck_assert_int_eq(tr.images[12 * 3 * plane + plane + 5], 200);
 	ck_assert_int_eq(tr.images[13 * 3 * plane + 2 * plane + 5], 128);
-	ck_assert(aug.flip && aug.crop_pad == 4);
+	ck_assert(aug.flip && aug.crop_pad == DCA_AUG_RESIZED_CROP);
 	log = fopen(log_path, "r");
 	while (fgets(line, sizeof line, log))
 		if (strstr(line, "warning: skipping")) {
@@ -1347,6 +1347,86 @@ START_TEST(loader_shards)
 }
 END_TEST
 
+START_TEST(loader_resized_crop)
+{
+	/* Images that are a ramp along x (8 per pixel), mean 0 / std 1: a
+	 * random-resized crop keeps every row the same, monotonic (flipped:
+	 * falling), spanning its box's width; boxes vary from small to whole. */
+	dca_dataset d = { 0 };
+	dca_augment aug = { .crop_pad = DCA_AUG_RESIZED_CROP, .flip = 1 };
+	dca_loader l, again;
+	dca_graph *g = dca_graph_new(), *g2 = dca_graph_new();
+	dca_tensor *x, *x2;
+	int *lab, i, c, y, xx, rising = 0, falling = 0, small = 0, whole = 0;
+	const int n = 300;
+
+	d.n = n;
+	d.c = 3;
+	d.h = d.w = 32;
+	d.classes = 2;
+	d.max_value = 255;
+	d.images = malloc((size_t)n * 3072);
+	for (i = 0; i < n * 3072; i++)
+		d.images[i] = (uint8_t)(8 * (i % 32));
+	d.labels = calloc((size_t)n, sizeof(int));
+	for (c = 0; c < 3; c++) {
+		aug.mean[c] = 0;
+		aug.std[c] = 1;
+	}
+	ck_assert_int_eq(dca_loader_init(&l, &d, n, 1, &aug, 4), 0);
+	ck_assert_int_eq(dca_loader_next(&l, g, &x, &lab), n);
+	for (i = 0; i < n; i++) {
+		const float *o = x->data + (size_t)i * 3072;
+		float span = (o[31] - o[0]) * 255.0f / 8.0f;   /* in source pixels */
+		int up = 1, down = 1;
+
+		for (c = 0; c < 3; c++)
+			for (y = 0; y < 32; y++)
+				for (xx = 0; xx < 32; xx++)
+					ck_assert_float_eq(o[(c * 32 + y) * 32 + xx], o[xx]);
+		for (xx = 1; xx < 32; xx++) {
+			up &= o[xx] >= o[xx - 1];
+			down &= o[xx] <= o[xx - 1];
+		}
+		ck_assert(up || down);
+		rising += up && span > 0;
+		falling += down && span < 0;
+		span = fabsf(span);
+		/* the narrowest box: 8% of the area at aspect 4/3 tall, 8 px */
+		ck_assert_float_ge(span, 7.0f);
+		ck_assert_float_le(span, 31.01f);
+		small += span < 16.0f;
+		whole += span > 30.0f;
+		ck_assert_float_ge(o[0] < o[31] ? o[0] : o[31], 0.0f);
+		ck_assert_float_le(o[0] > o[31] ? o[0] : o[31], 248.0f / 255.0f + 1e-6f);
+	}
+	ck_assert_int_gt(rising, n / 4);
+	ck_assert_int_gt(falling, n / 4);
+	ck_assert_int_gt(small, n / 10);
+	ck_assert_int_gt(whole, 0);
+	/* the same seed, the same crops */
+	ck_assert_int_eq(dca_loader_init(&again, &d, n, 1, &aug, 4), 0);
+	ck_assert_int_eq(dca_loader_next(&again, g2, &x2, &lab), n);
+	ck_assert_int_eq(memcmp(x->data, x2->data, x->size * sizeof(float)), 0);
+	dca_loader_free(&again);
+	dca_loader_free(&l);
+	/* evaluation (no augmentation) leaves the image as it is */
+	dca_graph_reset(g);
+	ck_assert_int_eq(dca_loader_init(&l, &d, n, 0, &aug, 4), 0);
+	ck_assert_int_eq(dca_loader_next(&l, g, &x, &lab), n);
+	for (xx = 0; xx < 32; xx++)
+		ck_assert_float_eq_tol(x->data[xx], 8.0f * xx / 255.0f, 1e-6f);
+	dca_loader_free(&l);
+	/* another negative crop is no mode */
+	aug.crop_pad = -2;
+	ck_assert_int_eq(dca_loader_init(&l, &d, n, 1, &aug, 4), DCA_ERR_INVALID);
+	dca_graph_free(g);
+	dca_graph_free(g2);
+	free(d.images);
+	free(d.labels);
+}
+END_TEST
+
 START_TEST(loader_cutout)
 {
 	/* White images, mean 0 / std 1: every pixel is 1 except the cutout. */
@@ -1453,6 +1533,7 @@ int main(void)
 	tcase_add_test(sp, split_count);
 	tcase_add_test(sp, split_seeded);
 	tcase_add_test(ld, loader_cutout);
+	tcase_add_test(ld, loader_resized_crop);
 	tcase_add_test(ld, loader_shards);
 	tcase_add_test(rd, idx_promise_beyond_data);
 	/* the rest read the shared data: left out, and the run a skip, without it */

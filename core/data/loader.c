@@ -5,6 +5,7 @@
  * so the same seed always yields the same batches. */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,8 @@ int dca_loader_init(dca_loader *l, const dca_dataset *d, int batch,
 		for (i = 0; i < d->c; i++)
 			if (!(l->aug.std[i] > 0))
 				return DCA_ERR_INVALID;
-		if (l->aug.crop_pad < 0 || l->aug.cutout < 0)
+		if ((l->aug.crop_pad < 0 && l->aug.crop_pad != DCA_AUG_RESIZED_CROP) ||
+		    l->aug.cutout < 0)
 			return DCA_ERR_INVALID;
 	} else {
 		for (i = 0; i < 4; i++) {
@@ -73,13 +75,57 @@ void dca_loader_epoch(dca_loader *l)
 /* One sample's random augmentation, drawn in a fixed order */
 typedef struct sample_aug {
 	int pad, oy, ox, flip, cy, cx;
+	int rrc, ry, rx, rh, rw;   /* a random-resized crop's box (rrc set) */
 } sample_aug;
+
+/* A random-resized crop's box, as torchvision's RandomResizedCrop draws it:
+ * an area of 8-100% of the image and an aspect ratio between 3/4 and 4/3
+ * (uniform in log), placed uniformly; after 10 boxes that do not fit, the
+ * centre crop of the nearest aspect in that range. Always the same number
+ * of draws (40), so the stream does not depend on the image. */
+static void draw_resized_crop(dca_loader *l, sample_aug *a)
+{
+	const int H = l->d->h, W = l->d->w;
+	const double lo = log(3.0 / 4.0), hi = log(4.0 / 3.0);
+	int t, found = 0;
+
+	a->rrc = 1;
+	for (t = 0; t < 10; t++) {
+		double area = (double)H * W * (0.08 + 0.92 * dca_rng_uniform(&l->rng));
+		double ratio = exp(lo + (hi - lo) * dca_rng_uniform(&l->rng));
+		int w = (int)lround(sqrt(area * ratio)), h = (int)lround(sqrt(area / ratio));
+		uint32_t uy = (uint32_t)(dca_rng_next(&l->rng) >> 32);
+		uint32_t ux = (uint32_t)(dca_rng_next(&l->rng) >> 32);
+
+		if (found || w < 1 || h < 1 || w > W || h > H)
+			continue;
+		a->rh = h;
+		a->rw = w;
+		a->ry = (int)(uy % (uint32_t)(H - h + 1));
+		a->rx = (int)(ux % (uint32_t)(W - w + 1));
+		found = 1;
+	}
+	if (!found) {
+		double ratio = (double)W / H;
+
+		a->rh = H;
+		a->rw = W;
+		if (ratio < 3.0 / 4.0)
+			a->rh = (int)lround(W / (3.0 / 4.0));
+		else if (ratio > 4.0 / 3.0)
+			a->rw = (int)lround(H * (4.0 / 3.0));
+		a->ry = (H - a->rh) / 2;
+		a->rx = (W - a->rw) / 2;
+	}
+}
 
 static sample_aug draw_aug(dca_loader *l)
 {
 	sample_aug a = { 0 };
 
-	if (l->augment && l->aug.crop_pad > 0) {
+	if (l->augment && l->aug.crop_pad == DCA_AUG_RESIZED_CROP)
+		draw_resized_crop(l, &a);
+	else if (l->augment && l->aug.crop_pad > 0) {
 		/* Window offset in the padded image, 0..2*pad on each axis. */
 		a.pad = l->aug.crop_pad;
 		a.oy = (int)dca_rng_below(&l->rng, (uint32_t)(2 * a.pad + 1));
@@ -92,6 +138,41 @@ static sample_aug draw_aug(dca_loader *l)
 		a.cx = (int)dca_rng_below(&l->rng, (uint32_t)l->d->w);
 	}
 	return a;
+}
+
+/* Source coordinate of output pixel i of n over a box [o, o + len):
+ * pixel centres aligned (align_corners false), clamped to the box. */
+static float box_coord(int i, int n, int o, int len)
+{
+	float s = ((float)i + 0.5f) * (float)len / (float)n - 0.5f;
+
+	if (s < 0.0f)
+		s = 0.0f;
+	if (s > (float)(len - 1))
+		s = (float)(len - 1);
+	return (float)o + s;
+}
+
+/* The box of a, resized bilinearly to the whole H x W output (flipped when
+ * a says), normalised; channel c of the sample in p. */
+static void resized_crop_plane(const sample_aug *a, const uint8_t *p, int H, int W,
+			       float scale, float bias, float *o)
+{
+	int y, x;
+
+	for (y = 0; y < H; y++) {
+		float sy = box_coord(y, H, a->ry, a->rh);
+		int y0 = (int)sy, y1 = y0 + 1 < a->ry + a->rh ? y0 + 1 : y0;
+		float fy = sy - (float)y0;
+		for (x = 0; x < W; x++) {
+			float sx = box_coord(a->flip ? W - 1 - x : x, W, a->rx, a->rw);
+			int x0 = (int)sx, x1 = x0 + 1 < a->rx + a->rw ? x0 + 1 : x0;
+			float fx = sx - (float)x0;
+			float top = p[(size_t)y0 * W + x0] * (1.0f - fx) + p[(size_t)y0 * W + x1] * fx;
+			float bot = p[(size_t)y1 * W + x0] * (1.0f - fx) + p[(size_t)y1 * W + x1] * fx;
+			o[(size_t)y * W + x] = (top * (1.0f - fy) + bot * fy) * scale + bias;
+		}
+	}
 }
 
 /* One sample into out (C x H x W floats), augmented as a says. */
@@ -111,6 +192,10 @@ static void loader_sample(dca_loader *l, const sample_aug *a, const uint8_t *src
 	for (c = 0; c < C; c++) {
 		const uint8_t *p = src + (size_t)c * H * W;
 		float *o = out + (size_t)c * H * W;
+		if (a->rrc) {
+			resized_crop_plane(a, p, H, W, scale[c], bias[c], o);
+			continue;
+		}
 		for (y = 0; y < H; y++) {
 			int sy = y + oy - pad;
 			for (x = 0; x < W; x++) {

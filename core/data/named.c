@@ -116,8 +116,9 @@ int dca_dataset_load_at(const char *kind, const char *path, int c, int h, int w,
 	if (strcmp(kind, "folder") == 0) {
 		rc = dca_folder_load(path, c ? c : kc, c ? h : kh, c ? w : kw, log,
 				     train, test, err);
-		/* the usual light augmentation: a shift by an eighth, a flip */
-		aug->crop_pad = (c ? h : kh) / 8;
+		/* the usual augmentation of image folders: a random-resized
+		 * crop and a flip */
+		aug->crop_pad = DCA_AUG_RESIZED_CROP;
 		aug->flip = 1;
 	} else if (strcmp(kind, "imagenet16") == 0) {
 		rc = dca_imagenet16_load(path, train, test, err);

@@ -89,8 +89,16 @@ int dca_dataset_split(const dca_dataset *d, float val_fraction, int val_count,
 int dca_dataset_subset(const dca_dataset *d, int per_class, dca_dataset *out,
 		       dca_error *err);
 
+/* dca_augment.crop_pad's value for a random-resized crop instead of a
+ * padded one: a box of 8-100% of the image's area, aspect 3/4 to 4/3,
+ * resized back to the image's size (bilinear), as torchvision's
+ * RandomResizedCrop; folder data trains with it. (A value a core before it
+ * refused, so no field was added for it.) */
+#define DCA_AUG_RESIZED_CROP (-1)
+
 typedef struct dca_augment {
-	int crop_pad;          /* random crop with zero padding (0: off) */
+	int crop_pad;          /* random crop with zero padding of this many
+				  pixels (0: off), or DCA_AUG_RESIZED_CROP */
 	int flip;              /* random horizontal flip */
 	int cutout;            /* cutout square side (0: off) */
 	float mean[4], std[4]; /* per-channel normalisation, in [0,1] units */
