@@ -58,6 +58,22 @@ else fail "a corrupt image is skipped with a warning naming it"; sed 's/^/# /' "
 if grep -qE "120 train / 40 test images" "$tmp/err"; then
 	pass "every good image is read (120 train, 40 test)"
 else fail "every good image is read"; sed 's/^/# /' "$tmp/err"; fi
+# beyond the in-memory limit the decoded images live in a file on disk,
+# with the same results
+if DCANAS_DATA_MEMORY=1K DCANAS_DATA_CACHE_DIR="$tmp" "$D" train --space nb201 --arch "$NB" \
+	--width 8 --cells 1 --data "folder:$tmp/imgs" --input 3x24x24 --epochs 2 --threads 1 \
+	--run-dir "$tmp/run-disk" >"$tmp/out" 2>"$tmp/err" &&
+   grep -q "do not fit the 0 MB kept in memory .*kept in a file in $tmp" "$tmp/err" &&
+   [ -z "$(ls "$tmp" | grep dcanas-images)" ] &&
+   cmp -s "$tmp/run/weights.dcaw" "$tmp/run-disk/weights.dcaw"; then
+	pass "images beyond DCANAS_DATA_MEMORY are read from a file on disk, to the same weights"
+else fail "images beyond DCANAS_DATA_MEMORY on disk"; sed 's/^/# /' "$tmp/out" "$tmp/err"; fi
+expect_err "a malformed DCANAS_DATA_MEMORY is an error naming it" "DCANAS_DATA_MEMORY=lots is not a size" \
+	env DCANAS_DATA_MEMORY=lots "$D" train --space nb201 --arch "$NB" --data "folder:$tmp/imgs" --epochs 1
+expect_err "a data cache folder that does not exist is an error naming it" \
+	"cannot create a file for the decoded images in $tmp/nowhere" \
+	env DCANAS_DATA_MEMORY=0 DCANAS_DATA_CACHE_DIR="$tmp/nowhere" "$D" train --space nb201 \
+	--arch "$NB" --data "folder:$tmp/imgs" --epochs 1
 expect_ok "eval on the folder's test split" 'test accuracy .* on 40 images' \
 	"$D" eval --space nb201 --arch "$NB" --width 8 --cells 1 --data "folder:$tmp/imgs" \
 	--input 3x24x24 --weights "$tmp/run/weights.dcaw"

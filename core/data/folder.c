@@ -4,9 +4,10 @@
  * Classes are the train folder's subfolders in sorted order (class i is the
  * i-th name). Every image is decoded (libjpeg, libpng), converted to the
  * wanted channels (grey: luma; colour: RGB, alpha dropped), centre-cropped
- * to the wanted aspect and resized by box averaging, then kept in memory
- * as 8-bit pixels: the whole decoded set must fit in memory (n x C x H x W
- * bytes; 50,000 images at 3x32x32 take 150 MB). Files decode in parallel.
+ * to the wanted aspect and resized by box averaging, then kept as 8-bit
+ * pixels (n x C x H x W bytes; 50,000 images at 3x32x32 take 150 MB): in
+ * memory, or on disk when beyond DCANAS_DATA_MEMORY (image_store.c).
+ * Files decode in parallel.
  * An image that does not decode (corrupt, truncated, empty) is skipped
  * with a warning naming it; a class folder without one image is an error
  * naming it. */
@@ -27,6 +28,8 @@
 
 #include <dcanas/data.h>
 #include <dcanas/train.h>
+
+#include "image_store.h"
 
 #define MSG 300
 
@@ -349,13 +352,15 @@ static int load_split(const char *root, char **classes, int n_classes, int c, in
 		size_t per = (size_t)c * h * w;
 		int *count = calloc((size_t)n_classes, sizeof *count), kept = 0;
 
-		d->images = malloc((size_t)n * per);
 		d->labels = malloc((size_t)n * sizeof *d->labels);
-		if (!count || !d->images || !d->labels) {
+		if (!count || !d->labels) {
 			free(count);
-			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory: %d images "
-					   "of %dx%dx%d take %.0f MB", n, c, h, w,
-					   n * (double)per / 1e6);
+			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (!(d->images = dca_images_alloc((size_t)n * per, err))) {
+			free(count);
+			rc = err ? err->code : DCA_ERR_NOMEM;
 			goto out;
 		}
 		decode_all(files, n, c, h, w, d->images);

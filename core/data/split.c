@@ -8,11 +8,13 @@
 
 #include <dcanas/data.h>
 
+#include "image_store.h"
+
 void dca_dataset_free(dca_dataset *d)
 {
 	if (!d)
 		return;
-	free(d->images);
+	dca_images_free(d->images);
 	free(d->labels);
 	memset(d, 0, sizeof *d);
 }
@@ -33,9 +35,10 @@ static int dataset_pick(const dca_dataset *d, const unsigned char *keep, int wan
 	int i, k = 0;
 
 	memset(out, 0, sizeof *out);
-	out->images = malloc((size_t)count * chw);
+	if (!(out->images = dca_images_alloc((size_t)count * chw, err)))
+		return err ? err->code : DCA_ERR_NOMEM;
 	out->labels = malloc((size_t)count * sizeof *out->labels);
-	if (!out->images || !out->labels) {
+	if (!out->labels) {
 		dca_dataset_free(out);
 		return dca_error_set(err, DCA_ERR_NOMEM,
 				     "out of memory copying %d samples of %s", count, d->name);
