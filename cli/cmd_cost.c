@@ -120,28 +120,28 @@ int cmd_cost(int argc, char **argv)
 		case 'i':
 			if (cli_parse_shape(optarg, &shape.in_c, &shape.in_h, &shape.in_w))
 				return cli_fail("cost: --input expects CxHxW like 3x32x32 (channels "
-						"up to 4096, sides up to 4096), got '%s'", optarg);
+						"up to 4096, sides up to 4096), got '%s'", optarg) + 1;
 			break;
 		case 'k':
 			if (cli_number(DCA_LIM_CLASSES, "--classes", optarg, &v))
-				return 1;
+				return 2;
 			shape.classes = (int)v;
 			break;
 		case 'w':
 			if (cli_number(DCA_LIM_WIDTH, "--width", optarg, &v))
-				return 1;
+				return 2;
 			shape.width = (int)v;
 			break;
 		case 'c':
 			if (cli_number(DCA_LIM_CELLS, "--cells", optarg, &v))
-				return 1;
+				return 2;
 			shape.cells = (int)v;
 			break;
 		case 'x': shape.auxiliary = 1; break;
 		case 'j': json = 1; break;
 		case 't':
 			if (cli_threads("--threads", optarg, &threads))
-				return 1;
+				return 2;
 			dca_engine_init(threads);
 			break;
 		case 'h': usage(stdout); return 0;
