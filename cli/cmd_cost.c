@@ -19,7 +19,9 @@ static void usage(FILE *f)
 "with --device. A device's value is its table's exact one; where the device\n"
 "has a whole-network table for the constraint's metric, the additive\n"
 "per-edge model's estimate follows. --json prints full precision (a\n"
-"table's value reads back exactly) and counts as integers.\n\n"
+"table's value reads back exactly) and counts as integers. A metric the\n"
+"device does not have is n/a; a device profile that cannot be read is an\n"
+"error (exit 1), after the rest is shown.\n\n"
 "  --space NAME      search space (nb201, darts, ...; see `dcanas plugins`)\n"
 "  --arch TEXT       architecture in the space's format (NAS-Bench-201 arch\n"
 "                    string, DARTS Genotype(...)); --genotype is the same\n"
@@ -105,7 +107,7 @@ int cmd_cost(int argc, char **argv)
 	const dca_device *dev = NULL;
 	dca_arch *arch = NULL;
 	dca_net net;
-	dca_error err = { 0 };
+	dca_error err = { 0 }, broken = { 0 };
 	struct metric_out *m = NULL;
 	char *canon = NULL;
 	size_t k;
@@ -190,6 +192,11 @@ int cmd_cost(int argc, char **argv)
 			mi->ok = 1;
 		else
 			snprintf(mi->error, sizeof mi->error, "%s", e2.msg);
+		/* a metric the device does not have is n/a; one it cannot read
+		 * (a broken profile) fails the command once the rest is shown */
+		if (!mi->ok && e2.code != DCA_ERR_UNSUPPORTED && e2.code != DCA_ERR_NOTFOUND &&
+		    !broken.code)
+			broken = e2;
 		/* the estimate a search would use, from the device's table for
 		 * the metric this constraint names */
 		if (mi->ok && dev && mi->c->device_metric)
@@ -280,6 +287,10 @@ int cmd_cost(int argc, char **argv)
 			printf("%-12s %s (run end to end here, batch 1; spread %.3f ms)\n",
 			       "measured", dca_unit_format(DCA_UNIT_SECONDS,
 			       measured.median_ms, buf, sizeof buf), measured.spread_ms);
+	}
+	if (broken.code) {
+		err = broken;
+		goto fail;
 	}
 	status = 0;
 	goto out;

@@ -47,9 +47,12 @@ int cmd_devices(int argc, char **argv)
 			d->describe(d, stdout);
 		else
 			printf("%s: %s\n", d->name, d->summary ? d->summary : "");
-		/* the network tables, each with the core's fit */
-		if (dca_network_tables_describe(d, reg, stdout, stderr, &err) != 0)
-			printf("  network tables: %s\n", err.msg);
+		/* the network tables, each with the core's fit; a profile that
+		 * cannot be read fails the command, after what could be shown */
+		if (dca_network_tables_describe(d, reg, stdout, stderr, &err) != 0) {
+			dca_registry_free(reg);
+			return cli_fail("devices: %s", err.msg);
+		}
 	} else {
 		for (i = 0; i < dca_registry_count(reg); i++) {
 			const dca_registry_entry *e = dca_registry_get(reg, i);

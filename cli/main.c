@@ -165,7 +165,9 @@ static void usage(FILE *f)
 		"A module that fails to load is skipped with a warning; with\n"
 		"--strict-plugins (or DCANAS_STRICT_PLUGINS=1) it is an error.\n"
 		"Environment: DCANAS_PLUGIN_PATH (module folders), "
-		"DCANAS_PROFILE_PATH (device profile folders).\n");
+		"DCANAS_PROFILE_PATH (device profile folders),\n"
+		"DCANAS_DATA_MEMORY (decoded images kept in memory; beyond it on disk, in\n"
+		"DCANAS_DATA_CACHE_DIR: docs/data.md).\n");
 }
 
 int main(int argc, char **argv)

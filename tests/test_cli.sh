@@ -319,7 +319,7 @@ expect_ok "devices show host: quality" 'nb201: Kendall tau' \
 expect_ok "cost --device host measures the network" 'measured +[0-9.]+ms' \
 	env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" cost --threads 1 --space nb201 \
 	--width 4 --cells 1 --device host --arch "$ARCH0"
-expect_ok "host: another machine's table is refused" "n/a: host: .*measured on" \
+expect_err "host: another machine's table is refused (exit 1)" "cost: host: .*measured on" \
 	env DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" cost --threads 2 --space nb201 \
 	--width 4 --cells 1 --device host --arch "$ARCH0"
 env DCANAS_SIMD=avx3 DCANAS_HOST_CACHE="$tmp/host.json" "$DCANAS" cost --threads 1 \
