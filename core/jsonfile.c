@@ -15,7 +15,12 @@
 /* The most a JSON file may expand to: the largest the project reads (a
  * device profile with 15,625 archs, a search's arch.json) are a few MB; a
  * small gzip that expands past this is refused before it takes the memory */
-#define JSON_MAX_BYTES ((size_t)256 << 20)
+#define JSON_MAX_BYTES ((size_t)64 << 20)
+/* The most the members reader holds at once (one member and what follows
+ * it in its buffer): a header is a few hundred bytes and a shipped table
+ * 1.7 MB; a cut value is parsed again as more arrives, so this also
+ * bounds that work (a 600 MB bomb is refused in seconds) */
+#define MEMBER_MAX_BYTES ((size_t)32 << 20)
 
 json_t *dca_json_load_file(const char *path, dca_error *err)
 {
@@ -126,10 +131,10 @@ static int members_more(members_reader *r, const char *path, dca_error *err)
 {
 	int n;
 
-	if (r->len > JSON_MAX_BYTES)
+	if (r->len > MEMBER_MAX_BYTES)
 		return dca_error_set(err, DCA_ERR_INVALID, "%s: a member larger than "
 				     "%zu MiB once decompressed: not a file dcanas reads",
-				     path, JSON_MAX_BYTES >> 20);
+				     path, MEMBER_MAX_BYTES >> 20);
 	if (r->cap - r->len < 4096) {
 		size_t ncap = r->cap ? 2 * r->cap : 8192;
 		char *nb = realloc(r->buf, ncap);

@@ -79,11 +79,27 @@ DCANAS_PROFILE_PATH="$tmp/fifoprof" timeout 20 "$DCANAS" devices >/dev/null 2>"$
 	&& pass "a FIFO among device profiles is skipped with a warning, not waited on" \
 	|| { fail "a FIFO among device profiles is skipped"; sed 's/^/# /' "$tmp/err"; }
 # a small gzip that expands past what any JSON file dcanas reads may be is
-# refused before it takes the memory (1.3 MB here, 300 MB expanded)
-{ printf '{"space": "nb201", "x": "'; head -c 300000000 /dev/zero | tr '\0' a; printf '"}'; } |
+# refused before it takes the memory (0.4 MB here, 100 MB expanded)
+{ printf '{"space": "nb201", "x": "'; head -c 100000000 /dev/zero | tr '\0' a; printf '"}'; } |
 	gzip -1 >"$tmp/bomb.json.gz"
-expect_err "a gzip bomb as arch.json is refused" "larger than 256 MiB once decompressed" \
+expect_err "a gzip bomb as arch.json is refused" "larger than 64 MiB once decompressed" \
 	"$DCANAS" train --arch-json "$tmp/bomb.json.gz" --data digits8x8:/nonexistent
+# and as a device profile (its header is read at every start): skipped in
+# a few seconds, with a warning; so is a summary that is no one line
+mkdir -p "$tmp/bombprof" "$tmp/longprof"
+{ printf '{"dcanas_profile": 1, "name": "b", "summary": "'; head -c 100000000 /dev/zero | tr '\0' a
+  printf '"}'; } | gzip -1 >"$tmp/bombprof/b.json.gz"
+start=$(date +%s)
+DCANAS_PROFILE_PATH="$tmp/bombprof" timeout 60 "$DCANAS" devices >/dev/null 2>"$tmp/err"
+[ $? = 0 ] && grep -q "skipping device profile .*b.json.gz: a member larger than 32 MiB" "$tmp/err" \
+	&& pass "a gzip bomb among device profiles is skipped ($(($(date +%s) - start)) s)" \
+	|| { fail "a gzip bomb among device profiles is skipped"; sed 's/^/# /' "$tmp/err"; }
+{ printf '{"dcanas_profile": 1, "name": "l", "summary": "'; head -c 2000 /dev/zero | tr '\0' a
+  printf '"}'; } >"$tmp/longprof/l.json"
+DCANAS_PROFILE_PATH="$tmp/longprof" "$DCANAS" devices >"$tmp/out" 2>"$tmp/err"
+grep -q "l.json: summary: expected a non-empty string of one line, at most 1000" "$tmp/err" &&
+	! grep -q "^l " "$tmp/out" && pass "a device profile's 2000-character summary is refused" ||
+	{ fail "a device profile's 2000-character summary is refused"; sed 's/^/# /' "$tmp/err"; }
 printf '{"space": "nb201", "arch": "%s", "shape": {"width": 1099511627784, "cells": 5}}\n' "$A3" >"$tmp/big.json"
 expect_err "train: arch.json's width past the limit is refused, not truncated" \
 	"big.json: shape.width: .*4096" \

@@ -163,9 +163,11 @@ int dcap_td_header_read(const char *file, char **name, char **summary,
 	if ((rc = check_header(head, file, err)))
 		goto out;
 	s = json_object_get(head, "summary");
-	if (s && (!json_is_string(s) || json_string_length(s) == 0)) {
-		rc = dca_error_set(err, DCA_ERR_INVALID,
-				   "%s: summary: expected a non-empty string", file);
+	if (s && (!json_is_string(s) || json_string_length(s) == 0 ||
+		  json_string_length(s) > 1000 || strchr(json_string_value(s), '\n'))) {
+		rc = dca_error_set(err, DCA_ERR_INVALID, "%s: summary: expected a "
+				   "non-empty string of one line, at most 1000 "
+				   "characters", file);
 		goto out;
 	}
 	*name = strdup(json_string_value(json_object_get(head, "name")));
