@@ -626,7 +626,7 @@ static int parse_data(struct ctx *c, json_t *v, dca_experiment *e)
 			    "{\"dataset\": KIND, \"path\": DIR} (or --data KIND:DIR)");
 	if ((rc = get_string(c, v, "data", "dataset", e->dataset, sizeof e->dataset, 1)) ||
 	    (rc = get_string(c, v, "data", "path", e->data_path, sizeof e->data_path, 0)) ||
-	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 0.0, 0.99)) ||
+	    (rc = get_real(c, v, "data", "val_fraction", &e->val_fraction, 1e-6, 0.99)) ||
 	    (rc = get_int(c, v, "data", "per_class", &e->per_class, LIM(PER_CLASS))) ||
 	    (rc = get_string(c, v, "data", "fingerprint", e->data_fingerprint,
 			     sizeof e->data_fingerprint, 0)))
