@@ -1347,6 +1347,20 @@ START_TEST(loader_shards)
 }
 END_TEST
 
+/* n 3x32x32 images of 2 classes (all label 0), pixels left to the caller */
+static void planes_32(dca_dataset *d, int n)
+{
+	memset(d, 0, sizeof *d);
+	d->n = n;
+	d->c = 3;
+	d->h = d->w = 32;
+	d->classes = 2;
+	d->max_value = 255;
+	d->images = malloc((size_t)n * 3072);
+	d->labels = calloc((size_t)n, sizeof(int));
+	ck_assert(d->images && d->labels);
+}
+
 START_TEST(loader_resized_crop)
 {
 	/* Images that are a ramp along x (8 per pixel), mean 0 / std 1: a
@@ -1360,15 +1374,9 @@ START_TEST(loader_resized_crop)
 	int *lab, i, c, y, xx, rising = 0, falling = 0, small = 0, whole = 0;
 	const int n = 300;
 
-	d.n = n;
-	d.c = 3;
-	d.h = d.w = 32;
-	d.classes = 2;
-	d.max_value = 255;
-	d.images = malloc((size_t)n * 3072);
+	planes_32(&d, n);
 	for (i = 0; i < n * 3072; i++)
 		d.images[i] = (uint8_t)(8 * (i % 32));
-	d.labels = calloc((size_t)n, sizeof(int));
 	for (c = 0; c < 3; c++) {
 		aug.mean[c] = 0;
 		aug.std[c] = 1;
@@ -1438,14 +1446,8 @@ START_TEST(loader_cutout)
 	int *lab, i, c, y, xx, full = 0, clipped = 0;
 	const int n = 200;
 
-	d.n = n;
-	d.c = 3;
-	d.h = d.w = 32;
-	d.classes = 2;
-	d.max_value = 255;
-	d.images = malloc((size_t)n * 3072);
+	planes_32(&d, n);
 	memset(d.images, 255, (size_t)n * 3072);
-	d.labels = calloc((size_t)n, sizeof(int));
 	for (c = 0; c < 3; c++) {
 		aug.mean[c] = 0;
 		aug.std[c] = 1;

@@ -11,21 +11,12 @@
 #   `make fuzz-cli`; DCANAS=PROGRAM to try another binary; needs the
 #   shared data's digits8x8, DCANAS_DATA_DIR or ../shared/data)
 set -u
-cd "$(dirname "$0")/../.."
+name=cli_configs
+. "$(dirname "$0")/cli_env.sh"
 secs=${1:-60}
-D=${DCANAS:-./dcanas}
 DATA=${DCANAS_DATA_DIR:-../shared/data}
-[ -x "$D" ] || { echo "cli_configs: build the tree first (make)" >&2; exit 2; }
 [ -d "$DATA/digits8x8" ] || { echo "cli_configs: no digits8x8 in $DATA (set DCANAS_DATA_DIR)" >&2; exit 2; }
 DATA=$(cd "$DATA" && pwd)
-: "${DCANAS_PLUGIN_PATH:=$PWD/spaces:$PWD/plugins/constraints:$PWD/plugins/devices:$PWD/plugins/optimizers}"
-: "${DCANAS_PROFILE_PATH:=$PWD/devices/profiles}"
-: "${DCANAS_BENCHMARK_PATH:=$PWD/data}"
-: "${OPENBLAS_CORETYPE:=Haswell}"
-export DCANAS_PLUGIN_PATH DCANAS_PROFILE_PATH DCANAS_BENCHMARK_PATH OPENBLAS_CORETYPE
-export DCANAS_NO_SYSTEM_PLUGINS=1 OMP_WAIT_POLICY=passive
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/c"
 /usr/bin/python3 - "$tmp/c" "$DATA/digits8x8" <<'PY'
 import copy, json, sys

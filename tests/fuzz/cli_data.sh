@@ -9,18 +9,9 @@
 #   sh tests/fuzz/cli_data.sh [SECONDS_PER_CASE]   (from the built tree;
 #   `make fuzz-cli`; DCANAS=PROGRAM to try another binary)
 set -u
-cd "$(dirname "$0")/../.."
+name=cli_data
+. "$(dirname "$0")/cli_env.sh"
 secs=${1:-30}
-D=${DCANAS:-./dcanas}
-[ -x "$D" ] || { echo "cli_data: build the tree first (make)" >&2; exit 2; }
-command -v /usr/bin/python3 >/dev/null || { echo "cli_data: needs /usr/bin/python3" >&2; exit 2; }
-: "${DCANAS_PLUGIN_PATH:=$PWD/spaces:$PWD/plugins/constraints:$PWD/plugins/devices:$PWD/plugins/optimizers}"
-: "${DCANAS_PROFILE_PATH:=$PWD/devices/profiles}"
-: "${OPENBLAS_CORETYPE:=Haswell}"
-export DCANAS_PLUGIN_PATH DCANAS_PROFILE_PATH OPENBLAS_CORETYPE
-export DCANAS_NO_SYSTEM_PLUGINS=1 OMP_WAIT_POLICY=passive
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # the valid sets, small, written here (the same layout the readers expect),
 # and one folder per corrupt variant: KIND NAME (the file mutated)
 /usr/bin/python3 - "$tmp" <<'PY'

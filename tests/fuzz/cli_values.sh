@@ -8,19 +8,9 @@
 #   `make fuzz-cli`; DCANAS=PROGRAM to try another binary)
 # 624 cases, about 6 minutes on this project's 2-core machine.
 set -u
-cd "$(dirname "$0")/../.."
+name=cli_values
+. "$(dirname "$0")/cli_env.sh"
 secs=${1:-30}
-D=${DCANAS:-./dcanas}
-[ -x "$D" ] || { echo "cli_values: build the tree first (make)" >&2; exit 2; }
-command -v /usr/bin/python3 >/dev/null || { echo "cli_values: needs /usr/bin/python3" >&2; exit 2; }
-: "${DCANAS_PLUGIN_PATH:=$PWD/spaces:$PWD/plugins/constraints:$PWD/plugins/devices:$PWD/plugins/optimizers}"
-: "${DCANAS_PROFILE_PATH:=$PWD/devices/profiles}"
-: "${DCANAS_BENCHMARK_PATH:=$PWD/data}"
-: "${OPENBLAS_CORETYPE:=Haswell}"
-export DCANAS_PLUGIN_PATH DCANAS_PROFILE_PATH DCANAS_BENCHMARK_PATH OPENBLAS_CORETYPE
-export DCANAS_NO_SYSTEM_PLUGINS=1 OMP_WAIT_POLICY=passive
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # a tiny MNIST-format set: 30 training and 10 test images of 8x8, 3 classes
 /usr/bin/python3 - "$tmp/data" <<'PY'
 import os, random, struct, sys
