@@ -44,6 +44,12 @@ for split, f, per in (("train", "train_1000.bin.gz", 30), ("test", "test_200.bin
         else:
             cv2.imwrite(os.path.join(d, "%03d.png" % i), cv2.resize(bgr, (40, 40)))
 open(os.path.join(root, "train", "cat", "broken.jpg"), "wb").write(b"\xff\xd8\xff\xe0 not really")
+# a PNG whose header claims 20000x20000 pixels (1.2 GB to decode)
+import struct, zlib
+chunk = lambda t, b: struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b) & 0xffffffff)
+open(os.path.join(root, "train", "cat", "huge.png"), "wb").write(
+    b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(b"\0" * 600)) + chunk(b"IEND", b""))
 PY
 [ -d "$tmp/imgs/train/cat" ] || { echo "not ok - writing the image folder"; exit 1; }
 NB='|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|'
@@ -55,6 +61,9 @@ else fail "train on an image folder"; sed 's/^/# /' "$tmp/out" "$tmp/err"; fi
 if grep -q "warning: skipping .*broken.jpg" "$tmp/err"; then
 	pass "a corrupt image is skipped with a warning naming it"
 else fail "a corrupt image is skipped with a warning naming it"; sed 's/^/# /' "$tmp/err"; fi
+if grep -q "warning: skipping .*huge.png: an image of 20000x20000 pixels: more than dcanas decodes" "$tmp/err"; then
+	pass "an image too large to decode is skipped with a warning naming it"
+else fail "an image too large to decode is skipped"; sed 's/^/# /' "$tmp/err"; fi
 if grep -qE "120 train / 40 test images" "$tmp/err"; then
 	pass "every good image is read (120 train, 40 test)"
 else fail "every good image is read"; sed 's/^/# /' "$tmp/err"; fi

@@ -137,7 +137,25 @@ static void jpeg_fail_message(j_common_ptr cinfo, int level)
 		jpeg_fail_exit(cinfo);
 }
 
-static unsigned char *decode_jpeg(const char *path, int *w, int *h, char *msg)
+/* The most pixels one image may decode to: 134M (402 MB of RGB, per
+ * decoding thread). A JPEG is decoded scaled down first (below), so only a
+ * header that claims more than this at 1/8 of its size is refused. */
+#define DECODE_MAX_PIXELS ((size_t)1 << 27)
+
+static int too_large(unsigned w, unsigned h, char *msg)
+{
+	if ((size_t)w * h <= DECODE_MAX_PIXELS)
+		return 0;
+	snprintf(msg, MSG, "an image of %ux%u pixels: more than dcanas decodes "
+		 "(%zu million pixels)", w, h, DECODE_MAX_PIXELS / 1000000);
+	return 1;
+}
+
+/* The JPEG decoded at 1/8, 1/4, 1/2 or full size: the smallest of those
+ * that still covers ow x oh (libjpeg scales in the DCT, cheaply and
+ * well), so a photo costs a fraction of its full decode. */
+static unsigned char *decode_jpeg(const char *path, int ow, int oh, int *w, int *h,
+				  char *msg)
 {
 	struct jpeg_decompress_struct cinfo;
 	jpeg_fail fail;
@@ -163,6 +181,14 @@ static unsigned char *decode_jpeg(const char *path, int *w, int *h, char *msg)
 	jpeg_stdio_src(&cinfo, f);
 	jpeg_read_header(&cinfo, TRUE);
 	cinfo.out_color_space = JCS_RGB;
+	cinfo.scale_num = 1;
+	for (cinfo.scale_denom = 8; cinfo.scale_denom > 1; cinfo.scale_denom /= 2)
+		if ((cinfo.image_width + cinfo.scale_denom - 1) / cinfo.scale_denom >= (unsigned)ow &&
+		    (cinfo.image_height + cinfo.scale_denom - 1) / cinfo.scale_denom >= (unsigned)oh)
+			break;
+	jpeg_calc_output_dimensions(&cinfo);
+	if (too_large(cinfo.output_width, cinfo.output_height, msg))
+		longjmp(fail.jump, 1);
 	jpeg_start_decompress(&cinfo);
 	*w = (int)cinfo.output_width;
 	*h = (int)cinfo.output_height;
@@ -192,6 +218,10 @@ static unsigned char *decode_png(const char *path, int *w, int *h, char *msg)
 		return NULL;
 	}
 	img.format = PNG_FORMAT_RGB;   /* grey widened, alpha composed on black */
+	if (too_large(img.width, img.height, msg)) {
+		png_image_free(&img);
+		return NULL;
+	}
 	if (!(rgb = malloc(PNG_IMAGE_SIZE(img)))) {
 		png_image_free(&img);
 		snprintf(msg, MSG, "out of memory for %ux%u pixels", img.width, img.height);
@@ -267,7 +297,7 @@ static void decode_all(image_file *files, int n, int c, int h, int w, unsigned c
 	for (i = 0; i < n; i++) {
 		int sw = 0, sh = 0;
 		unsigned char *rgb = image_kind(files[i].path) == 1 ?
-			decode_jpeg(files[i].path, &sw, &sh, files[i].msg) :
+			decode_jpeg(files[i].path, w, h, &sw, &sh, files[i].msg) :
 			decode_png(files[i].path, &sw, &sh, files[i].msg);
 
 		if (rgb && (sw < 1 || sh < 1)) {

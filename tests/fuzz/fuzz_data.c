@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&d, 0, sizeof d);
 #if defined(FUZZ_IMAGE)
 	{
-		char msg[256];
+		char msg[MSG];
 		int w = 0, h = 0, png = size > 0 && data[0] == 0x89;
 		const char *path = fuzz_as_file(data, size, png ? ".png" : ".jpg");
 		unsigned char *px = NULL;
@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!path)
 			return 0;
 		msg[0] = '\0';
-		px = png ? decode_png(path, &w, &h, msg) : decode_jpeg(path, &w, &h, msg);
+		/* at the default input's size, as the program decodes */
+		px = png ? decode_png(path, &w, &h, msg) : decode_jpeg(path, 32, 32, &w, &h, msg);
 		if (px)
 			FUZZ_REQUIRE(w > 0 && h > 0);
 		else

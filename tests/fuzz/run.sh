@@ -135,6 +135,11 @@ PY
 *)
 	echo "usage: $0 all|$(echo $targets | tr ' ' '|') [SECONDS]" >&2; exit 2;;
 esac
+# inputs that once broke a target (tests/fuzz/regress/TARGET-*) start its
+# corpus, so each is run again first
+for f in tests/fuzz/regress/"$what"-*; do
+	[ -f "$f" ] && cp "$f" "$out/corpus/regress-${f##*/}"
+done
 echo "fuzz: $what for $secs s (corpus and any crash input in $out)"
 cd "$out"
 if ./fuzz -max_total_time="$secs" -max_len="$max_len" -rss_limit_mb=2048 \
