@@ -6,7 +6,7 @@
 # no number at all. Prints one line per case that broke a rule and fails.
 #   sh tests/fuzz/cli_values.sh [SECONDS_PER_CASE]   (from the built tree;
 #   `make fuzz-cli`; DCANAS=PROGRAM to try another binary)
-# 624 cases, about 6 minutes on this project's 2-core machine.
+# 624 cases, about 5 minutes on this project's 2-core machine.
 set -u
 name=cli_values
 . "$(dirname "$0")/cli_env.sh"
@@ -63,7 +63,7 @@ for raw in $values; do
 		rm -rf "$tmp/s"
 		run_case search "$f" "$raw" $D search --space nb201 --data "$DATA" --device raspi4 \
 			--budget latency=30ms --epochs 2 --warmup 1 --search-width 4 --search-cells 1 \
-			--batch-size 8 --time-limit 15 --threads 1 --quiet --out "$tmp/s"
+			--batch-size 8 --time-limit 8 --threads 1 --quiet --out "$tmp/s"
 	done
 	for f in --cells --classes --width --threads; do
 		run_case cost "$f" "$raw" $D cost --space nb201 --arch "$A" --device raspi4
@@ -73,7 +73,7 @@ for raw in $values; do
 		rm -rf "$tmp/s"
 		run_case search --budget "$b" $D search --space nb201 --data "$DATA" --device raspi4 \
 			--epochs 1 --warmup 0 --search-width 4 --search-cells 1 --batch-size 8 \
-			--time-limit 15 --threads 1 --quiet --out "$tmp/s"
+			--time-limit 8 --threads 1 --quiet --out "$tmp/s"
 	done
 done
 echo "cli_values: $n cases, $bad broke a rule"
