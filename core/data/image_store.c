@@ -157,18 +157,6 @@ uint8_t *dca_images_alloc(size_t n, dca_error *err)
 	return p;
 }
 
-int dca_images_on_disk(const uint8_t *p)
-{
-	int i, r = 0;
-
-	pthread_mutex_lock(&lock);
-	for (i = 0; i < n_blocks; i++)
-		if (blocks[i].p == p)
-			r = blocks[i].mapped;
-	pthread_mutex_unlock(&lock);
-	return r;
-}
-
 void dca_images_free(uint8_t *p)
 {
 	int i;

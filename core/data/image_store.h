@@ -13,7 +13,5 @@
 uint8_t *dca_images_alloc(size_t n, dca_error *err);
 /* Release a block from dca_images_alloc, or from malloc/realloc. */
 void dca_images_free(uint8_t *p);
-/* 1 when p is a block kept on disk */
-int dca_images_on_disk(const uint8_t *p);
 
 #endif
