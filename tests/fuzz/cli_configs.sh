@@ -61,17 +61,16 @@ for f in "$tmp"/c/*.json; do
 	n=$((n + 1))
 	timeout -s KILL "$secs" "$D" check-config "$f" >"$tmp/out" 2>&1
 	rc=$?
-	why=
-	if [ $rc = 137 ]; then why="check-config ran past $secs s"
-	elif [ $rc -gt 128 ]; then why="check-config: signal $((rc - 128))"
+	why=$(broke $rc)
+	if [ -n "$why" ]; then why="check-config: $why"
 	elif [ $rc != 0 ] && ! [ -s "$tmp/out" ]; then why="check-config: exit $rc without a message"
 	elif [ $rc = 0 ]; then
 		accepted=$((accepted + 1))
 		rm -rf "$tmp/run"
 		timeout -s KILL "$secs" "$D" search "$f" --threads 1 --quiet --out "$tmp/run" >"$tmp/out" 2>&1
 		rc=$?
-		if [ $rc = 137 ]; then why="search ran past $secs s"
-		elif [ $rc -gt 128 ]; then why="search: signal $((rc - 128))"
+		why=$(broke $rc)
+		if [ -n "$why" ]; then why="search: $why"
 		elif [ $rc != 0 ] && ! grep -qE "$data_only" "$tmp/out"; then
 			why="check-config accepts it, search refuses it (exit $rc)"
 		fi

@@ -102,9 +102,8 @@ while read -r kind dir what; do
 	timeout -s KILL "$secs" "$D" train --space nb201 --arch "$A" --data "$kind:$dir" $extra \
 		--epochs 1 --width 4 --cells 1 --batch-size 8 --threads 1 >"$tmp/out" 2>&1
 	rc=$?
-	why=
-	if [ $rc = 137 ]; then why="ran past $secs s"
-	elif [ $rc -gt 128 ]; then why="signal $((rc - 128))"
+	why=$(broke $rc)
+	if [ -n "$why" ]; then :
 	elif [ $rc != 0 ] && ! grep -q "dcanas" "$tmp/out"; then why="exit $rc without a message"
 	fi
 	if [ -n "$why" ]; then

@@ -14,3 +14,9 @@ export DCANAS_PLUGIN_PATH DCANAS_PROFILE_PATH DCANAS_BENCHMARK_PATH OPENBLAS_COR
 export DCANAS_NO_SYSTEM_PLUGINS=1 OMP_WAIT_POLICY=passive
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# What a run that exited $1 broke of the first rule (never a signal, never
+# past $secs seconds), or nothing
+broke() {
+	if [ "$1" = 137 ]; then echo "ran past $secs s"
+	elif [ "$1" -gt 128 ]; then echo "signal $(($1 - 128))"; fi
+}

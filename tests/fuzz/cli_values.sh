@@ -38,9 +38,8 @@ run_case() {  # what flag value command...   ($raw: the value swept)
 	n=$((n + 1))
 	timeout -s KILL "$secs" "$@" "$flag" "$cv" >"$tmp/out" 2>&1
 	rc=$?
-	why=
-	if [ $rc = 137 ]; then why="ran past $secs s"
-	elif [ $rc -gt 128 ]; then why="signal $((rc - 128))"
+	why=$(broke $rc)
+	if [ -n "$why" ]; then :
 	elif [ $rc = 0 ]; then
 		case " $junk " in *" $raw "*) why="exit 0 on a value that is no number";; esac
 	elif ! [ -s "$tmp/out" ]; then why="exit $rc without a message"
