@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dca_space_resolve_shape(space, &shape);
-	if (space->build_model(arch, &shape, 1, &m, &err)) {
+	if (dca_space_build_model(space, arch, &shape, 1, &m, &err)) {
 		fprintf(stderr, "bench_step: %s\n", err.msg);
 		return 1;
 	}

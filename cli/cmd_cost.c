@@ -203,13 +203,13 @@ int cmd_cost(int argc, char **argv)
 			mi->has_estimate = model_estimate(dev, space, mi->c->device_metric,
 							  arch, &mi->estimate) == 0;
 	}
-	if (dev && dev->runs_here && space->build_model) {
+	if (dev && dev->runs_here) {
 		/* this machine: run the network end to end beside the estimate */
 		dca_model *model = NULL;
 		dca_timing_opts to;
 
 		dca_timing_opts_default(&to);
-		if (space->build_model(arch, &shape, 1, &model, &err) ||
+		if (dca_space_build_model(space, arch, &shape, 1, &model, &err) ||
 		    dca_time_model(model, shape.in_c, shape.in_h, shape.in_w, &to,
 				   &measured, &err)) {
 			dca_model_free(model);

@@ -197,7 +197,7 @@ static int check_against_engine(const dca_space *sp, const dca_arch *arch,
 		dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (sp->build_model(arch, sh, 1, &m, err) || dca_model_load(m, weights, NULL, err))
+	if (dca_space_build_model(sp, arch, sh, 1, &m, err) || dca_model_load(m, weights, NULL, err))
 		goto out;
 	dca_rng_seed(&rng, 12345);
 	in = dca_tensor_new(g, CHECK_IMAGES, sh->in_c, sh->in_h, sh->in_w, 0);

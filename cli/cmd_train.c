@@ -215,11 +215,6 @@ static int run(int argc, char **argv, int eval)
 	space = dca_registry_space(reg, a.space, &err);
 	if (!space || !(arch = space->arch_parse(a.arch, &err)))
 		goto fail;
-	if (!space->build_model) {
-		dca_error_set(&err, DCA_ERR_UNSUPPORTED, "space '%s' cannot build "
-			      "trainable networks", space->name);
-		goto fail;
-	}
 	if (cli_load_data(a.data, a.labels, a.input[0] ? a.input : NULL, &train, &test,
 			  &aug) != 0)
 		goto out;
@@ -234,7 +229,7 @@ static int run(int argc, char **argv, int eval)
 	a.shape.in_w = train.w;
 	a.shape.classes = train.classes;
 	dca_space_resolve_shape(space, &a.shape);
-	if (space->build_model(arch, &a.shape, (uint64_t)a.opts.seed, &model, &err))
+	if (dca_space_build_model(space, arch, &a.shape, (uint64_t)a.opts.seed, &model, &err))
 		goto fail;
 	canon = space->arch_format(arch);
 	aug.cutout = a.opts.aug.cutout;

@@ -21,7 +21,7 @@ const char *dca_op_kind_name(dca_op_kind kind)
 void dca_net_init(dca_net *net)
 {
 	memset(net, 0, sizeof *net);
-	net->input = net->output = -1;
+	net->input = net->output = net->aux_output = -1;
 }
 
 void dca_net_free(dca_net *net)
@@ -33,6 +33,7 @@ void dca_net_free(dca_net *net)
 	free(net->labels);
 	free(net->ops);
 	free(net->binds);
+	free(net->flags);
 	free(net->tensors);
 	dca_net_init(net);
 }
@@ -70,7 +71,8 @@ static int push_op(dca_net *net, dca_op_desc *op, int c, int oh, int ow)
 	int t;
 
 	if (grow((void **)&net->ops, &net->cap_ops, net->n_ops + 1, sizeof *net->ops) ||
-	    grow((void **)&net->binds, &net->cap_binds, net->n_ops + 1, sizeof *net->binds))
+	    grow((void **)&net->binds, &net->cap_binds, net->n_ops + 1, sizeof *net->binds) ||
+	    grow((void **)&net->flags, &net->cap_flags, net->n_ops + 1, sizeof *net->flags))
 		return -1;
 	t = new_tensor(net, c, oh, ow);
 	if (t < 0)
@@ -80,6 +82,7 @@ static int push_op(dca_net *net, dca_op_desc *op, int c, int oh, int ow)
 	op->ow = ow;
 	op->out = t;
 	net->binds[net->n_ops] = (dca_op_bind){ NULL, 0 };
+	net->flags[net->n_ops] = 0;
 	net->ops[net->n_ops++] = *op;
 	net->output = t;
 	return t;
@@ -265,6 +268,12 @@ int dca_net_param_last(dca_net *net, const char *fmt, ...)
 	if (s)
 		net->binds[net->n_ops - 1].param = s;
 	return s ? 0 : -1;
+}
+
+void dca_net_drop_path_last(dca_net *net)
+{
+	if (net->n_ops)
+		net->flags[net->n_ops - 1] |= DCA_OP_FLAG_DROP_PATH;
 }
 
 double dca_op_params(const dca_op_desc *op)

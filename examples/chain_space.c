@@ -179,9 +179,11 @@ static int check_shape(const dca_net_shape *sh, dca_error *err)
 	return 0;
 }
 
-/* Name the parameters of the op just added, as build_model names them
- * (NAME.conv, NAME.pw, NAME.bn): dcanas export finds each op's weights by
- * it. name is NULL for candidate_net's stand-ins, which are never exported. */
+/* Name the parameters of the op just added (NAME.conv, NAME.pw, NAME.bn):
+ * the core builds the trainable network from these descriptors and names
+ * its weights so (space.h: build_model left NULL), and dcanas export finds
+ * each op's weights by them. name is NULL for candidate_net's stand-ins,
+ * which are never trained or exported. */
 static int param(dca_net *net, int x, const char *name, const char *layer)
 {
 	return x < 0 || !name || dca_net_param_last(net, "%s.%s", name, layer) == 0 ? x : -1;
@@ -275,7 +277,9 @@ static int chain_candidate_net(const dca_net_shape *sh, int edge, int op,
 }
 
 /* ------------------------------------------------------------------ */
-/* The trainable network and the supernet (one builder for both)      */
+/* The supernet                                                        */
+/* (The trainable network of one arch is the core's, built from
+ * chain_build_net's descriptors: the space describes it once.)        */
 
 /* the layers of one op of one block; pw only for sep_conv_3x3 */
 typedef struct op_layers {
@@ -284,8 +288,7 @@ typedef struct op_layers {
 } op_layers;
 
 typedef struct chain_model {
-	dca_arch arch;                  /* a fixed arch (unused by the supernet) */
-	const dca_supernet *super;      /* NULL: a fixed arch; borrowed */
+	const dca_supernet *super;      /* borrowed */
 	int cells;
 	dca_conv stem;
 	dca_bn stem_bn;
@@ -302,10 +305,9 @@ static void chain_model_free(void *p)
 	free(net);
 }
 
-/* cin = cout = c. affine = 0 in the supernet, as in DARTS: a learnt BN
+/* cin = cout = c. BN without affine parameters, as in DARTS: a learnt BN
  * scale could rescale an op's output against the weight α gives it. */
-static int op_init(dca_model *m, op_layers *l, int op, int c, int affine,
-		   const char *name)
+static int op_init(dca_model *m, op_layers *l, int op, int c, const char *name)
 {
 	char buf[96];
 	int rc;
@@ -321,7 +323,7 @@ static int op_init(dca_model *m, op_layers *l, int op, int c, int affine,
 				   op == OP_CONV3 ? 1 : 0, 1, 1, 0, buf);
 	}
 	snprintf(buf, sizeof buf, "%s.bn", name);
-	return rc ? rc : dca_bn_init(m, &l->bn, c, affine, buf);
+	return rc ? rc : dca_bn_init(m, &l->bn, c, 0, buf);
 }
 
 /* the same layers as branch_net */
@@ -360,26 +362,19 @@ static dca_tensor *chain_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 	/* The supernet's op weights: softmax over each row of α (n_edges x
 	 * n_ops), recorded on the tape, so that an architecture step's
 	 * backward reaches alpha->grad. */
-	if (net->super && !(probs = dca_softmax(g, net->super->alpha)))
+	if (!(probs = dca_softmax(g, net->super->alpha)))
 		return NULL;
 	x = dca_conv_apply(g, &net->stem, x);
 	if (x)
 		x = dca_bn_apply(g, &net->stem_bn, x, training);
 	for (i = 0; i < net->cells * CHAIN_EDGES && x; i++) {
-		int e = i % CHAIN_EDGES, op = net->arch.op[e];
+		int e = i % CHAIN_EDGES;
+		candidate_ctx k = { net->blocks[i], training };
 
-		if (net->super) {
-			candidate_ctx k = { net->blocks[i], training };
-
-			/* the weights of ops 1..n-1; 'none' adds nothing */
-			w = dca_flat_slice(g, probs, e * CHAIN_OPS + 1, CHAIN_OPS - 1);
-			y = w ? dca_mixed_edge(g, x, net->super->bottleneck_k, 1,
-					       CHAIN_OPS, w, candidate, &k) : NULL;
-		} else if (op == OP_NONE) {
-			continue;
-		} else {
-			y = op_apply(g, &net->blocks[i][op], op, x, training);
-		}
+		/* the weights of ops 1..n-1; 'none' adds nothing */
+		w = dca_flat_slice(g, probs, e * CHAIN_OPS + 1, CHAIN_OPS - 1);
+		y = w ? dca_mixed_edge(g, x, net->super->bottleneck_k, 1,
+				       CHAIN_OPS, w, candidate, &k) : NULL;
 		/* One edge enters each node, so β (edge normalisation) would
 		 * weight it by softmax of one logit = 1: the chain leaves β
 		 * out of its forward. */
@@ -392,10 +387,9 @@ static dca_tensor *chain_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 	return x ? dca_fc_apply(g, &net->classifier, x) : NULL;
 }
 
-/* arch: the fixed network; NULL: every op on every edge at width/k */
-static int build(const dca_arch *arch, int k, const dca_net_shape *sh,
-		 uint64_t seed, dca_model **out, chain_model **net_out,
-		 dca_error *err)
+/* every op on every edge at width/k */
+static int build(int k, const dca_net_shape *sh, uint64_t seed,
+		 dca_model **out, chain_model **net_out, dca_error *err)
 {
 	dca_model *m;
 	chain_model *net;
@@ -415,8 +409,6 @@ static int build(const dca_arch *arch, int k, const dca_net_shape *sh,
 	m->state = net;                 /* freed with the model */
 	m->state_free = chain_model_free;
 	m->forward = chain_forward;
-	if (arch)
-		net->arch = *arch;
 	net->cells = sh->cells;
 	net->blocks = calloc((size_t)sh->cells * CHAIN_EDGES, sizeof *net->blocks);
 	rc = net->blocks ? 0 : DCA_ERR_NOMEM;
@@ -427,16 +419,9 @@ static int build(const dca_arch *arch, int k, const dca_net_shape *sh,
 		rc = dca_bn_init(m, &net->stem_bn, c, 1, "stem.bn");
 	for (i = 0; i < sh->cells * CHAIN_EDGES && !rc; i++)
 		for (op = 1; op < CHAIN_OPS && !rc; op++) {
-			if (arch && op != arch->op[i % CHAIN_EDGES])
-				continue;
-			if (arch)
-				snprintf(name, sizeof name, "cell%d.edge%d", i / CHAIN_EDGES,
-					 i % CHAIN_EDGES);
-			else
-				snprintf(name, sizeof name, "cell%d.edge%d.%s", i / CHAIN_EDGES,
-					 i % CHAIN_EDGES, chain_op_names[op]);
-			rc = op_init(m, &net->blocks[i][op], op, arch ? c : c / k,
-				     arch != NULL, name);
+			snprintf(name, sizeof name, "cell%d.edge%d.%s", i / CHAIN_EDGES,
+				 i % CHAIN_EDGES, chain_op_names[op]);
+			rc = op_init(m, &net->blocks[i][op], op, c / k, name);
 		}
 	if (!rc)
 		rc = dca_fc_init(m, &net->classifier, c, sh->classes, "classifier");
@@ -448,14 +433,6 @@ static int build(const dca_arch *arch, int k, const dca_net_shape *sh,
 	*out = m;
 	*net_out = net;
 	return 0;
-}
-
-static int chain_build_model(const dca_arch *arch, const dca_net_shape *sh,
-			     uint64_t seed, dca_model **out, dca_error *err)
-{
-	chain_model *net;
-
-	return build(arch, 1, sh, seed, out, &net, err);
 }
 
 static int chain_build_supernet(const dca_net_shape *sh, int k, uint64_t seed,
@@ -471,7 +448,7 @@ static int chain_build_supernet(const dca_net_shape *sh, int k, uint64_t seed,
 		return dca_error_set(err, DCA_ERR_INVALID, "chain: the channel "
 				     "bottleneck k=%d must divide the width %d", k,
 				     sh->width);
-	if ((rc = build(NULL, k, sh, seed, &m, &net, err)))
+	if ((rc = build(k, sh, seed, &m, &net, err)))
 		return rc;
 	/* α (n_edges x n_ops) and β (1 x n_edges), drawn from m's init stream;
 	 * the supernet owns m from here */
@@ -548,7 +525,6 @@ static const dca_space chain_space = {
 	.arch_free = chain_free,
 	.arch_choices = chain_choices,
 	.build_net = chain_build_net,
-	.build_model = chain_build_model,
 	.build_supernet = chain_build_supernet,
 	.candidate_net = chain_candidate_net,
 	.derive = chain_derive,

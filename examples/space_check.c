@@ -8,8 +8,10 @@
  * 4096 choices, else 300 drawn through its derivation rule from random α, β):
  *   - arch_format then arch_parse gives the same text back, and arch_choices
  *     (when set) inverts arch_from_choices;
- *   - build_model has as many parameters as build_net's descriptors count
- *     (the two must describe one network);
+ *   - the trainable network (dca_space_build_model: the space's own
+ *     build_model, else the core's from build_net, which needs every
+ *     op with parameters named) has as many parameters as build_net's
+ *     descriptors count;
  *   - for params and flops, the core's additive cost model (built from
  *     candidate_net around the reference arch derive(0, 0)) equals the
  *     exact cost of build_net;
@@ -105,14 +107,14 @@ static int check_arch(checker *ck, const int *choice)
 		goto out;
 	}
 	ck->n_constant += !dca_net_depends_on_input(&net);
-	if (sp->build_model && !ck->params[0]) {
-		if (sp->build_model(a, &ck->sh, 1, &m, &err) != 0)
-			snprintf(ck->params, sizeof ck->params, "build_model('%.400s'): %.1000s",
-				 text, err.msg);
+	if (!ck->params[0]) {
+		if (dca_space_build_model(sp, a, &ck->sh, 1, &m, &err) != 0)
+			snprintf(ck->params, sizeof ck->params, "the trainable network "
+				 "of '%.400s': %.1000s", text, err.msg);
 		else if ((double)dca_model_param_count(m) != sum_params(&net))
-			snprintf(ck->params, sizeof ck->params, "'%s': build_model has "
-				 "%zu parameters, build_net's descriptors %.0f", text,
-				 dca_model_param_count(m), sum_params(&net));
+			snprintf(ck->params, sizeof ck->params, "'%s': the trainable "
+				 "network has %zu parameters, build_net's descriptors %.0f",
+				 text, dca_model_param_count(m), sum_params(&net));
 		dca_model_free(m);
 	}
 	for (i = 0; i < ck->n_costs; i++) {
@@ -179,11 +181,9 @@ static void check_archs(checker *ck)
 		 ? "all" : "sampled through derive");
 	report(ck->n_archs > 0 && !ck->roundtrip[0], what,
 	       ck->n_archs ? ck->roundtrip : "no valid arch");
-	if (sp->build_model) {
-		snprintf(what, sizeof what, "%s: build_model and build_net count the "
-			 "same parameters", sp->name);
-		report(!ck->params[0], what, ck->params);
-	}
+	snprintf(what, sizeof what, "%s: the trainable network and build_net "
+		 "count the same parameters", sp->name);
+	report(!ck->params[0], what, ck->params);
 	for (i = 0; i < ck->n_costs; i++) {
 		snprintf(what, sizeof what, "%s: the additive %s model is exact",
 			 sp->name, ck->budget[i].name);

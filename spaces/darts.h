@@ -88,11 +88,11 @@ int darts_build_net(const dca_arch *a, const dca_net_shape *shape,
 int darts_candidate_net(const dca_net_shape *shape, int edge, int op,
 			dca_net *net, dca_error *err);
 
-/* darts_model.c: the trainable evaluation network (NetworkCIFAR); shape
- * fields must be resolved (non-zero) */
-int dcap_darts_build_model(const dca_arch *arch, const dca_net_shape *shape,
-			   uint64_t seed, struct dca_model **out, dca_error *err);
-/* the search supernet with channel bottleneck k */
+/* darts_net.c: refuse a shape (resolved) the network cannot have, naming
+ * what is wrong */
+int darts_check_shape(const dca_net_shape *shape, dca_error *err);
+/* darts_model.c: the search supernet with channel bottleneck k (the
+ * trainable evaluation network is the core's, from darts_build_net) */
 int dcap_darts_build_supernet(const dca_net_shape *shape, int k, uint64_t seed,
 			      struct dca_supernet **out, dca_error *err);
 

@@ -145,6 +145,10 @@ static int build_cell(dca_net *net, int idx, const darts_cell *cell, int s0,
 			h[j] = edge_op(net, st[in], cell->op[e], C, stride, lab, pn);
 			if (h[j] < 0)
 				return -1;
+			/* training: drop-path on every op but the identity
+			 * (a stride-1 skip adds none), as the reference */
+			if (cell->op[e] != OP_SKIP_CONNECT || stride != 1)
+				dca_net_drop_path_last(net);
 		}
 		snprintf(lab, sizeof lab, "cell%d/node%d/add", idx, i);
 		STEP(dca_net_add(net, h, 2));
@@ -181,21 +185,10 @@ static int aux_head(dca_net *net, int x, int classes)
 #undef STEP
 #undef PARAM
 
-int darts_build_net(const dca_arch *a, const dca_net_shape *shape_in,
-		    dca_net *net, dca_error *err)
+int darts_check_shape(const dca_net_shape *shape, dca_error *err)
 {
-	static const dca_net_shape darts_default_shape = DARTS_DEFAULT_SHAPE;
-	dca_net_shape sh = darts_default_shape;
-	int C, s0, s1, x, i, red_prev = 0, red1, red2, logits;
-	int k;
+	const dca_net_shape sh = *shape;
 
-	if (!a || !net)
-		return dca_error_set(err, DCA_ERR_INVALID,
-				     "darts: build_net needs an arch and a net");
-	if (shape_in) {
-		sh = *shape_in;
-		dca_net_shape_fill(&sh, &darts_default_shape);
-	}
 	if (sh.in_c < 1 || sh.in_h < 4 || sh.in_w < 4 || sh.in_h % 4 || sh.in_w % 4)
 		return dca_error_set(err, DCA_ERR_INVALID,
 				     "darts: input %dx%dx%d not supported; the two "
@@ -225,6 +218,26 @@ int darts_build_net(const dca_arch *a, const dca_net_shape *shape_in,
 					     "map after the second reduction (input 32..40 "
 					     "square); input is %dx%d", sh.in_h, sh.in_w);
 	}
+	return 0;
+}
+
+int darts_build_net(const dca_arch *a, const dca_net_shape *shape_in,
+		    dca_net *net, dca_error *err)
+{
+	static const dca_net_shape darts_default_shape = DARTS_DEFAULT_SHAPE;
+	dca_net_shape sh = darts_default_shape;
+	int C, s0, s1, x, i, red_prev = 0, red1, red2, logits, aux_in = -1;
+	int k;
+
+	if (!a || !net)
+		return dca_error_set(err, DCA_ERR_INVALID,
+				     "darts: build_net needs an arch and a net");
+	if (shape_in) {
+		sh = *shape_in;
+		dca_net_shape_fill(&sh, &darts_default_shape);
+	}
+	if ((k = darts_check_shape(&sh, err)))
+		return k;
 	for (k = 0; k < 2; k++) {
 		const darts_cell *c = &a->cell[k];
 
@@ -238,6 +251,20 @@ int darts_build_net(const dca_arch *a, const dca_net_shape *shape_in,
 				return dca_error_set(err, DCA_ERR_INVALID,
 						     "darts: %s pair %d is invalid",
 						     darts_cell_key[k], i);
+		for (i = 0; i < c->n_concat; i++) {
+			if (c->concat[i] < 0 || c->concat[i] >= DARTS_STATES)
+				return dca_error_set(err, DCA_ERR_INVALID,
+						     "darts: %s_concat state %d out of range",
+						     darts_cell_key[k], c->concat[i]);
+			/* the cell inputs keep the full resolution in a
+			 * reduction cell and cannot be concatenated */
+			if (k == 1 && c->concat[i] < 2)
+				return dca_error_set(err, DCA_ERR_INVALID,
+						     "darts: reduce_concat names state %d, a "
+						     "cell input at twice the resolution of the "
+						     "nodes; only states 2..%d can be joined",
+						     c->concat[i], DARTS_STATES - 1);
+		}
 	}
 
 	C = sh.width;
@@ -269,9 +296,13 @@ int darts_build_net(const dca_arch *a, const dca_net_shape *shape_in,
 		s0 = s1;
 		s1 = x;
 		red_prev = red;
-		if (i == red2 && sh.auxiliary && aux_head(net, s1, sh.classes) < 0)
-			goto oom;
+		if (i == red2)
+			aux_in = s1;
 	}
+	/* the auxiliary head reads the second reduction cell's output; its
+	 * ops follow the cells', as its parameters do in the reference */
+	if (sh.auxiliary && (net->aux_output = aux_head(net, aux_in, sh.classes)) < 0)
+		goto oom;
 	x = dca_net_global_avgpool(net, s1);
 	if (x < 0 || dca_net_label_last(net, "classifier"))
 		goto oom;

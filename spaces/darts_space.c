@@ -169,7 +169,6 @@ static const dca_space darts_space = {
 	.arch_free = darts_arch_free,
 	.arch_choices = darts_arch_choices,
 	.build_net = darts_build_net,
-	.build_model = dcap_darts_build_model,
 	.search_shape = { .width = 16, .cells = 8 },
 	.build_supernet = dcap_darts_build_supernet,
 	.candidate_net = darts_candidate_net,

@@ -24,9 +24,8 @@ extern const char *const nb201_op_names[NB201_OPS];
 /* the arch string |op~0|+|op~0|op~1|+|op~0|op~1|op~2| (malloc'ed) */
 char *nb201_space_format(const dca_arch *a);
 
-/* nb201_model.c: the trainable evaluation network, and the supernet */
-int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
-			   uint64_t seed, dca_model **out, dca_error *err);
+/* nb201_model.c: the supernet (the trainable evaluation network is the
+ * core's, from the op descriptors of nb201_space.c) */
 int dcap_nb201_build_supernet(const dca_net_shape *shape, int k, uint64_t seed,
 			      struct dca_supernet **out, dca_error *err);
 

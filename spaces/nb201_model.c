@@ -1,9 +1,11 @@
-/* dcanas — the trainable NAS-Bench-201 network (same structure as the op
- * descriptors of nb201_space.c: stem, 3 stages of N cells joined by residual
- * reductions, BN + ReLU, global pool, linear), and the supernet: the same
- * skeleton whose cells hold every candidate op on every edge (mixed edges
- * with the channel bottleneck, BN without affine parameters inside them,
- * edges into a node normalised by softmax(beta)). */
+/* dcanas — the NAS-Bench-201 supernet: the skeleton of the evaluation
+ * network (nb201_space.c's op descriptors: stem, 3 stages of N cells joined
+ * by residual reductions, BN + ReLU, global pool, linear) whose cells hold
+ * every candidate op on every edge (mixed edges with the channel
+ * bottleneck, BN without affine parameters inside them, edges into a node
+ * normalised by softmax(beta)). The trainable evaluation network of one
+ * architecture is the core's, built from those descriptors
+ * (dca_model_from_net). */
 #include "config.h"
 
 #include <stdio.h>
@@ -20,8 +22,7 @@ typedef struct relu_conv_bn {
 } relu_conv_bn;
 
 typedef struct cell {
-	/* op[e][OP_CONV1 or OP_CONV3]: the conv ops on edge e (a fixed arch
-	 * fills the one it uses, the supernet both) */
+	/* op[e][OP_CONV1 or OP_CONV3]: the conv ops on edge e */
 	relu_conv_bn op[NB201_EDGES][NB201_OPS];
 } cell;
 
@@ -31,8 +32,7 @@ typedef struct reduction {
 } reduction;
 
 typedef struct nb201_net {
-	dca_arch arch;
-	dca_supernet *super;     /* NULL: a fixed arch */
+	dca_supernet *super;
 	int n_cells;             /* per stage */
 	dca_conv stem;
 	dca_bn stem_bn;
@@ -58,39 +58,6 @@ static dca_tensor *rcb(dca_graph *g, const relu_conv_bn *r, dca_tensor *x, int t
 {
 	x = dca_relu_conv_apply(g, &r->conv, x);
 	return x ? dca_bn_apply(g, &r->bn, x, training) : NULL;
-}
-
-static dca_tensor *cell_forward(dca_graph *g, const nb201_net *net, const cell *c,
-				dca_tensor *x, int training)
-{
-	dca_tensor *node[NB201_NODES];
-	int to, from;
-
-	node[0] = x;
-	for (to = 1; to < NB201_NODES; to++) {
-		dca_tensor *sum = NULL;
-		for (from = 0; from < to; from++) {
-			int e = edge_index(to, from), op = net->arch.op[e];
-			dca_tensor *y;
-			switch (op) {
-			case OP_SKIP:
-				y = node[from];
-				break;
-			case OP_CONV1:
-			case OP_CONV3:
-				y = rcb(g, &c->op[e][op], node[from], training);
-				break;
-			case OP_AVGPOOL:
-				y = dca_avgpool(g, node[from], 3, 1, 1);
-				break;
-			default:
-				continue;
-			}
-			sum = sum ? dca_add(g, sum, y) : y;
-		}
-		node[to] = sum ? sum : dca_zero(g, node[0], 1);
-	}
-	return node[NB201_NODES - 1];
 }
 
 /* a candidate op of a mixed edge, at the bottleneck width */
@@ -154,7 +121,7 @@ static dca_tensor *nb201_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 
 	if (aux)
 		*aux = NULL;
-	if (net->super && !(probs = dca_softmax(g, net->super->alpha)))
+	if (!(probs = dca_softmax(g, net->super->alpha)))
 		return NULL;
 	x = dca_conv_apply(g, &net->stem, x);
 	x = dca_bn_apply(g, &net->stem_bn, x, training);
@@ -169,8 +136,7 @@ static dca_tensor *nb201_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 		}
 		for (i = 0; i < net->n_cells && x; i++) {
 			const cell *c = &net->cells[stage * net->n_cells + i];
-			x = net->super ? super_cell_forward(g, net, c, x, probs, training)
-				       : cell_forward(g, net, c, x, training);
+			x = super_cell_forward(g, net, c, x, probs, training);
 		}
 		if (!x)
 			return NULL;
@@ -190,9 +156,9 @@ static void nb201_net_free(void *p)
 	free(net);
 }
 
-/* arch: a fixed network; NULL: the supernet's cells with bottleneck k */
-static int build(const dca_arch *arch, int k, const dca_net_shape *shape,
-		 uint64_t seed, dca_model **out, nb201_net **net_out, dca_error *err)
+/* the supernet's skeleton and cells, with bottleneck k */
+static int build(int k, const dca_net_shape *shape, uint64_t seed,
+		 dca_model **out, nb201_net **net_out, dca_error *err)
 {
 	dca_model *m = dca_model_new(seed);
 	nb201_net *net = calloc(1, sizeof *net);
@@ -207,8 +173,6 @@ static int build(const dca_arch *arch, int k, const dca_net_shape *shape,
 				     "nb201: cannot build a model (width %d, cells %d)",
 				     shape->width, shape->cells);
 	}
-	if (arch)
-		net->arch = *arch;
 	net->n_cells = shape->cells;
 	net->cells = calloc((size_t)3 * shape->cells, sizeof *net->cells);
 	m->state = net;
@@ -237,19 +201,11 @@ static int build(const dca_arch *arch, int k, const dca_net_shape *shape,
 			cell *cl = &net->cells[stage * shape->cells + i];
 			for (e = 0; e < NB201_EDGES && !rc; e++) {
 				for (op = OP_CONV1; op <= OP_CONV3 && !rc; op++) {
-					int cb = c / k;
-					if (arch && op != arch->op[e])
-						continue;
-					if (arch)
-						snprintf(name, sizeof name, "cell%d.edge%d",
-							 stage * shape->cells + i, e);
-					else
-						snprintf(name, sizeof name, "cell%d.edge%d.%s",
-							 stage * shape->cells + i, e,
-							 nb201_op_names[op]);
-					rc = rcb_init(m, &cl->op[e][op], arch ? c : cb,
-						      arch ? c : cb, op == OP_CONV3 ? 3 : 1,
-						      1, arch != NULL, name);
+					snprintf(name, sizeof name, "cell%d.edge%d.%s",
+						 stage * shape->cells + i, e,
+						 nb201_op_names[op]);
+					rc = rcb_init(m, &cl->op[e][op], c / k, c / k,
+						      op == OP_CONV3 ? 3 : 1, 1, 0, name);
 				}
 			}
 		}
@@ -267,19 +223,11 @@ static int build(const dca_arch *arch, int k, const dca_net_shape *shape,
 	return 0;
 }
 
-int dcap_nb201_build_model(const dca_arch *arch, const dca_net_shape *shape,
-			   uint64_t seed, dca_model **out, dca_error *err)
-{
-	nb201_net *net;
-
-	return build(arch, 1, shape, seed, out, &net, err);
-}
-
 int dcap_nb201_build_supernet(const dca_net_shape *shape, int k, uint64_t seed,
 			      dca_supernet **out, dca_error *err)
 {
 	dca_model *m;
-	nb201_net *net;
+	nb201_net *net = NULL;
 	int rc;
 
 	*out = NULL;
@@ -287,7 +235,7 @@ int dcap_nb201_build_supernet(const dca_net_shape *shape, int k, uint64_t seed,
 		return dca_error_set(err, DCA_ERR_INVALID, "nb201: the channel "
 				     "bottleneck k=%d must divide the width %d",
 				     k, shape->width);
-	if ((rc = build(NULL, k, shape, seed, &m, &net, err)))
+	if ((rc = build(k, shape, seed, &m, &net, err)))
 		return rc;
 	net->super = *out = dca_supernet_new(m, NB201_EDGES, NB201_OPS, k);
 	if (!*out) {

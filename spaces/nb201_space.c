@@ -391,7 +391,6 @@ static const dca_space nb201_space = {
 	.arch_free = nb201_free,
 	.arch_choices = nb201_choices,
 	.build_net = nb201_build,
-	.build_model = dcap_nb201_build_model,
 	.build_supernet = dcap_nb201_build_supernet,
 	.candidate_net = nb201_candidate_net,
 	.derive = nb201_derive,

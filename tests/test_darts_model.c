@@ -1,16 +1,20 @@
-/* dcanas tests — the trainable DARTS network (spaces/darts_model.c): its
- * parameter count against the op descriptors and the published figures, a
- * forward and backward pass, the auxiliary head, drop-path, and a gradient
- * check of FactorizedReduce's one-pixel shift. The space comes from the
- * registry (the build tree's module); the file is included for its private
- * shift helper. */
+/* dcanas tests — the trainable DARTS network (the core's, built from
+ * spaces/darts_net.c's op descriptors by dca_model_from_net): its parameter
+ * count against the published figures, a forward and backward pass, the
+ * auxiliary head, drop-path, and a gradient check of FactorizedReduce's
+ * one-pixel shift (dca_crop_offset). The space comes from the registry (the
+ * build tree's module). */
 #include "config.h"
 #include "check_main.h"
+
+#include <string.h>
 
 #include "testutil.h"
 #include "gradcheck.h"
 
-#include "../spaces/darts_model.c"
+#include <dcanas/dcanas.h>
+#include <dcanas/model.h>
+#include <dcanas/ops.h>
 
 #include "genotypes.h"
 
@@ -34,7 +38,8 @@ static void setup(void)
 	reg = test_registry();
 	S = dca_registry_space(reg, "darts", &err);
 	ck_assert_msg(S != NULL, "%s", err.msg);
-	ck_assert_ptr_nonnull(S->build_model);
+	/* the space describes its network once: the core trains build_net's */
+	ck_assert_ptr_null(S->build_model);
 }
 
 static void teardown(void)
@@ -57,7 +62,7 @@ static dca_model *build(const char *text, dca_net_shape sh, uint64_t seed)
 	dca_arch *a = parse_ok(text);
 	dca_model *m = NULL;
 
-	ck_assert_msg(S->build_model(a, &sh, seed, &m, &err) == 0, "%s", err.msg);
+	ck_assert_msg(dca_space_build_model(S, a, &sh, seed, &m, &err) == 0, "%s", err.msg);
 	ck_assert_ptr_nonnull(m);
 	S->arch_free(a);
 	return m;
@@ -260,26 +265,18 @@ END_TEST
 
 static dca_tensor *shift_fn(dca_graph *g, dca_tensor **in, void *ctx)
 {
-	(void)ctx;
-	return shift_hw1(g, in[0]);
+	return dca_crop_offset(g, in[0], *(const int *)ctx);
 }
 
 static dca_tensor *fr_fn(dca_graph *g, dca_tensor **in, void *ctx)
 {
-	freduce f;
+	/* FactorizedReduce without BN: ReLU, the two branches, concat */
+	dca_tensor *x = dca_relu(g, in[0]), *ab[2];
 
 	(void)ctx;
-	f.c1 = (dca_conv){ in[1], NULL, 2, 0, 1, 1 };
-	f.c2 = (dca_conv){ in[2], NULL, 2, 0, 1, 1 };
-	f.bn = (dca_bn){ NULL, NULL, NULL, NULL };
-	/* without BN: ReLU, the two branches, concat */
-	{
-		dca_tensor *x = dca_relu(g, in[0]), *ab[2];
-
-		ab[0] = dca_conv_apply(g, &f.c1, x);
-		ab[1] = dca_conv_apply(g, &f.c2, shift_hw1(g, x));
-		return dca_concat(g, ab, 2);
-	}
+	ab[0] = dca_conv2d(g, x, in[1], NULL, 2, 0, 1, 1);
+	ab[1] = dca_conv2d(g, dca_crop_offset(g, x, 1), in[2], NULL, 2, 0, 1, 1);
+	return dca_concat(g, ab, 2);
 }
 
 START_TEST(shift_values_and_gradient)
@@ -290,28 +287,33 @@ START_TEST(shift_values_and_gradient)
 	dca_graph *g = dca_graph_new();
 	dca_tensor *y;
 	dca_rng r;
-	int n, c, i, j;
+	int n, c, i, j, o;
 
 	dca_rng_seed(&r, 21);
 	gc_fill(x, &r, -1.0f, 1.0f);
 	gc_fill(w1, &r, -1.0f, 1.0f);
 	gc_fill(w2, &r, -1.0f, 1.0f);
-	/* forward: exactly x[:, :, 1:, 1:] */
-	y = shift_hw1(g, x);
-	ck_assert_ptr_nonnull(y);
-	ck_assert_int_eq(y->n, 2);
-	ck_assert_int_eq(y->c, 3);
-	ck_assert_int_eq(y->h, 5);
-	ck_assert_int_eq(y->w, 4);
-	for (n = 0; n < 2; n++)
-		for (c = 0; c < 3; c++)
-			for (i = 0; i < 5; i++)
-				for (j = 0; j < 4; j++)
-					ck_assert_float_eq(
-						y->data[((n * 3 + c) * 5 + i) * 4 + j],
-						x->data[((n * 3 + c) * 6 + i + 1) * 5 + j + 1]);
+	/* forward: exactly x[:, :, o:, o:] */
+	for (o = 1; o <= 2; o++) {
+		y = dca_crop_offset(g, x, o);
+		ck_assert_ptr_nonnull(y);
+		ck_assert_int_eq(y->n, 2);
+		ck_assert_int_eq(y->c, 3);
+		ck_assert_int_eq(y->h, 6 - o);
+		ck_assert_int_eq(y->w, 5 - o);
+		for (n = 0; n < 2; n++)
+			for (c = 0; c < 3; c++)
+				for (i = 0; i < 6 - o; i++)
+					for (j = 0; j < 5 - o; j++)
+						ck_assert_float_eq(
+							y->data[((n * 3 + c) * (6 - o) + i) * (5 - o) + j],
+							x->data[((n * 3 + c) * 6 + i + o) * 5 + j + o]);
+		gradcheck("dca_crop_offset", shift_fn, in, 1, &o);
+	}
+	/* an offset the map cannot give is refused, naming the op */
+	ck_assert_ptr_null(dca_crop_offset(g, x, 5));
+	ck_assert_ptr_nonnull(strstr(dca_graph_error(g), "dca_crop_offset"));
 	dca_graph_free(g);
-	gradcheck("shift_hw1", shift_fn, in, 1, NULL);
 
 	/* FactorizedReduce's branches on an even map: both halves 3x3 */
 	dca_param_free(x);
@@ -339,18 +341,18 @@ START_TEST(rejects_bad_input)
 	dca_net_shape sh = { 3, 30, 32, 10, 8, 5, 0 };
 	dca_model *m = NULL;
 
-	ck_assert_int_eq(S->build_model(a, &sh, 1, &m, &err), DCA_ERR_INVALID);
+	ck_assert_int_eq(dca_space_build_model(S, a, &sh, 1, &m, &err), DCA_ERR_INVALID);
 	ck_assert_ptr_null(m);
 	printf("# rejected: %s\n", err.msg);
 	sh.in_h = 32;
 	sh.cells = 2;
 	err.code = 0;
-	ck_assert_int_eq(S->build_model(a, &sh, 1, &m, &err), DCA_ERR_INVALID);
+	ck_assert_int_eq(dca_space_build_model(S, a, &sh, 1, &m, &err), DCA_ERR_INVALID);
 	sh.cells = 5;
 	sh.auxiliary = 1;
 	sh.in_h = sh.in_w = 16; /* 4x4 after two reductions: too small for the head */
 	err.code = 0;
-	ck_assert_int_eq(S->build_model(a, &sh, 1, &m, &err), DCA_ERR_INVALID);
+	ck_assert_int_eq(dca_space_build_model(S, a, &sh, 1, &m, &err), DCA_ERR_INVALID);
 	printf("# rejected: %s\n", err.msg);
 	S->arch_free(a);
 }

@@ -149,7 +149,7 @@ static double nb201_score(const dca_space *sp, dca_proxy p, const char *text,
 	double score = 0;
 
 	ck_assert_msg(a != NULL, "%s", err.msg);
-	ck_assert_int_eq(sp->build_model(a, &shape, 1, &m, &err), 0);
+	ck_assert_int_eq(dca_space_build_model(sp, a, &shape, 1, &m, &err), 0);
 	ck_assert_msg(dca_proxy_score(p, m, g, x, labels, &score, &err) == 0, "%s", err.msg);
 	dca_model_free(m);
 	dca_graph_free(g);

@@ -581,7 +581,7 @@ START_TEST(folder_skips_broken_modules)
 	ck_assert_ptr_nonnull(strstr(log_text, "dcanas: warning: skipping module: "));
 	/* what loaded before is intact, nb201 is still the real one */
 	ck_assert_ptr_nonnull(dca_registry_space(reg, "nb201", &err));
-	ck_assert_ptr_nonnull(dca_registry_space(reg, "nb201", &err)->build_model);
+	ck_assert_ptr_nonnull(dca_registry_space(reg, "nb201", &err)->build_supernet);
 	ck_assert_ptr_nonnull(dca_registry_constraint(reg, "params", &err));
 	ck_assert_ptr_null(dca_registry_constraint(reg, "regfail_half", NULL));
 	/* and the good test modules load beside the broken ones */

@@ -33,7 +33,7 @@ static dca_model *small_model(int in_c, int hw, int classes, int width)
 	dca_net_shape shape = { in_c, hw, hw, classes, width, 1, 0 };
 	dca_model *m = NULL;
 	ck_assert_ptr_nonnull(a);
-	ck_assert_msg(space->build_model(a, &shape, 7, &m, &err) == 0, "%s", err.msg);
+	ck_assert_msg(dca_space_build_model(space, a, &shape, 7, &m, &err) == 0, "%s", err.msg);
 	space->arch_free(a);
 	return m;
 }

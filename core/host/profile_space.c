@@ -193,7 +193,7 @@ static int validate_one(dca_op_table *t, const dca_space *sp, const dca_net_shap
 		if (!(rc = dca_op_table_cost(t, &net.ops[i], &v, NULL, err)))
 			sum += v;
 	if (!rc)
-		rc = sp->build_model(a, sh, seed, &m, err);
+		rc = dca_space_build_model(sp, a, sh, seed, &m, err);
 	if (!rc)
 		rc = dca_time_model(m, sh->in_c, sh->in_h, sh->in_w,
 				    dca_op_table_timing(t), &tm, err);
@@ -232,10 +232,10 @@ int dca_op_table_validate(dca_op_table *t, const dca_space *sp, const dca_net_sh
 		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!sp->derive || !sp->arch_from_choices || !sp->build_model) {
+	if (!sp->derive || !sp->arch_from_choices) {
 		rc = dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' cannot be "
-				   "validated: it needs derive, arch_from_choices and "
-				   "build_model", sp->name);
+				   "validated: it needs derive and arch_from_choices",
+				   sp->name);
 		goto out;
 	}
 	if (points)

@@ -134,12 +134,6 @@ static int take_plugins(dca_search *s, dca_error *err)
 		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' cannot be "
 				     "searched (it has no supernet or derivation rule)",
 				     s->space->name);
-	if (!s->space->build_model &&
-	    dca_select_mode_from_name(e->select) == DCA_SELECT_PROXY)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' has no "
-				     "build_model, which selection 'proxy' (the default) "
-				     "needs to score candidates; select 'likely' or "
-				     "'repair' instead (--select)", s->space->name);
 	for (i = 0; i < e->n_budgets; i++) {
 		if (!e->budgets[i].constraint)
 			return dca_error_set(err, DCA_ERR_INVALID, "%s: budget '%s' "

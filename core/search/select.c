@@ -468,7 +468,7 @@ static int score_proxies(dca_search *s, dcap_candidate *c, dca_graph *g,
 
 	if (!a)
 		return DCA_ERR_INVALID;
-	rc = sp->build_model(a, &sh, (uint64_t)s->exp.seed, &m, err);
+	rc = dca_space_build_model(sp, a, &sh, (uint64_t)s->exp.seed, &m, err);
 	sp->arch_free(a);
 	if (rc)
 		return rc;

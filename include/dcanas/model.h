@@ -15,6 +15,7 @@ extern "C" {
 #endif
 
 typedef struct dca_model dca_model;
+struct dca_net;
 
 struct dca_model {
 	dca_tensor **params;      /* owned; trainable */
@@ -72,6 +73,18 @@ dca_tensor *dca_conv_apply(dca_graph *g, const dca_conv *c, dca_tensor *x);
 dca_tensor *dca_relu_conv_apply(dca_graph *g, const dca_conv *c, dca_tensor *x);
 dca_tensor *dca_bn_apply(dca_graph *g, const dca_bn *bn, dca_tensor *x, int training);
 dca_tensor *dca_fc_apply(dca_graph *g, const dca_fc *fc, dca_tensor *x);
+
+/* The trainable network of a concrete net (net.h), initialised from seed:
+ * a layer for every conv, linear and batchnorm op, named by the net's binds
+ * (NAME.weight, NAME.bias, NAME.running_mean, NAME.running_var) and created
+ * and initialised in the net's op order as dca_conv_init, dca_fc_init and
+ * dca_bn_init do. The forward pass runs the ops in order (a ReLU whose one
+ * reader is a convolution inside it, as dca_relu_conv2d), drop-path on the
+ * ops flagged DCA_OP_FLAG_DROP_PATH, and the ops only net->aux_output needs
+ * only in training when the caller asks for aux. An op with parameters but
+ * no name is an error naming it. *out is new. */
+int dca_model_from_net(const struct dca_net *net, uint64_t seed, dca_model **out,
+		       dca_error *err);
 
 /* Weight files: a versioned header ("DCAW", version, count), then per
  * tensor its name, shape and data, then a CRC32 of everything before it, so

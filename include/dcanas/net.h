@@ -77,7 +77,18 @@ typedef struct dca_net {
 	 * pointer the core gives them, so the struct may grow at its end) --- */
 	dca_op_bind *binds;   /* n_ops entries, parallel to ops */
 	size_t cap_binds;
+	/* --- plugin ABI 1.3: what training needs beyond the deployed network
+	 * (dca_model_from_net builds the trainable network from the net) --- */
+	unsigned *flags;      /* n_ops entries: DCA_OP_FLAG_* bits */
+	size_t cap_flags;
+	/* the tensor holding the auxiliary head's logits (DARTS), computed
+	 * only in training; -1: none */
+	int aux_output;
 } dca_net;
+
+/* dca_net.flags: drop-path (stochastic depth: whole samples zeroed with the
+ * trainer's probability, the rest scaled) on this op's output in training */
+#define DCA_OP_FLAG_DROP_PATH 1u
 
 void dca_net_init(dca_net *net);
 void dca_net_free(dca_net *net);
@@ -104,6 +115,8 @@ int dca_net_label_last(dca_net *net, const char *fmt, ...)
  * dca_op_bind.param). */
 int dca_net_param_last(dca_net *net, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Flag the most recently added op for drop-path in training. */
+void dca_net_drop_path_last(dca_net *net);
 /* A conv reading x[:, :, offset:, offset:] (dca_op_bind.offset); the output
  * shape follows the shifted input. */
 int dca_net_conv_offset(dca_net *net, int x, int offset, int cout, int kernel,

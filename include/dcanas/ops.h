@@ -51,6 +51,9 @@ dca_tensor *dca_zero(dca_graph *g, dca_tensor *x, int stride);
 dca_tensor *dca_concat(dca_graph *g, dca_tensor *const *xs, int n);
 dca_tensor *dca_channel_slice(dca_graph *g, dca_tensor *x, int start, int count);
 dca_tensor *dca_channel_shuffle(dca_graph *g, dca_tensor *x, int groups);
+/* x[:, :, o:, o:] (o >= 1): the input of a convolution that starts o rows
+ * and columns in (DARTS's FactorizedReduce; dca_op_bind.offset) */
+dca_tensor *dca_crop_offset(dca_graph *g, dca_tensor *x, int o);
 /* elements [start, start + count) of x, flattened, as a 1 x count tensor */
 dca_tensor *dca_flat_slice(dca_graph *g, dca_tensor *x, int start, int count);
 

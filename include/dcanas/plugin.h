@@ -29,7 +29,12 @@
  *        a conv's input offset, for dcanas export; dca_net_param_last,
  *        dca_net_conv_offset). Modules hold a dca_net only through the
  *        core's pointers, and dca_op_desc is unchanged. dca_experiment
- *        gains data_fingerprint at its end. */
+ *        gains data_fingerprint at its end.
+ *   1.3  dca_net gains flags (per op: DCA_OP_FLAG_DROP_PATH) and aux_output
+ *        at its end: what training needs beyond the deployed network, now
+ *        that the core builds the trainable network from build_net
+ *        (dca_space_build_model, dca_model_from_net); dca_space.build_model
+ *        becomes optional (the in-tree spaces leave it NULL). */
 #ifndef DCANAS_PLUGIN_H
 #define DCANAS_PLUGIN_H
 
@@ -47,7 +52,7 @@ extern "C" {
 #endif
 
 #define DCA_ABI_MAJOR 1
-#define DCA_ABI_MINOR 2
+#define DCA_ABI_MINOR 3
 #define DCA_MODULE_ENTRY_NAME "dca_module_entry"
 
 typedef struct dca_registry dca_registry;

@@ -16,12 +16,13 @@
  *     estimate and arch_from_choices, or none of them (checked at
  *     registration); without them `dcanas search` and `dcanas profile`
  *     refuse the space. The gradient optimizers (dcanas, darts) also need
- *     build_supernet; the random optimizer and the default selection
- *     (select "proxy", which scores candidates on build_model's network)
- *     need build_model.
- *   `dcanas train` and `eval`: build_model; `dcanas cost` on a device that
- *     runs here also measures the network when it is set.
- *   optional everywhere: arch_choices (a sampled arch can then be repaired,
+ *     build_supernet.
+ *   trainable (`dcanas train` and `eval`, the random optimizer, the default
+ *     selection's proxies, `dcanas cost`'s measurement here): the core
+ *     builds the network from build_net (dca_space_build_model), which
+ *     needs every op with parameters named (dca_net_param_last).
+ *   optional everywhere: build_model (only for a network op descriptors
+ *     cannot express), arch_choices (a sampled arch can then be repaired,
  *     and `cost` prints a device's additive estimate), search_shape,
  *     arch_dot (the run directory's cell drawing), arch_report. */
 #ifndef DCANAS_SPACE_H
@@ -77,8 +78,11 @@ typedef struct dca_space {
 	/* Append the evaluation network of arch at shape to net (initialised). */
 	int (*build_net)(const dca_arch *arch, const dca_net_shape *shape,
 			 dca_net *net, dca_error *err);
-	/* Build the trainable evaluation network (model.h), initialised from
-	 * seed; *out is new. NULL where the space cannot train. */
+	/* Optional, normally NULL: the core builds the trainable network from
+	 * build_net (dca_space_build_model). Set it only for a network the op
+	 * descriptors cannot express: the trainable evaluation network
+	 * (model.h), initialised from seed; *out is new. It must be the
+	 * network build_net describes (costs come from build_net). */
 	int (*build_model)(const dca_arch *arch, const dca_net_shape *shape,
 			   uint64_t seed, struct dca_model **out, dca_error *err);
 
@@ -128,6 +132,13 @@ typedef struct dca_space {
 /* The first designated initialiser of every dca_space:
  *   static const dca_space my_space = { DCA_SPACE_INIT, .name = "...", ... }; */
 #define DCA_SPACE_INIT .struct_size = sizeof(dca_space)
+
+/* The trainable evaluation network of arch at shape, initialised from
+ * seed: the space's build_model when it has one, else the core's network
+ * from its build_net (dca_model_from_net in model.h). *out is new. */
+int dca_space_build_model(const dca_space *space, const dca_arch *arch,
+			  const dca_net_shape *shape, uint64_t seed,
+			  struct dca_model **out, dca_error *err);
 
 /* Fill zero fields of *shape from the space's defaults. */
 void dca_space_resolve_shape(const dca_space *space, dca_net_shape *shape);

@@ -85,8 +85,8 @@ static int score(dca_search *s, const dca_arch *arch, int index, double *acc,
 	dca_model *m;
 	int rc;
 
-	if ((rc = sp->build_model(arch, dca_search_proxy_shape(s),
-				  (uint64_t)e->seed * 7919u + (uint64_t)index, &m, err)))
+	if ((rc = dca_space_build_model(sp, arch, dca_search_proxy_shape(s),
+					 (uint64_t)e->seed * 7919u + (uint64_t)index, &m, err)))
 		return rc;
 	dca_train_opts_default(&o);
 	o.epochs = e->candidate_epochs;
@@ -153,9 +153,6 @@ static int random_run(dca_search *s, dca_error *err)
 	long tries = 0;
 	dca_rng rng;
 
-	if (!sp->build_model)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' cannot "
-				     "train a network", sp->name);
 	dca_rng_seed(&rng, (uint64_t)e->seed * 104729u + 3u);
 	if ((start = restore(s, &rng, &b, &tries, err)) < 0)
 		return start;

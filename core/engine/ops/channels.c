@@ -228,3 +228,26 @@ dca_tensor *dca_flat_slice(dca_graph *g, dca_tensor *x, int start, int count)
 		nd->iarg[0] = start;
 	return out;
 }
+
+/* x[:, :, o:, o:] as a depthwise (o+1)x(o+1) convolution with a fixed
+ * kernel that is 1 in its last tap: out[i][j] = x[i+o][j+o], and the
+ * gradient flows back to exactly those pixels */
+dca_tensor *dca_crop_offset(dca_graph *g, dca_tensor *x, int o)
+{
+	dca_tensor *k;
+	int c, kk = o + 1;
+
+	if (!x)
+		return NULL;
+	if (o < 1 || x->h <= o || x->w <= o) {
+		dca_graph_fail(g, "dca_crop_offset", "offset %d does not fit a "
+			       "%dx%d input", o, x->h, x->w);
+		return NULL;
+	}
+	k = dca_tensor_new(g, x->c, 1, kk, kk, 0);
+	if (!k)
+		return NULL;
+	for (c = 0; c < x->c; c++)
+		k->data[(size_t)c * kk * kk + kk * kk - 1] = 1.0f;
+	return dca_conv2d(g, x, k, NULL, 1, 0, 1, x->c);
+}
