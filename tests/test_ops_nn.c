@@ -1,14 +1,16 @@
 /* dcanas tests — conv2d, linear, batchnorm and pooling: forward against
  * hand-computed cases and a naive reference, gradients by finite differences,
- * and bit-identical repeats. */
+ * bit-identical repeats, and out of memory in backward as an error. */
 #include "config.h"
 
 #include "gradcheck.h"
 
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <dcanas/ops.h>
 #include <dcanas/tensor.h>
@@ -978,6 +980,90 @@ START_TEST(test_grad_accumulates)
 }
 END_TEST
 
+/* ---- out of memory in a backward pass: an error, never an abort ---- */
+
+/* the process's address space now, in bytes (/proc/self/statm) */
+static size_t vm_bytes(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%lu", &pages), 1);
+	fclose(f);
+	return (size_t)pages * 4096;
+}
+
+typedef dca_tensor *(*oom_op)(dca_graph *g, dca_tensor *x, dca_tensor *w);
+
+static dca_tensor *conv3(dca_graph *g, dca_tensor *x, dca_tensor *w)
+{
+	return dca_conv2d(g, x, w, NULL, 1, 1, 1, 1);
+}
+
+static dca_tensor *conv3_s2(dca_graph *g, dca_tensor *x, dca_tensor *w)
+{
+	return dca_conv2d(g, x, w, NULL, 2, 1, 1, 1);
+}
+
+static dca_tensor *avgpool(dca_graph *g, dca_tensor *x, dca_tensor *w)
+{
+	(void)w;
+	return dca_avgpool(g, x, 3, 1, 1);
+}
+
+/* Forward, seed the output's gradient, then cap the address space a little
+ * above what the process holds: the backward pass's scratch (a new arena
+ * block of megabytes) cannot be had. Only the op's own scratch is asked
+ * for there (the gradients it writes are parameters'), so the failure is
+ * the op's: dca_graph_backward returns -1 and the graph names it. */
+static void backward_out_of_memory(const char *name, oom_op f, int x_grad)
+{
+#ifdef __SANITIZE_ADDRESS__
+	(void)name; (void)f; (void)x_grad;   /* ASan's shadow memory needs the room */
+#else
+	dca_rng r;
+	dca_tensor *x, *w = dca_param_new(64, 64, 3, 3, 1), *y;
+	dca_graph *g = dca_graph_new();
+	dca_error err = { 0 };
+	struct rlimit was, cap;
+	size_t i;
+	int rc;
+
+	dca_rng_seed(&r, 8);
+	x = dca_param_new(16, 64, 32, 32, x_grad);
+	gc_fill(x, &r, -1.0f, 1.0f);
+	gc_fill(w, &r, -0.1f, 0.1f);
+	y = f(g, x, w);
+	ck_assert_ptr_nonnull(y);
+	ck_assert_ptr_nonnull(dca_tensor_grad(g, y));
+	for (i = 0; i < y->size; i++)
+		y->grad[i] = 1.0f;
+	getrlimit(RLIMIT_AS, &was);
+	cap = was;
+	cap.rlim_cur = vm_bytes() + (512u << 10);
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &cap), 0);
+	rc = dca_graph_backward(g);
+	setrlimit(RLIMIT_AS, &was);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(dca_graph_error_set(g, &err, "a test step"), DCA_ERR_NOMEM);
+	ck_assert_msg(strstr(err.msg, "backward") && strstr(err.msg, "out of memory"),
+		      "%s: %s", name, err.msg);
+	printf("# %s: %s\n", name, err.msg);
+	dca_graph_free(g);
+	dca_param_free(x);
+	dca_param_free(w);
+#endif
+}
+
+START_TEST(test_backward_out_of_memory)
+{
+	backward_out_of_memory("conv 3x3", conv3, 0);
+	backward_out_of_memory("conv 3x3 stride 2", conv3_s2, 0);
+	backward_out_of_memory("avgpool", avgpool, 1);
+}
+END_TEST
+
 static Suite *ops_nn_suite(void)
 {
 	Suite *s = suite_create("ops_nn");
@@ -1001,6 +1087,7 @@ static Suite *ops_nn_suite(void)
 	tcase_add_test(tc, test_pool_forward);
 	tcase_add_test(tc, test_pool_grad);
 	tcase_add_test(tc, test_grad_accumulates);
+	tcase_add_test(tc, test_backward_out_of_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }

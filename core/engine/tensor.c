@@ -46,6 +46,8 @@ struct dca_graph {
 	dca_relu_observer relu_fn;
 	void *relu_ctx;
 	char error[512];         /* an op's refusal, until reset */
+	int error_is_memory;     /* error records a lack of memory */
+	unsigned failures;       /* records asked for (the first is kept) */
 };
 
 static int engine_threads = 1;
@@ -163,19 +165,39 @@ void *dca_graph_alloc(dca_graph *g, size_t bytes)
 	return p;
 }
 
+static int graph_record(dca_graph *g, int memory, const char *op,
+			const char *fmt, va_list ap)
+{
+	int n;
+
+	g->failures++;
+	if (g->error[0])
+		return 0;       /* the first cause is the one to report */
+	g->error_is_memory = memory;
+	n = snprintf(g->error, sizeof g->error, "%s: ", op);
+	if (n > 0 && (size_t)n < sizeof g->error)
+		vsnprintf(g->error + n, sizeof g->error - (size_t)n, fmt, ap);
+	return 0;
+}
+
 int dca_graph_fail(dca_graph *g, const char *op, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (g->error[0])
-		return DCA_ERR_INVALID;  /* the first cause is the one to report */
-	n = snprintf(g->error, sizeof g->error, "%s: ", op);
 	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof g->error)
-		vsnprintf(g->error + n, sizeof g->error - (size_t)n, fmt, ap);
+	graph_record(g, 0, op, fmt, ap);
 	va_end(ap);
 	return DCA_ERR_INVALID;
+}
+
+int dca_graph_fail_memory(dca_graph *g, const char *op, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	graph_record(g, 1, op, fmt, ap);
+	va_end(ap);
+	return DCA_ERR_NOMEM;
 }
 
 const char *dca_graph_error(const dca_graph *g)
@@ -187,6 +209,9 @@ int dca_graph_error_set(const dca_graph *g, dca_error *err, const char *where)
 {
 	const char *e = dca_graph_error(g);
 
+	if (e && g->error_is_memory)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in %s (%s)",
+				     where, e);
 	if (e)
 		return dca_error_set(err, DCA_ERR_INVALID, "%s: %s (the network does not "
 				     "fit its ops: a bug of the space module that built it)",
@@ -199,6 +224,8 @@ void dca_graph_reset(dca_graph *g)
 	block *b, *next;
 
 	g->error[0] = '\0';
+	g->error_is_memory = 0;
+	g->failures = 0;
 	g->n_nodes = 0;
 	g->used = 0;
 	g->free_grads = NULL;
@@ -457,6 +484,7 @@ static void release_grad(dca_graph *g, dca_tensor *t)
 
 int dca_graph_backward(dca_graph *g)
 {
+	unsigned before;
 	size_t i;
 	int k;
 
@@ -485,7 +513,10 @@ int dca_graph_backward(dca_graph *g)
 			if (nd->many[k] && nd->many[k]->requires_grad &&
 			    !dca_tensor_grad(g, nd->many[k]))
 				return -1;
+		before = g->failures;
 		nd->backward(g, nd);
+		if (g->failures != before)
+			return -1;      /* the node could not finish: it said why */
 		release_grad(g, nd->out);
 	}
 	return 0;

@@ -591,7 +591,7 @@ agree:
 				dca_param_zero_grad(m->params[i]);
 			/* the shard's share of the global batch's mean loss */
 			if (dca_backward_scaled(g, loss, (float)b / global_b)) {
-				rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory in backward");
+				rc = dca_graph_error_set(g, err, "a training step's backward pass");
 				goto out;
 			}
 			dca_comm_sum_grads(m->params, m->n_params);

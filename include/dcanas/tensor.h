@@ -58,8 +58,16 @@ dca_graph *dca_graph_new(void);
 int dca_graph_fail(dca_graph *g, const char *op, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *dca_graph_error(const dca_graph *g);
-/* err from a NULL result in g: the op's refusal (DCA_ERR_INVALID), else
- * "out of memory in WHERE"; returns the code */
+/* An op that cannot finish for want of memory (scratch of a forward or a
+ * backward function, a kernel's table) records so here, naming itself,
+ * and returns (a forward function NULL). A backward function has no result
+ * to return: dca_graph_backward sees the record after it and stops with
+ * -1. dca_graph_error() returns the message too. */
+int dca_graph_fail_memory(dca_graph *g, const char *op, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* err from a NULL result (or a failed backward) in g: the op's refusal
+ * (DCA_ERR_INVALID), else out of memory (DCA_ERR_NOMEM, naming the op when
+ * it recorded itself) in WHERE; returns the code */
 int dca_graph_error_set(const dca_graph *g, dca_error *err, const char *where);
 /* Forget the tape and rewind the arena; tensors from it become invalid. */
 void dca_graph_reset(dca_graph *g);
@@ -129,7 +137,10 @@ int dca_backward_scaled(dca_graph *g, dca_tensor *loss, float seed);
  * node runs, its inputs' gradient buffers exist (zeroed, or for the inputs
  * in nd->fresh uncleared, to be assigned); after it runs, its
  * output's buffer is recycled, so read activation gradients only from
- * inside backward functions. Returns -1 on out of memory. */
+ * inside backward functions. A backward function reports that it could
+ * not finish through dca_graph_fail_memory (or dca_graph_fail) and
+ * returns; the run then stops. Returns -1 on out of memory, or when a
+ * node failed so (dca_graph_error_set says which). */
 int dca_graph_backward(dca_graph *g);
 /* t's gradient buffer, made (zeroed) from the arena when absent. */
 float *dca_tensor_grad(dca_graph *g, dca_tensor *t);

@@ -276,7 +276,7 @@ static int weight_step(run *r, dca_tensor *x, const int *labels, float share,
 	for (i = 0; i < m->n_params; i++)
 		dca_param_zero_grad(m->params[i]);
 	if (dca_backward_scaled(r->g, loss, share))
-		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory in backward");
+		return dca_graph_error_set(r->g, err, "a weight step's backward pass");
 	dca_comm_sum_grads(m->params, m->n_params);
 	dca_sgd_step(&r->sgd);
 	*loss_out = loss->data[0];

@@ -36,15 +36,14 @@
 enum { A_STRIDE, A_PAD, A_DIL, A_GROUPS, A_HO, A_WO, A_RELU, A_NB };
 
 
-/* A shape that cannot be convolved is the caller's bug, not a runtime state. */
-/* Scratch for a backward pass: out of memory there cannot be returned. */
-static void *graph_alloc_or_die(dca_graph *g, size_t bytes)
-{
-	void *p = dca_graph_alloc(g, bytes);
-
-	OP_ASSERT(p, "out of memory in backward (%zu bytes)", bytes);
-	return p;
-}
+/* Scratch for a backward pass into ptr, or (memory ran out) a record in
+ * g naming the function, and return: dca_graph_backward then stops. */
+#define BACKWARD_SCRATCH(ptr, bytes) \
+	do { \
+		size_t bytes_ = (bytes); \
+		(ptr) = dca_graph_alloc(g, bytes_); \
+		OP_REQUIRE_MEMORY((ptr), , "%zu bytes of scratch", bytes_); \
+	} while (0)
 
 /* y (cout planes of P) += the bias of each channel */
 static void add_bias(float *y, const dca_tensor *b, int cout, size_t P)
@@ -386,11 +385,11 @@ static void dw_backward(dca_graph *g, dca_node *nd)
 
 	/* per-plane dW partials, summed over samples in order afterwards */
 	if (want_w)
-		part = graph_alloc_or_die(g, (size_t)planes * kk * sizeof *part);
+		BACKWARD_SCRATCH(part, (size_t)planes * kk * sizeof *part);
 	if (want_x || want_w)
-		scratch = graph_alloc_or_die(g, (size_t)nt * (psz + qsz) * sizeof *scratch);
+		BACKWARD_SCRATCH(scratch, (size_t)nt * (psz + qsz) * sizeof *scratch);
 	if (want_x && gather)
-		wflip = graph_alloc_or_die(g, (size_t)c * kk * sizeof *wflip);
+		BACKWARD_SCRATCH(wflip, (size_t)c * kk * sizeof *wflip);
 	if (wflip)
 		for (i = 0; i < (long)c * kk; i++)
 			wflip[i] = wt->data[i - i % kk + kk - 1 - i % kk];
@@ -475,16 +474,17 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 	int fresh = grad_fresh(nd, 0);
 	int nt = dcap_max_threads();
 	float *col = NULL, *dcol = NULL, *part = NULL, *wtp = NULL;
+	int failed = 0;             /* a kernel could not get its tables */
 	long i;
 
 	if (want_w && !pw)
-		col = graph_alloc_or_die(g, (size_t)nt * kc * ld * sizeof *col);
+		BACKWARD_SCRATCH(col, (size_t)nt * kc * ld * sizeof *col);
 	if (want_x && !pw)
-		dcol = graph_alloc_or_die(g, (size_t)nt * kc * ld * sizeof *dcol);
+		BACKWARD_SCRATCH(dcol, (size_t)nt * kc * ld * sizeof *dcol);
 	if (want_w)
-		part = graph_alloc_or_die(g, (size_t)nt * wsz * sizeof *part);
+		BACKWARD_SCRATCH(part, (size_t)nt * wsz * sizeof *part);
 	if (want_x && simd)
-		wtp = graph_alloc_or_die(g, dcap_packed_size(kc, cout) * sizeof *wtp);
+		BACKWARD_SCRATCH(wtp, dcap_packed_size(kc, cout) * sizeof *wtp);
 	if (want_w)
 		memset(part, 0, (size_t)nt * wsz * sizeof *part);
 	if (wtp)    /* W^T (kc x cout) in panels */
@@ -492,7 +492,7 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 
 	if (want_x || want_w) {
 		/* a static schedule fixes which samples feed which partial */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) reduction(|:failed)
 		for (i = 0; i < n; i++) {
 			int t = dcap_thread_id(), gi;
 			float *mycol = col ? col + (size_t)t * kc * ld : NULL;
@@ -508,7 +508,8 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 					float *pw_t = part + (size_t)t * wsz + (size_t)gi * og * kc;
 					/* dW_g (og x kc) += gy (og x P) * col^T */
 					if (simd)
-						dcap_gemm_a_bt(og, kc, P, gyg, P, cm, ldc, pw_t, kc);
+						failed |= dcap_gemm_a_bt(og, kc, P, gyg, P, cm,
+									 ldc, pw_t, kc) != 0;
 					else
 						cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
 							    og, kc, P, 1.0f, gyg, P, cm, ldc, 1.0f,
@@ -523,7 +524,8 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 					size_t lddst = pw ? (size_t)P : ld;
 					int add = pw && !fresh;
 					if (simd)
-						dcap_gemm_pa_b(kc, P, og, wtp, gyg, P, dst, lddst, add);
+						failed |= dcap_gemm_pa_b(kc, P, og, wtp, gyg, P, dst,
+									 lddst, add) != 0;
 					else
 						cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
 							    kc, P, og, 1.0f, wg, kc, gyg, P,
@@ -535,6 +537,7 @@ static void conv_backward(dca_graph *g, dca_node *nd)
 			}
 		}
 	}
+	OP_REQUIRE_MEMORY(!failed, , "a kernel's tables");
 	if (want_w)
 		add_partials(wt->grad, part, nt, wsz);
 	if (b && b->requires_grad)
@@ -640,32 +643,33 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 	ptrdiff_t *koff = NULL, *koff2 = NULL;
 	dcap_vectors vs, vs2;       /* of the output (dW), of dX */
 	float *part = NULL, *scratch, *wflip = NULL, *wfp = NULL;
+	int failed = 0;             /* a kernel could not get its tables */
 
 	if (!want_x && !want_w)
 		goto bias;
-	scratch = graph_alloc_or_die(g, (size_t)nt * tsz * sizeof *scratch);
+	BACKWARD_SCRATCH(scratch, (size_t)nt * tsz * sizeof *scratch);
 	if (want_w) {
-		OP_ASSERT(!direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff),
-			     "out of memory in backward");
+		OP_REQUIRE_MEMORY(!direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff),
+				  , "the output's vector tables");
 		/* one dW partial per group of samples, summed in group order:
 		 * the same bits whatever the thread count or schedule */
-		part = graph_alloc_or_die(g, (size_t)ngroups * wsz * sizeof *part);
+		BACKWARD_SCRATCH(part, (size_t)ngroups * wsz * sizeof *part);
 	}
 	if (want_x) {
 		int ci, co, t;
-		OP_ASSERT(!direct_tables(g, h, w, cout, hq, wq, k, d, &vs2, &koff2),
-			     "out of memory in backward");
+		OP_REQUIRE_MEMORY(!direct_tables(g, h, w, cout, hq, wq, k, d, &vs2, &koff2),
+				  , "the input's vector tables");
 		/* W'[ci][co][t] = W[co][ci][kk - 1 - t]: flipped and transposed */
-		wflip = graph_alloc_or_die(g, (size_t)cin * kt * sizeof *wflip);
+		BACKWARD_SCRATCH(wflip, (size_t)cin * kt * sizeof *wflip);
 		for (ci = 0; ci < cin; ci++)
 			for (co = 0; co < cout; co++)
 				for (t = 0; t < kk; t++)
 					wflip[((size_t)ci * cout + co) * kk + t] =
 						wt->data[((size_t)co * cin + ci) * kk + kk - 1 - t];
-		wfp = graph_alloc_or_die(g, dcap_packed_size(cin, kt) * sizeof *wfp);
+		BACKWARD_SCRATCH(wfp, dcap_packed_size(cin, kt) * sizeof *wfp);
 		dcap_pack_a(cin, kt, wflip, (size_t)kt, 1, wfp);
 	}
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) reduction(|:failed)
 	for (gi = 0; gi < ngroups; gi++) {
 		float *xp = scratch + (size_t)dcap_thread_id() * tsz, *gp = xp + (size_t)G * xsz;
 		int i0 = (int)gi * G, gn = n - i0 < G ? n - i0 : G, sn;
@@ -675,21 +679,22 @@ static void direct_backward(dca_graph *g, dca_node *nd)
 			for (sn = 0; sn < gn; sn++)
 				pad_planes(x->data + (size_t)(i0 + sn) * cin * hw, cin, h, w,
 					   p, relu, xp + (size_t)sn * xsz);
-			dcap_conv_a_bt(cout, kc, &vs, gn, gy, P, (ptrdiff_t)(cout * P), xp,
-				       (ptrdiff_t)xsz, koff, part + (size_t)gi * wsz,
-				       (size_t)kc);
+			failed |= dcap_conv_a_bt(cout, kc, &vs, gn, gy, P,
+						 (ptrdiff_t)(cout * P), xp, (ptrdiff_t)xsz,
+						 koff, part + (size_t)gi * wsz, (size_t)kc) != 0;
 		}
 		for (sn = 0; want_x && sn < gn; sn++) {
 			size_t xo = (size_t)(i0 + sn) * cin * hw;
 			float *dx = relu ? gp + gsz : x->grad + xo;
 			pad_planes(gy + (size_t)sn * cout * P, cout, ho, wo, p2, 0, gp);
-			dcap_conv_pa(cin, &vs2, kt, wfp, gp, koff2, dx, hw,
-				     !relu && !fresh);
+			failed |= dcap_conv_pa(cin, &vs2, kt, wfp, gp, koff2, dx, hw,
+					       !relu && !fresh) != 0;
 			if (relu)   /* the cin planes as one (cin*h) x w plane */
 				add_unpadded(dx, cin * h, w, 0, x->data + xo, fresh,
 					     x->grad + xo);
 		}
 	}
+	OP_REQUIRE_MEMORY(!failed, , "a kernel's tables");
 	if (want_w)
 		add_partials(wt->grad, part, ngroups, wsz);
 bias:
@@ -713,6 +718,7 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 	ptrdiff_t *koff;
 	dcap_vectors vs;
 	long i, parts, pairs;
+	int failed = 0;             /* a kernel could not get its tables */
 
 	if (!wp_ || direct_tables(g, ho, wo, cin, hp, wp, k, d, &vs, &koff))
 		return -1;
@@ -721,16 +727,16 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 		scratch = dca_graph_alloc(g, (size_t)nt * xsz * sizeof *scratch);
 		if (!scratch)
 			return -1;
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) reduction(|:failed)
 		for (i = 0; i < n; i++) {
 			float *xp = scratch + (size_t)dcap_thread_id() * xsz;
 			pad_planes(x->data + (size_t)i * cin * h * wd, cin, h, wd, p, relu, xp);
-			dcap_conv_pa(cout, &vs, kc, wp_, xp, koff,
-				     y->data + (size_t)i * cout * P, P, 0);
+			failed |= dcap_conv_pa(cout, &vs, kc, wp_, xp, koff,
+					       y->data + (size_t)i * cout * P, P, 0) != 0;
 			if (b)
 				add_bias(y->data + (size_t)i * cout * P, b, cout, P);
 		}
-		return 0;
+		return failed ? -1 : 0;
 	}
 	/* every sample padded once, then (sample, share of its vectors) tasks */
 	scratch = dca_graph_alloc(g, (size_t)n * xsz * sizeof *scratch);
@@ -744,7 +750,7 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 	parts = (nt + n - 1) / n;
 	if (parts > pairs)
 		parts = pairs;
-#pragma omp parallel for schedule(static) if (parts > 1 || n > 1)
+#pragma omp parallel for schedule(static) if (parts > 1 || n > 1) reduction(|:failed)
 	for (i = 0; i < n * parts; i++) {
 		long si = i / parts, q = i % parts;
 		int lo = (int)(2 * (pairs * q / parts)), hi = (int)(2 * (pairs * (q + 1) / parts));
@@ -753,20 +759,21 @@ static int direct_forward(dca_graph *g, const dca_tensor *x, const dca_tensor *w
 		if (hi > vs.n)
 			hi = vs.n;
 		share = (dcap_vectors){ hi - lo, vs.in + lo, vs.out + lo, vs.mask + lo, vs.split };
-		dcap_conv_pa(cout, &share, kc, wp_, scratch + (size_t)si * xsz, koff,
-			     y->data + (size_t)si * cout * P, P, 0);
+		failed |= dcap_conv_pa(cout, &share, kc, wp_, scratch + (size_t)si * xsz,
+				       koff, y->data + (size_t)si * cout * P, P, 0) != 0;
 	}
 	if (b)
 		for (i = 0; i < n; i++)
 			add_bias(y->data + (size_t)i * cout * P, b, cout, P);
-	return 0;
+	return failed ? -1 : 0;
 }
 
 /* The im2col/pointwise forward (one group, the kernels' packed weights wp)
  * with fewer samples than threads: each sample's column matrix is built
  * once, and its columns, in blocks of the kernel's 32, are split among
- * the threads; every output is computed as in the split by samples. */
-static void columns_split_forward(const dca_tensor *x, const float *wp,
+ * the threads; every output is computed as in the split by samples.
+ * 0, or -1 when a kernel could not get its tables. */
+static int columns_split_forward(const dca_tensor *x, const float *wp,
 				  const dca_tensor *b, int kh, int kw, int stride,
 				  int pad, int dilation, float *col, size_t ld,
 				  dca_tensor *y)
@@ -774,6 +781,7 @@ static void columns_split_forward(const dca_tensor *x, const float *wp,
 	int n = x->n, cin = x->c, h = x->h, wd = x->w, cout = y->c, i;
 	int P = y->h * y->w, kc = cin * kh * kw, blocks = (P + 31) / 32;
 	long parts = dcap_max_threads(), q;
+	int failed = 0;
 
 	if (parts > blocks)
 		parts = blocks;
@@ -783,18 +791,20 @@ static void columns_split_forward(const dca_tensor *x, const float *wp,
 		const float *cm = columns(x->data + (size_t)i * cin * h * wd, cin, h, wd,
 					  kh, kw, stride, pad, dilation, y->h, y->w, col,
 					  ld, &ldc);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) reduction(|:failed)
 		for (q = 0; q < parts; q++) {
 			int c0 = (int)(32 * (blocks * q / parts));
 			int c1 = (int)(32 * (blocks * (q + 1) / parts));
 
 			if (c1 > P)
 				c1 = P;
-			dcap_gemm_pa_b(cout, c1 - c0, kc, wp, cm + c0, ldc, yi + c0, P, 0);
+			failed |= dcap_gemm_pa_b(cout, c1 - c0, kc, wp, cm + c0, ldc,
+						 yi + c0, P, 0) != 0;
 		}
 		if (b)
 			add_bias(yi, b, cout, (size_t)P);
 	}
+	return failed ? -1 : 0;
 }
 
 /* conv2d(relu ? relu(x) : x) */
@@ -869,6 +879,7 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 		size_t ld = col_stride(P, simd);
 		int nt = dcap_max_threads();
 		float *col = NULL, *wp = NULL;
+		int failed = 0;     /* a kernel could not get its tables */
 		if (!pw) {
 			col = dca_graph_alloc(g, (size_t)nt * kc * ld * sizeof *col);
 			if (!col)
@@ -881,11 +892,12 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 			dcap_pack_a(cout, kc, w->data, (size_t)kc, 1, wp);
 		}
 		if (simd && n < nt && P > 32) {
-			columns_split_forward(x, wp, b, kh, kw, stride, pad, dilation, col,
-					      ld, y);
+			if (columns_split_forward(x, wp, b, kh, kw, stride, pad, dilation,
+						  col, ld, y))
+				return NULL;
 			goto record;
 		}
-#pragma omp parallel for if (n > 1) schedule(static)
+#pragma omp parallel for if (n > 1) schedule(static) reduction(|:failed)
 		for (i = 0; i < n; i++) {
 			float *mycol = col ? col + (size_t)dcap_thread_id() * kc * ld : NULL;
 			int gi;
@@ -896,7 +908,8 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 				const float *cm = columns(xg, cg, h, wd, kh, kw, stride, pad,
 							  dilation, ho, wo, mycol, ld, &ldc);
 				if (simd)
-					dcap_gemm_pa_b(og, P, kc, wp, cm, ldc, yg, P, 0);
+					failed |= dcap_gemm_pa_b(og, P, kc, wp, cm, ldc, yg,
+								 P, 0) != 0;
 				else
 					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
 						    og, P, kc, 1.0f, w->data + (size_t)gi * og * kc,
@@ -905,6 +918,8 @@ static dca_tensor *conv2d(dca_graph *g, dca_tensor *x, dca_tensor *w, dca_tensor
 			if (b)
 				add_bias(y->data + (size_t)i * cout * P, b, cout, (size_t)P);
 		}
+		if (failed)
+			return NULL;
 	}
 
 record:

@@ -184,7 +184,7 @@ static INLINE_TARGET void halves_pa(int m, int k, const float *ap, const ptrdiff
 	}
 }
 
-TARGET void dcap_avx2_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+TARGET int dcap_avx2_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
 				size_t ldb, float *c, size_t ldc, int accumulate)
 {
 	ptrdiff_t buf[DCAP_TABLE_CAP], *koff = dcap_stride_table(buf, DCAP_TABLE_CAP, k, ldb);
@@ -192,28 +192,30 @@ TARGET void dcap_avx2_gemm_pa_b(int m, int n, int k, const float *ap, const floa
 	int nh;
 
 	h = halves_along(n, hbuf, &nh);
-	if (!koff || !h)
-		abort();   /* tables past their buffers, and no memory for them */
-	halves_pa(m, k, ap, koff, b, h, nh, c, ldc, accumulate);
-	if (koff != buf)
+	if (koff && h)
+		halves_pa(m, k, ap, koff, b, h, nh, c, ldc, accumulate);
+	if (koff && koff != buf)
 		free(koff);
-	if (h != hbuf)
+	if (h && h != hbuf)
 		free(h);
+	/* else tables past their buffers, and no memory for them */
+	return koff && h ? 0 : -1;
 }
 
-TARGET void dcap_avx2_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
-			      const float *base, const ptrdiff_t *koff, float *c,
-			      size_t ldc, int accumulate)
+TARGET int dcap_avx2_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+			     const float *base, const ptrdiff_t *koff, float *c,
+			     size_t ldc, int accumulate)
 {
 	half hbuf[HALF_CAP], *h;
 	int nh;
 
 	h = halves_of(vs, hbuf, &nh);
 	if (!h)
-		abort();   /* a plane past HALF_CAP halves and no memory for them */
+		return -1; /* a plane past HALF_CAP halves and no memory for them */
 	halves_pa(m, k, ap, koff, base, h, nh, c, ldc, accumulate);
 	if (h != hbuf)
 		free(h);
+	return 0;
 }
 
 /* the sum of x's 8 lanes, in a fixed order */
@@ -304,7 +306,7 @@ static INLINE_TARGET void dot_blocks(int m, int n, const half *h, int nh, int ns
 	}
 }
 
-TARGET void dcap_avx2_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+TARGET int dcap_avx2_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 				const float *b, size_t ldb, float *c, size_t ldc)
 {
 	half hbuf[HALF_CAP], *h;
@@ -312,13 +314,14 @@ TARGET void dcap_avx2_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 
 	h = halves_along(k, hbuf, &nh);
 	if (!h)
-		abort();   /* a K past 8 * HALF_CAP and no memory for its table */
+		return -1; /* a K past 8 * HALF_CAP and no memory for its table */
 	dot_blocks(m, n, h, nh, 1, a, lda, 0, b, NULL, ldb, 0, c, ldc);
 	if (h != hbuf)
 		free(h);
+	return 0;
 }
 
-TARGET void dcap_avx2_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
+TARGET int dcap_avx2_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
 				const float *a, size_t lda, ptrdiff_t astep,
 				const float *base, ptrdiff_t bstep, const ptrdiff_t *koff,
 				float *c, size_t ldc)
@@ -328,10 +331,11 @@ TARGET void dcap_avx2_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
 
 	h = halves_of(vs, hbuf, &nh);
 	if (!h)
-		abort();   /* a plane past HALF_CAP halves and no memory for them */
+		return -1; /* a plane past HALF_CAP halves and no memory for them */
 	dot_blocks(m, n, h, nh, ns, a, lda, astep, base, koff, 0, bstep, c, ldc);
 	if (h != hbuf)
 		free(h);
+	return 0;
 }
 
 #endif /* DCAP_X86_KERNELS */

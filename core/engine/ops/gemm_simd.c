@@ -177,14 +177,14 @@ static INLINE_TARGET void block_pa(const float *a, int k, const ptrdiff_t *koff,
 	}
 }
 
-static TARGET void gemm_pa_b_512(int m, int n, int k, const float *ap, const float *b,
-				 size_t ldb, float *c, size_t ldc, int accumulate)
+static TARGET int gemm_pa_b_512(int m, int n, int k, const float *ap, const float *b,
+				size_t ldb, float *c, size_t ldc, int accumulate)
 {
 	ptrdiff_t buf[DCAP_TABLE_CAP], *koff = dcap_stride_table(buf, DCAP_TABLE_CAP, k, ldb);
 	int n0, p;
 
 	if (!koff)
-		abort();   /* a K past DCAP_TABLE_CAP and no memory for its table */
+		return -1; /* a K past DCAP_TABLE_CAP and no memory for its table */
 	for (n0 = 0; n0 < n; n0 += 32) {
 		__mmask16 m0 = lanes(n - n0), m1 = lanes(n - n0 - 16);
 		for (p = 0; p < m; p += DCAP_MR)
@@ -194,6 +194,7 @@ static TARGET void gemm_pa_b_512(int m, int n, int k, const float *ap, const flo
 	}
 	if (koff != buf)
 		free(koff);
+	return 0;
 }
 
 /* the vectors of one dcap_conv_pa call, split a constant after inlining */
@@ -331,8 +332,8 @@ static INLINE_TARGET void block_dot(const float *const *ar, const float *const *
 }
 
 
-static TARGET void gemm_a_bt_512(int m, int n, int k, const float *a, size_t lda,
-				 const float *b, size_t ldb, float *c, size_t ldc)
+static TARGET int gemm_a_bt_512(int m, int n, int k, const float *a, size_t lda,
+				const float *b, size_t ldb, float *c, size_t ldc)
 {
 	int nt = (k + 15) / 16, m0, n0, t;
 	ptrdiff_t buf[DCAP_TABLE_CAP], *off = dcap_stride_table(buf, DCAP_TABLE_CAP, nt, 16);
@@ -340,8 +341,14 @@ static TARGET void gemm_a_bt_512(int m, int n, int k, const float *a, size_t lda
 						malloc((size_t)nt * sizeof *mask);
 	dcap_vectors vs;
 
-	if (!off || !mask)
-		abort();   /* a K past 16 * DCAP_TABLE_CAP and no memory for its tables */
+	if (!off || !mask) {
+		/* a K past 16 * DCAP_TABLE_CAP and no memory for its tables */
+		if (off && off != buf)
+			free(off);
+		if (mask && mask != mbuf)
+			free(mask);
+		return -1;
+	}
 	/* rows of A and B alike: vectors of 16 along K, the last one partial */
 	for (t = 0; t < nt; t++)
 		mask[t] = lanes(k - 16 * t);
@@ -363,6 +370,7 @@ static TARGET void gemm_a_bt_512(int m, int n, int k, const float *a, size_t lda
 		free(off);
 	if (mask != mbuf)
 		free(mask);
+	return 0;
 }
 
 static INLINE_TARGET void conv_a_bt_body(int m, int n, const dcap_vectors *vs,
@@ -400,48 +408,47 @@ static TARGET void conv_a_bt_512(int m, int n, const dcap_vectors *vs, int ns,
 }
 
 /* the kernels dcap_simd() chose (callers call these only when it chose) */
-void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
-		    size_t ldb, float *c, size_t ldc, int accumulate)
+int dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+		  size_t ldb, float *c, size_t ldc, int accumulate)
 {
 	if (dcap_simd() == DCAP_SIMD_AVX2)
-		dcap_avx2_gemm_pa_b(m, n, k, ap, b, ldb, c, ldc, accumulate);
-	else
-		gemm_pa_b_512(m, n, k, ap, b, ldb, c, ldc, accumulate);
+		return dcap_avx2_gemm_pa_b(m, n, k, ap, b, ldb, c, ldc, accumulate);
+	return gemm_pa_b_512(m, n, k, ap, b, ldb, c, ldc, accumulate);
 }
 
-void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
-		    const float *b, size_t ldb, float *c, size_t ldc)
+int dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+		  const float *b, size_t ldb, float *c, size_t ldc)
 {
 	if (dcap_simd() == DCAP_SIMD_AVX2)
-		dcap_avx2_gemm_a_bt(m, n, k, a, lda, b, ldb, c, ldc);
-	else
-		gemm_a_bt_512(m, n, k, a, lda, b, ldb, c, ldc);
+		return dcap_avx2_gemm_a_bt(m, n, k, a, lda, b, ldb, c, ldc);
+	return gemm_a_bt_512(m, n, k, a, lda, b, ldb, c, ldc);
 }
 
-void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
-		  const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
-		  int accumulate)
+int dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+		const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
+		int accumulate)
 {
 	if (dcap_simd() == DCAP_SIMD_AVX2)
-		dcap_avx2_conv_pa(m, vs, k, ap, base, koff, c, ldc, accumulate);
-	else
-		conv_pa_512(m, vs, k, ap, base, koff, c, ldc, accumulate);
+		return dcap_avx2_conv_pa(m, vs, k, ap, base, koff, c, ldc, accumulate);
+	conv_pa_512(m, vs, k, ap, base, koff, c, ldc, accumulate);
+	return 0;
 }
 
-void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
-		    size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
-		    const ptrdiff_t *koff, float *c, size_t ldc)
+int dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
+		  size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
+		  const ptrdiff_t *koff, float *c, size_t ldc)
 {
 	if (dcap_simd() == DCAP_SIMD_AVX2)
-		dcap_avx2_conv_a_bt(m, n, vs, ns, a, lda, astep, base, bstep, koff, c, ldc);
-	else
-		conv_a_bt_512(m, n, vs, ns, a, lda, astep, base, bstep, koff, c, ldc);
+		return dcap_avx2_conv_a_bt(m, n, vs, ns, a, lda, astep, base, bstep,
+					   koff, c, ldc);
+	conv_a_bt_512(m, n, vs, ns, a, lda, astep, base, bstep, koff, c, ldc);
+	return 0;
 }
 
 #else /* no x86 kernels on this target: plain loops, never the fast path */
 
-void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
-		    size_t ldb, float *c, size_t ldc, int accumulate)
+int dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+		   size_t ldb, float *c, size_t ldc, int accumulate)
 {
 	int i, j, kk;
 
@@ -453,10 +460,11 @@ void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
 				s += a[(size_t)kk * DCAP_MR] * b[(size_t)kk * ldb + j];
 			c[(size_t)i * ldc + j] = s;
 		}
+	return 0;
 }
 
-void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
-		    const float *b, size_t ldb, float *c, size_t ldc)
+int dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+		   const float *b, size_t ldb, float *c, size_t ldc)
 {
 	int i, j, kk;
 
@@ -467,6 +475,7 @@ void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
 				s += a[(size_t)i * lda + kk] * b[(size_t)j * ldb + kk];
 			c[(size_t)i * ldc + j] += s;
 		}
+	return 0;
 }
 
 
@@ -476,9 +485,9 @@ static ptrdiff_t lane_at(ptrdiff_t o, ptrdiff_t split, int l)
 	return split && l >= 8 ? o + split + l - 8 : o + l;
 }
 
-void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
-		  const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
-		  int accumulate)
+int dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+		 const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
+		 int accumulate)
 {
 	int i, v, l, kk;
 
@@ -495,11 +504,12 @@ void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
 					     base[lane_at(vs->in[v] + koff[kk], vs->split, l)];
 				*cv = s;
 			}
+	return 0;
 }
 
-void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
-		    size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
-		    const ptrdiff_t *koff, float *c, size_t ldc)
+int dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
+		   size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
+		   const ptrdiff_t *koff, float *c, size_t ldc)
 {
 	int i, j, t, l, sn;
 
@@ -517,6 +527,7 @@ void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a
 									  vs->split, l)];
 			c[(size_t)i * ldc + j] += s;
 		}
+	return 0;
 }
 
 #endif

@@ -36,15 +36,19 @@ size_t dcap_packed_size(int m, int k);
  * packed from one row-major matrix. */
 void dcap_pack_a(int m, int k, const float *a, size_t rs, size_t cs, float *ap);
 
+/* Each kernel returns 0, or -1 when a table it needs past its stack
+ * buffer could not be allocated (nothing written then); the caller
+ * records that in its graph (OP_REQUIRE_MEMORY). */
+
 /* C (M x N, row stride ldc) = Ap * B, or C += Ap * B when accumulate.
  * Ap from dcap_pack_a; B is K x N with row stride ldb. */
-void dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
-		    size_t ldb, float *c, size_t ldc, int accumulate);
+int dcap_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+		   size_t ldb, float *c, size_t ldc, int accumulate);
 
 /* C (M x N, row stride ldc) += A * B^T, where A is M x K and B is N x K,
  * both with contiguous rows (strides lda, ldb): dot products along K. */
-void dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
-		    const float *b, size_t ldb, float *c, size_t ldc);
+int dcap_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+		   const float *b, size_t ldb, float *c, size_t ldc);
 
 /* The output vectors of a convolution without an im2col matrix
  * ("indirect"): vector v covers up to 16 outputs at out[v] in the output
@@ -61,15 +65,15 @@ typedef struct dcap_vectors {
 
 /* C (M x plane, row stride ldc) (+)= Ap * columns (K rows), at the
  * vectors' outputs. */
-void dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
-		  const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
-		  int accumulate);
+int dcap_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+		 const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
+		 int accumulate);
 /* C (M x N) += sum over ns samples of A_s * columns_s^T: A_s is M planes
  * of outputs (row stride lda) at a + s*astep, columns_s read from
  * base + s*bstep, N the number of column rows (koff). */
-void dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
-		    size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
-		    const ptrdiff_t *koff, float *c, size_t ldc);
+int dcap_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns, const float *a,
+		   size_t lda, ptrdiff_t astep, const float *base, ptrdiff_t bstep,
+		   const ptrdiff_t *koff, float *c, size_t ldc);
 
 /* The lanes below n of a vector of 16, as a bit mask. */
 static inline unsigned dcap_lanes(int n)
@@ -87,16 +91,16 @@ void dcap_block_rows(const float *a, const ptrdiff_t *offs, size_t stride,
 		     int r0, int n, int count, const float **rows);
 
 /* The AVX2 + FMA versions (gemm_avx2.c), same contracts as above. */
-void dcap_avx2_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
-			 size_t ldb, float *c, size_t ldc, int accumulate);
-void dcap_avx2_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
-			 const float *b, size_t ldb, float *c, size_t ldc);
-void dcap_avx2_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
-		       const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
-		       int accumulate);
-void dcap_avx2_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
-			 const float *a, size_t lda, ptrdiff_t astep,
-			 const float *base, ptrdiff_t bstep, const ptrdiff_t *koff,
-			 float *c, size_t ldc);
+int dcap_avx2_gemm_pa_b(int m, int n, int k, const float *ap, const float *b,
+			size_t ldb, float *c, size_t ldc, int accumulate);
+int dcap_avx2_gemm_a_bt(int m, int n, int k, const float *a, size_t lda,
+			const float *b, size_t ldb, float *c, size_t ldc);
+int dcap_avx2_conv_pa(int m, const dcap_vectors *vs, int k, const float *ap,
+		      const float *base, const ptrdiff_t *koff, float *c, size_t ldc,
+		      int accumulate);
+int dcap_avx2_conv_a_bt(int m, int n, const dcap_vectors *vs, int ns,
+			const float *a, size_t lda, ptrdiff_t astep,
+			const float *base, ptrdiff_t bstep, const ptrdiff_t *koff,
+			float *c, size_t ldc);
 
 #endif

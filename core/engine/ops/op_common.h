@@ -18,29 +18,26 @@
  * is still computed alone, so the result does not depend on the split. */
 #define PAR_CHUNK 16384
 
-/* In an op's forward function (g in scope): inputs that do not fit the op
- * (mismatched shapes, bad arguments) are refused, recorded in g for the
- * caller's message, and NULL returned, as for out of memory. */
-#define OP_REQUIRE(cond, ...) \
+/* The one way an op checks what it needs (g in scope): when cond is false,
+ * the failure is recorded in g, naming the function, for the caller's
+ * message (tensor.h), and the function returns `ret` (nothing in a backward
+ * function: dca_graph_backward sees the record and stops). Spelt for the
+ * two causes:
+ *   OP_REQUIRE(cond, fmt, ...)        forward: inputs that do not fit the op
+ *                                     (shapes, arguments), refused; NULL
+ *   OP_REQUIRE_MEMORY(cond, ret, fmt, ...)  scratch memory or a kernel's
+ *                                     table, forward (ret NULL) or
+ *                                     backward (ret empty) */
+#define OP_CHECK_(cond, record, ret, ...) \
 	do { \
 		if (!(cond)) { \
-			dca_graph_fail(g, __func__, __VA_ARGS__); \
-			return NULL; \
+			record(g, __func__, __VA_ARGS__); \
+			return ret; \
 		} \
 	} while (0)
-
-/* In a backward function, which cannot return an error (its forward
- * checked the shapes): what cannot happen, or memory for scratch, aborts
- * with the function named. */
-#define OP_ASSERT(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "dcanas: %s: ", __func__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
+#define OP_REQUIRE(cond, ...) OP_CHECK_(cond, dca_graph_fail, NULL, __VA_ARGS__)
+#define OP_REQUIRE_MEMORY(cond, ret, ...) \
+	OP_CHECK_(cond, dca_graph_fail_memory, ret, __VA_ARGS__)
 
 /* Record out's node; false only when one was needed and memory ran out. */
 static inline int record(dca_graph *g, dca_tensor *out,

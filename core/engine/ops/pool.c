@@ -185,7 +185,7 @@ static void avgpool_backward(dca_graph *g, dca_node *nd)
 		return;
 	scratch = dca_graph_alloc(g, (size_t)dcap_max_threads() * tsz * sizeof *scratch);
 	cx = col_counts(g, wo, s, p, k, w);
-	OP_ASSERT(scratch && cx, "out of memory in backward");
+	OP_REQUIRE_MEMORY(scratch && cx, , "scratch for %ld planes", planes);
 #pragma omp parallel for if (x->size >= PAR_MIN) schedule(dynamic)
 	for (i = 0; i < planes; i++) {
 		float *t = scratch + (size_t)dcap_thread_id() * tsz, *gr = t + (size_t)h * wo;
