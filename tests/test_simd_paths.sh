@@ -5,10 +5,10 @@
 # only). Each path must pass on its own: gradient checks, determinism, and
 # training and search end to end. A path the CPU lacks is skipped.
 . "$DCANAS_SRCDIR/tests/tap_helpers.sh"
-suites="test_ops_basic test_ops_nn test_train test_search"
+suites="test_ops_basic test_ops_nn test_gradcheck test_train test_search"
 grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && paths="avx2 off" || paths="off"
 set -- $paths
-echo "1..$(( $# * 4 ))"
+echo "1..$(( $# * 5 ))"
 for path in $paths; do
 	for suite in $suites; do
 		DCANAS_SIMD=$path "$DCANAS_BUILDDIR/tests/$suite" >"$tmp/out" 2>&1
