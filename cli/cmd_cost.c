@@ -55,7 +55,7 @@ static int model_estimate(const dca_device *dev, const dca_space *space,
 	dca_network_fit fit;
 	int *choice, rc = -1;
 
-	if (!space->arch_choices || space->n_edges <= 0 ||
+	if (!(dca_space_parts(space) & DCA_SPACE_CHOICES) ||
 	    dca_device_network_table(dev, space->name, metric, &t, NULL) != 0 ||
 	    dca_network_fit_init(&fit, space, t, NULL) != 0)
 		return -1;

@@ -42,3 +42,49 @@ int dca_space_build_model(const dca_space *sp, const dca_arch *arch,
 	dca_net_free(&net);
 	return rc;
 }
+
+unsigned dca_space_parts(const dca_space *sp)
+{
+	unsigned p = 0;
+
+	if (sp->name && sp->arch_parse && sp->arch_format && sp->arch_free)
+		p |= DCA_SPACE_CODEC;
+	if (sp->build_net)
+		p |= DCA_SPACE_NET;
+	if (sp->n_edges > 0 && sp->n_ops > 0 && sp->op_names && sp->candidate_net &&
+	    sp->derive && sp->estimate && sp->arch_from_choices)
+		p |= DCA_SPACE_SEARCH;
+	if ((p & DCA_SPACE_SEARCH) && sp->build_supernet)
+		p |= DCA_SPACE_SUPERNET;
+	if ((p & DCA_SPACE_SEARCH) && sp->arch_choices)
+		p |= DCA_SPACE_CHOICES;
+	return p;
+}
+
+/* what each part is made of, for messages */
+static const struct {
+	unsigned part;
+	const char *fields;
+} part_fields[] = {
+	{ DCA_SPACE_CODEC, "its codec (arch_parse, arch_format, arch_free)" },
+	{ DCA_SPACE_NET, "build_net" },
+	{ DCA_SPACE_SEARCH, "its search part (n_edges, n_ops, op_names, candidate_net, "
+			    "derive, estimate, arch_from_choices)" },
+	{ DCA_SPACE_SUPERNET, "build_supernet (the gradient optimizers train a "
+			      "supernet; the random optimizer does not)" },
+	{ DCA_SPACE_CHOICES, "arch_choices" },
+};
+
+int dca_space_require(const dca_space *sp, unsigned parts, const char *purpose,
+		      dca_error *err)
+{
+	unsigned lacks = parts & ~dca_space_parts(sp);
+	size_t i;
+
+	for (i = 0; i < sizeof part_fields / sizeof part_fields[0]; i++)
+		if (lacks & part_fields[i].part)
+			return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' cannot "
+					     "%s: it lacks %s (space.h)", sp->name,
+					     purpose, part_fields[i].fields);
+	return 0;
+}

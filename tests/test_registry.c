@@ -260,6 +260,37 @@ START_TEST(partial_search_space_refused)
 			     "op_names, candidate_net, estimate, arch_from_choices"),
 		      "%s", err.msg);
 	ck_assert_int_eq(dca_registry_add_space(reg, &codec_only, NULL), 0);
+	/* commands ask for the parts they need, and are told what is missing */
+	dca_error_clear(&err);
+	ck_assert_uint_eq(dca_space_parts(dca_registry_space(reg, "codec_only", NULL)),
+			  DCA_SPACE_CODEC | DCA_SPACE_NET);
+	ck_assert_int_eq(dca_space_require(dca_registry_space(reg, "codec_only", NULL),
+					   DCA_SPACE_NET, "be costed", &err), 0);
+	ck_assert_int_eq(dca_space_require(dca_registry_space(reg, "codec_only", NULL),
+					   DCA_SPACE_SEARCH, "be searched", &err),
+			 DCA_ERR_UNSUPPORTED);
+	ck_assert_msg(strstr(err.msg, "space 'codec_only' cannot be searched: it "
+			     "lacks its search part (n_edges"), "%s", err.msg);
+	dca_registry_free(reg);
+}
+END_TEST
+
+/* the in-tree spaces have every part */
+START_TEST(space_parts)
+{
+	dca_registry *reg = test_registry();
+	dca_error err = { 0 };
+	const char *const names[] = { "nb201", "darts" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const dca_space *sp = dca_registry_space(reg, names[i], &err);
+
+		ck_assert_msg(sp != NULL, "%s", err.msg);
+		ck_assert_uint_eq(dca_space_parts(sp), DCA_SPACE_CODEC | DCA_SPACE_NET |
+				  DCA_SPACE_SEARCH | DCA_SPACE_SUPERNET | DCA_SPACE_CHOICES);
+		ck_assert_int_eq(dca_space_require(sp, DCA_SPACE_SUPERNET, "x", &err), 0);
+	}
 	dca_registry_free(reg);
 }
 END_TEST
@@ -672,6 +703,7 @@ int main(void)
 	tcase_add_test(tc, space_without_parse_refused);
 	tcase_add_test(tc, lookups_return_copies);
 	tcase_add_test(tc, partial_search_space_refused);
+	tcase_add_test(tc, space_parts);
 	tcase_add_test(tc, device_release_gets_handed_pointer);
 	tcase_add_test(tc, no_entry_symbol);
 	tcase_add_test(tc, null_descriptor);

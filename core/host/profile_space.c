@@ -32,9 +32,9 @@ int dca_profile_space_ops(const dca_space *sp, const dca_net_shape *sh,
 	float *za, *zb;
 	dca_arch *a;
 
-	if (!sp->candidate_net || !sp->derive || !sp->arch_from_choices)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' does not "
-				     "list its candidate ops", sp->name);
+	if ((rc = dca_space_require(sp, DCA_SPACE_SEARCH, "list its candidate ops",
+				    err)))
+		return rc;
 	ref = calloc((size_t)sp->n_edges, sizeof *ref);
 	za = calloc((size_t)sp->n_edges * sp->n_ops, sizeof *za);
 	zb = calloc((size_t)sp->n_edges, sizeof *zb);
@@ -232,12 +232,8 @@ int dca_op_table_validate(dca_op_table *t, const dca_space *sp, const dca_net_sh
 		rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!sp->derive || !sp->arch_from_choices) {
-		rc = dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' cannot be "
-				   "validated: it needs derive and arch_from_choices",
-				   sp->name);
+	if ((rc = dca_space_require(sp, DCA_SPACE_SEARCH, "be validated", err)))
 		goto out;
-	}
 	if (points)
 		fprintf(points, "arch\tops_sum_ms\tn_ops\tmeasured_ms\n");
 	/* random architectures: random logits through the derivation rule */

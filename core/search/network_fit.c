@@ -449,8 +449,7 @@ int dca_network_fit_init(dca_network_fit *fit, const dca_space *sp,
 	int rc;
 
 	memset(fit, 0, sizeof *fit);
-	if (!sp->arch_parse || !sp->arch_format || !sp->arch_free ||
-	    !sp->arch_choices || sp->n_edges <= 0 || sp->n_ops <= 0)
+	if (!(dca_space_parts(sp) & DCA_SPACE_CHOICES))
 		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space %s has no "
 				     "fixed edges and ops to read archs into, so no "
 				     "additive model of %s's %s table", sp->name,

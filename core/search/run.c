@@ -118,7 +118,7 @@ static void resolve_shapes(dca_search *s)
 static int take_plugins(dca_search *s, dca_error *err)
 {
 	const dca_experiment *e = &s->exp;
-	int i, need_dev = 0;
+	int i, need_dev = 0, rc;
 
 	if (!e->resolved.space || !e->resolved.optimizer)
 		return dca_error_set(err, DCA_ERR_INVALID, "%s: the experiment was "
@@ -129,11 +129,8 @@ static int take_plugins(dca_search *s, dca_error *err)
 	s->space = e->resolved.space;
 	s->opt = e->resolved.optimizer;
 	s->dev = e->resolved.device;   /* may be NULL when no budget needs one */
-	if (!s->space->derive || !s->space->arch_from_choices ||
-	    !s->space->candidate_net || !s->space->estimate)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' cannot be "
-				     "searched (it has no supernet or derivation rule)",
-				     s->space->name);
+	if ((rc = dca_space_require(s->space, DCA_SPACE_SEARCH, "be searched", err)))
+		return rc;
 	for (i = 0; i < e->n_budgets; i++) {
 		if (!e->budgets[i].constraint)
 			return dca_error_set(err, DCA_ERR_INVALID, "%s: budget '%s' "

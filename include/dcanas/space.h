@@ -8,23 +8,25 @@
  * the usual choice). Fill it with designated initialisers after
  * DCA_SPACE_INIT, so fields a later version adds stay zero.
  *
- * Which callbacks each command needs (the registry refuses, naming the
- * module file, a space that lacks a required one):
- *   every space (checked at registration): name, arch_parse, arch_format,
- *     arch_free, build_net. Enough for `dcanas cost` and `check-config`.
- *   searchable: all of n_edges, n_ops, op_names, candidate_net, derive,
- *     estimate and arch_from_choices, or none of them (checked at
- *     registration); without them `dcanas search` and `dcanas profile`
- *     refuse the space. The gradient optimizers (dcanas, darts) also need
- *     build_supernet.
- *   trainable (`dcanas train` and `eval`, the random optimizer, the default
- *     selection's proxies, `dcanas cost`'s measurement here): the core
- *     builds the network from build_net (dca_space_build_model), which
- *     needs every op with parameters named (dca_net_param_last).
- *   optional everywhere: build_model (only for a network op descriptors
- *     cannot express), arch_choices (a sampled arch can then be repaired,
- *     and `cost` prints a device's additive estimate), search_shape,
- *     arch_dot (the run directory's cell drawing), arch_report. */
+ * A space has parts (DCA_SPACE_*), each a group of fields that is complete
+ * or absent; the registry checks that once, when the space registers, and
+ * refuses a space with half a part, naming the module file and what is
+ * missing. Commands then ask for the parts they need (dca_space_require):
+ *   codec (every space): name, arch_parse, arch_format, arch_free; optional
+ *     format_name, summary, arch_report, arch_dot (for people only).
+ *   net (every space): build_net, default_shape. Enough for `dcanas cost`
+ *     and `check-config`; also what training runs: the core builds the
+ *     trainable network from build_net (dca_space_build_model), which needs
+ *     every op with parameters named (dca_net_param_last). build_model is
+ *     an optional override for a network op descriptors cannot express.
+ *   search: n_edges, n_ops, op_names, candidate_net, derive, estimate and
+ *     arch_from_choices; search_shape optional. `dcanas search`, `sweep`
+ *     and `profile` need it.
+ *   supernet: build_supernet (with the search part): the gradient
+ *     optimizers (dcanas, darts) need it; the random one does not.
+ *   choices: arch_choices (with the search part): a sampled arch can be
+ *     repaired, a device's whole-network table fitted per edge, and `cost`
+ *     prints a device's additive estimate. */
 #ifndef DCANAS_SPACE_H
 #define DCANAS_SPACE_H
 
@@ -132,6 +134,22 @@ typedef struct dca_space {
 /* The first designated initialiser of every dca_space:
  *   static const dca_space my_space = { DCA_SPACE_INIT, .name = "...", ... }; */
 #define DCA_SPACE_INIT .struct_size = sizeof(dca_space)
+
+/* The parts of a space (see the top of this file) */
+enum {
+	DCA_SPACE_CODEC = 1u << 0,
+	DCA_SPACE_NET = 1u << 1,
+	DCA_SPACE_SEARCH = 1u << 2,
+	DCA_SPACE_SUPERNET = 1u << 3,
+	DCA_SPACE_CHOICES = 1u << 4
+};
+/* The parts sp has (DCA_SPACE_* bits). */
+unsigned dca_space_parts(const dca_space *sp);
+/* 0 when sp has every part in `parts`; else DCA_ERR_UNSUPPORTED with err
+ * naming the space, what it was asked for (`purpose`, e.g. "be searched")
+ * and the fields of the parts it lacks. */
+int dca_space_require(const dca_space *sp, unsigned parts, const char *purpose,
+		      dca_error *err);
 
 /* The trainable evaluation network of arch at shape, initialised from
  * seed: the space's build_model when it has one, else the core's network

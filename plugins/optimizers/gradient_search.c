@@ -510,9 +510,9 @@ static int setup(run *r, dca_error *err)
 	const dca_augment *aug = dca_search_augment(r->s);
 	int rc;
 
-	if (!r->sp->build_supernet)
-		return dca_error_set(err, DCA_ERR_UNSUPPORTED, "space '%s' has no "
-				     "supernet; use the random optimizer", r->sp->name);
+	if ((rc = dca_space_require(r->sp, DCA_SPACE_SUPERNET,
+				    "be searched by a gradient optimizer", err)))
+		return rc;
 	if ((rc = r->sp->build_supernet(dca_search_proxy_shape(r->s), e->bottleneck_k,
 					(uint64_t)e->seed, &r->net, err)))
 		return rc;
