@@ -296,6 +296,13 @@ START_TEST(errors_name_the_problem)
 	dca_graph_free(g);
 	dca_model_free(m);
 	dca_net_free(&net);
+	/* a net whose op reads a tensor that does not exist yet */
+	build_net(1, 0);
+	net.ops[2].in[0] = (int)net.n_tensors - 1;
+	err.code = 0;
+	ck_assert_int_eq(dca_model_from_net(&net, 1, &m, &err), DCA_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "out of order"));
+	dca_net_free(&net);
 	/* an empty net */
 	dca_net_init(&net);
 	err.code = 0;

@@ -160,19 +160,20 @@ static dca_tensor *net_forward(dca_model *m, dca_graph *g, dca_tensor *x,
 static int plan_steps(const dca_net *net, net_model *nm)
 {
 	int *readers = calloc(net->n_tensors, sizeof *readers);
+	long *writer = malloc(net->n_tensors * sizeof *writer);
 	char *main_t = calloc(net->n_tensors, 1), *aux_t = calloc(net->n_tensors, 1);
 	size_t i;
-	int k;
+	int k, rc = -1;
 
-	if (!readers || !main_t || !aux_t) {
-		free(readers);
-		free(main_t);
-		free(aux_t);
-		return -1;
-	}
-	for (i = 0; i < net->n_ops; i++)
+	if (!readers || !writer || !main_t || !aux_t)
+		goto out;
+	for (i = 0; i < net->n_tensors; i++)
+		writer[i] = -1;
+	for (i = 0; i < net->n_ops; i++) {
 		for (k = 0; k < net->ops[i].n_in; k++)
 			readers[net->ops[i].in[k]]++;
+		writer[net->ops[i].out] = (long)i;
+	}
 	/* the tensors each output needs, walking the ops backwards */
 	main_t[net->output] = 1;
 	if (net->aux_output >= 0)
@@ -194,14 +195,12 @@ static int plan_steps(const dca_net *net, net_model *nm)
 	}
 	for (i = 0; i < net->n_ops; i++) {
 		const dca_op_desc *op = &net->ops[i];
-		size_t j;
+		long j = writer[op->in[0]];     /* the op writing the conv's input */
 
 		if (op->kind != DCA_OP_CONV || nm->steps[i].offset)
 			continue;
-		/* the op writing this conv's input */
-		for (j = 0; j < i && net->ops[j].out != op->in[0]; j++)
-			;
-		if (j < i && net->ops[j].kind == DCA_OP_RELU && readers[op->in[0]] == 1 &&
+		if (j >= 0 && j < (long)i && net->ops[j].kind == DCA_OP_RELU &&
+		    readers[op->in[0]] == 1 &&
 		    op->in[0] != net->output && op->in[0] != net->aux_output &&
 		    !(net->flags[j] & DCA_OP_FLAG_DROP_PATH) &&
 		    nm->steps[j].run == nm->steps[i].run) {
@@ -209,10 +208,13 @@ static int plan_steps(const dca_net *net, net_model *nm)
 			nm->steps[i].relu_in = net->ops[j].in[0];
 		}
 	}
+	rc = 0;
+out:
 	free(readers);
+	free(writer);
 	free(main_t);
 	free(aux_t);
-	return 0;
+	return rc;
 }
 
 /* Create op i's layer in m; 0, DCA_ERR_NOMEM, or DCA_ERR_INVALID with err
@@ -257,6 +259,45 @@ static int make_layer(dca_model *m, const dca_net *net, size_t i, net_step *s,
 				  "network's layers") : 0;
 }
 
+/* Tensor ids in range, each written once before it is read (what the
+ * dca_net builders give; a space that edits the arrays could break it) */
+static int check_net(const dca_net *net, dca_error *err)
+{
+	size_t n = net->n_tensors, i;
+	char *written = calloc(n ? n : 1, 1);
+	int k, rc = 0;
+
+	if (!written)
+		return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
+	if ((size_t)net->input >= n || (size_t)net->output >= n ||
+	    (net->aux_output >= 0 && (size_t)net->aux_output >= n))
+		rc = dca_error_set(err, DCA_ERR_INVALID, "the network's input, "
+				   "output or auxiliary output is not one of its "
+				   "%zu tensors", n);
+	else
+		written[net->input] = 1;
+	for (i = 0; i < net->n_ops && !rc; i++) {
+		const dca_op_desc *op = &net->ops[i];
+
+		if (op->n_in < 1 || op->n_in > DCA_OP_MAX_INPUTS || op->out < 0 ||
+		    (size_t)op->out >= n || written[op->out])
+			rc = -1;
+		for (k = 0; k < op->n_in && !rc; k++)
+			if (op->in[k] < 0 || (size_t)op->in[k] >= n || !written[op->in[k]])
+				rc = -1;
+		if (rc)
+			rc = dca_error_set(err, DCA_ERR_INVALID, "op %zu (%s%s%s) reads "
+					   "or writes a tensor out of order (the net "
+					   "must be built with the dca_net_* builders)",
+					   i, dca_op_kind_name(op->kind), op->label ? ", " : "",
+					   op->label ? op->label : "");
+		else
+			written[op->out] = 1;
+	}
+	free(written);
+	return rc;
+}
+
 int dca_model_from_net(const dca_net *net, uint64_t seed, dca_model **out,
 		       dca_error *err)
 {
@@ -269,6 +310,8 @@ int dca_model_from_net(const dca_net *net, uint64_t seed, dca_model **out,
 	if (!net || net->input < 0 || net->output < 0 || !net->n_ops)
 		return dca_error_set(err, DCA_ERR_INVALID, "the network has no "
 				     "input, output or ops to train");
+	if ((rc = check_net(net, err)))
+		return rc;
 	m = dca_model_new(seed);
 	nm = calloc(1, sizeof *nm);
 	if (nm)
