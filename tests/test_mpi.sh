@@ -70,6 +70,14 @@ print("2 ranks train as 1 process: an epoch of 7 steps (the last batch partial),
       "logits within %.1e (tolerance %g), the same loss and test accuracy" % (worst, tol))
 PY
 
+# 1b. decoded images past DCANAS_DATA_MEMORY go to a file on disk: said once,
+# by the rank that writes the terminal, not once per rank
+if $T $MPIRUN -np 2 -x DCANAS_DATA_MEMORY=1K "$D" train $NET --data "cifar10:$MINI" \
+	--per-class 10 --epochs 1 >"$tmp/out" 2>"$tmp/err" &&
+   [ "$(grep -c 'decoded images do not fit' "$tmp/err")" = 1 ]; then
+	pass "images kept on disk: one note for 2 ranks"
+else fail "images kept on disk: one note for 2 ranks"; sed 's/^/# /' "$tmp/err"; fi
+
 # 2. search: the derived architecture is the same at every epoch
 SEARCH="--space nb201 --data cifar10:$MINI --device raspi4 --budget latency=20ms --epochs 3 \
 	--warmup 1 --batch-size 32 --search-width 8 --search-cells 1 --select likely --threads 1"

@@ -388,9 +388,8 @@ static int load_split(const char *root, char **classes, int n_classes, int c, in
 			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		if (!(d->images = dca_images_alloc((size_t)n * per, err))) {
+		if ((rc = dca_images_alloc((size_t)n * per, &d->images, err))) {
 			free(count);
-			rc = err ? err->code : DCA_ERR_NOMEM;
 			goto out;
 		}
 		decode_all(files, n, c, h, w, d->images);

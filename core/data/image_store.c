@@ -20,6 +20,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <dcanas/comm.h>
+
 #include "image_store.h"
 
 typedef struct block {
@@ -73,7 +75,7 @@ static const char *cache_dir(void)
 }
 
 /* n bytes of a new unlinked file in the cache folder, mapped */
-static void *map_file(size_t n, dca_error *err)
+static void *map_file(size_t n, int *code, dca_error *err)
 {
 	char path[4096];
 	const char *dir = cache_dir();
@@ -81,41 +83,43 @@ static void *map_file(size_t n, dca_error *err)
 	int fd, rc;
 
 	if (snprintf(path, sizeof path, "%s/dcanas-images-XXXXXX", dir) >= (int)sizeof path) {
-		dca_error_set(err, DCA_ERR_INVALID, "the data cache folder's name is too long: %s", dir);
+		*code = dca_error_set(err, DCA_ERR_INVALID, "the data cache folder's "
+				      "name is too long: %s", dir);
 		return NULL;
 	}
 	if ((fd = mkstemp(path)) < 0) {
-		dca_error_set(err, DCA_ERR_IO, "cannot create a file for the decoded images "
-			      "in %s: %s (set DCANAS_DATA_CACHE_DIR to a folder on a disk "
-			      "with room)", dir, strerror(errno));
+		*code = dca_error_set(err, DCA_ERR_IO, "cannot create a file for the decoded images "
+				      "in %s: %s (set DCANAS_DATA_CACHE_DIR to a folder on a disk "
+				      "with room)", dir, strerror(errno));
 		return NULL;
 	}
 	unlink(path);
 	if ((rc = posix_fallocate(fd, 0, (off_t)n)) != 0) {
 		close(fd);
-		dca_error_set(err, DCA_ERR_IO, "cannot reserve %.1f GB for the decoded images "
-			      "in %s: %s (free some, or set DCANAS_DATA_CACHE_DIR to "
-			      "another disk)", n / 1e9, dir, strerror(rc));
+		*code = dca_error_set(err, DCA_ERR_IO, "cannot reserve %.1f GB for the decoded images "
+				      "in %s: %s (free some, or set DCANAS_DATA_CACHE_DIR to "
+				      "another disk)", n / 1e9, dir, strerror(rc));
 		return NULL;
 	}
 	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
-		dca_error_set(err, DCA_ERR_NOMEM, "cannot map %.1f GB of decoded images from "
-			      "%s: %s", n / 1e9, dir, strerror(errno));
+		*code = dca_error_set(err, DCA_ERR_NOMEM, "cannot map %.1f GB of decoded images from "
+				      "%s: %s", n / 1e9, dir, strerror(errno));
 		return NULL;
 	}
 	return p;
 }
 
-uint8_t *dca_images_alloc(size_t n, dca_error *err)
+int dca_images_alloc(size_t n, uint8_t **out, dca_error *err)
 {
 	size_t limit = 0;
 	void *p;
-	int mapped = 0;
+	int mapped = 0, rc;
 
-	if (memory_limit(&limit, err))
-		return NULL;
+	*out = NULL;
+	if ((rc = memory_limit(&limit, err)))
+		return rc;
 	if (n == 0)
 		n = 1;
 	pthread_mutex_lock(&lock);
@@ -125,22 +129,22 @@ uint8_t *dca_images_alloc(size_t n, dca_error *err)
 
 		if (!b) {
 			pthread_mutex_unlock(&lock);
-			dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
-			return NULL;
+			return dca_error_set(err, DCA_ERR_NOMEM, "out of memory");
 		}
 		blocks = b;
 		cap_blocks = cap;
 	}
+	rc = 0;
 	if (in_memory + n <= limit) {
 		p = malloc(n);
 		if (!p)
-			dca_error_set(err, DCA_ERR_NOMEM, "out of memory: %.0f MB of decoded "
-				      "images (DCANAS_DATA_MEMORY lower than that keeps them "
-				      "on disk instead)", n / 1e6);
+			rc = dca_error_set(err, DCA_ERR_NOMEM, "out of memory: %.0f MB of "
+					   "decoded images (DCANAS_DATA_MEMORY lower than "
+					   "that keeps them on disk instead)", n / 1e6);
 	} else {
-		p = map_file(n, err);
+		p = map_file(n, &rc, err);
 		mapped = 1;
-		if (p && !said) {
+		if (p && !said && dca_comm_writer()) {
 			said = 1;
 			fprintf(stderr, "dcanas: data: %.0f MB of decoded images do not fit "
 				"the %.0f MB kept in memory (DCANAS_DATA_MEMORY; default half "
@@ -154,7 +158,8 @@ uint8_t *dca_images_alloc(size_t n, dca_error *err)
 			in_memory += n;
 	}
 	pthread_mutex_unlock(&lock);
-	return p;
+	*out = p;
+	return rc;
 }
 
 void dca_images_free(uint8_t *p)

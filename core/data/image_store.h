@@ -8,9 +8,10 @@
 
 #include <dcanas/error.h>
 
-/* n bytes for images: memory while the blocks held stay within the limit,
- * else a mapped file (said once on stderr). NULL with err set on failure. */
-uint8_t *dca_images_alloc(size_t n, dca_error *err);
+/* *out = n bytes for images: memory while the blocks held stay within the
+ * limit, else a mapped file (said once on stderr, by the rank that writes
+ * the terminal). 0, or the error's code with err set and *out NULL. */
+int dca_images_alloc(size_t n, uint8_t **out, dca_error *err);
 /* Release a block from dca_images_alloc, or from malloc/realloc. */
 void dca_images_free(uint8_t *p);
 

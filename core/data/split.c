@@ -32,11 +32,11 @@ static int dataset_pick(const dca_dataset *d, const unsigned char *keep, int wan
 			int count, const char *suffix, dca_dataset *out, dca_error *err)
 {
 	size_t chw = (size_t)d->c * d->h * d->w;
-	int i, k = 0;
+	int i, k = 0, rc;
 
 	memset(out, 0, sizeof *out);
-	if (!(out->images = dca_images_alloc((size_t)count * chw, err)))
-		return err ? err->code : DCA_ERR_NOMEM;
+	if ((rc = dca_images_alloc((size_t)count * chw, &out->images, err)))
+		return rc;
 	out->labels = malloc((size_t)count * sizeof *out->labels);
 	if (!out->labels) {
 		dca_dataset_free(out);
