@@ -13,6 +13,7 @@
  * there has no row. Forward values are checked in test_ops_basic and
  * test_ops_nn. */
 #include "config.h"
+#include "check_main.h"
 
 #include "gradcheck.h"
 
@@ -543,8 +544,6 @@ int main(void)
 {
 	Suite *s = suite_create("gradcheck");
 	TCase *tc = tcase_create("ops");
-	SRunner *sr;
-	int failed;
 
 	dca_engine_init(2);
 	tcase_set_timeout(tc, 300);
@@ -552,9 +551,5 @@ int main(void)
 	tcase_add_test(tc, drop_path_row_mixes);
 	tcase_add_test(tc, every_op_has_a_row);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return test_run(s);
 }

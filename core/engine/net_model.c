@@ -68,14 +68,9 @@ static dca_tensor *run_step(dca_graph *g, const net_step *s,
 	dca_tensor *x = t[op->in[0]], *xs[DCA_OP_MAX_INPUTS];
 	int k;
 
-	for (k = 0; k < op->n_in; k++)
-		if (!t[op->in[k]] && s->relu_in < 0) {
-			dca_graph_fail(g, "network", "op %s reads tensor %d, which "
-				       "no earlier op writes", dca_op_kind_name(op->kind),
-				       op->in[k]);
-			return NULL;
-		}
-
+	/* every input is set: check_net saw each written before it is read,
+	 * and the ops skipped here (fused, or the head's) feed only ops that
+	 * do not read their output */
 	switch (op->kind) {
 	case DCA_OP_CONV:
 		if (s->relu_in >= 0)

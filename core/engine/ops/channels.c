@@ -239,11 +239,8 @@ dca_tensor *dca_crop_offset(dca_graph *g, dca_tensor *x, int o)
 
 	if (!x)
 		return NULL;
-	if (o < 1 || x->h <= o || x->w <= o) {
-		dca_graph_fail(g, "dca_crop_offset", "offset %d does not fit a "
-			       "%dx%d input", o, x->h, x->w);
-		return NULL;
-	}
+	OP_REQUIRE(o >= 1 && x->h > o && x->w > o, "offset %d does not fit a %dx%d "
+		   "input", o, x->h, x->w);
 	k = dca_tensor_new(g, x->c, 1, kk, kk, 0);
 	if (!k)
 		return NULL;
